@@ -1,0 +1,197 @@
+"""``analyze()``: audio file in, SongMap out, cached by the audio's content hash."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from onebeat import __version__
+from onebeat.analysis.backends import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    BeatTrack,
+    Progress,
+    get_backend,
+)
+from onebeat.analysis.meter import infer_bars
+from onebeat.analysis.songmap import SongMap
+from onebeat.analysis.tempo import tempo_curve
+from onebeat.audio.decode import file_sha256, load_audio
+from onebeat.errors import (
+    AnalysisError,
+    BackendUnavailableError,
+    SilentAudioError,
+    SongMapError,
+    TooShortError,
+)
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "MIN_BEATS",
+    "MIN_DURATION_S",
+    "analyze",
+    "cache_dir",
+    "trim_edges",
+]
+
+#: Bumped whenever analysis results change, so that old cache entries are not reused.
+ANALYSIS_VERSION = 1
+#: Shortest audio analysed [s].
+MIN_DURATION_S = 5.0
+#: Fewest beats that make a song (two bars of 4/4).
+MIN_BEATS = 8
+#: Peak level under which audio counts as silent (-60 dBFS).
+SILENCE_PEAK = 1e-3
+#: Beats at the start or end of a song weaker than this are dropped: trackers carry the
+#: beat on into a silent lead-in or a final chord's ring, where no one plays.
+EDGE_CONFIDENCE = 0.1
+
+
+def trim_edges(track: BeatTrack, *, threshold: float = EDGE_CONFIDENCE) -> BeatTrack:
+    """Drop the runs of weak beats at both ends of a track (all of them if all are weak)."""
+    strong = np.flatnonzero(track.confidence >= threshold)
+    if len(strong) == 0:
+        return BeatTrack(beats=track.beats[:0], confidence=track.confidence[:0],
+                         downbeat_salience=track.downbeat_salience[:0])
+    keep = slice(int(strong[0]), int(strong[-1]) + 1)
+    return BeatTrack(beats=track.beats[keep], confidence=track.confidence[keep],
+                     downbeat_salience=track.downbeat_salience[keep])
+
+
+def cache_dir() -> Path:
+    """Where analysis results are cached: ``$ONEBEAT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/onebeat``, else ``~/.cache/onebeat``."""
+    env = os.environ.get("ONEBEAT_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "onebeat"
+
+
+def _cache_path(sha256: str, backend: str) -> Path:
+    return cache_dir() / "songmaps" / f"{sha256}.{backend}.v{ANALYSIS_VERSION}.json"
+
+
+@contextmanager
+def _progress_bar(total: int, label: str, enabled: bool) -> Iterator[Progress]:
+    # tqdm's delay: the bar appears only when the work takes longer than a second.
+    bar = tqdm(total=total, desc=label, unit="step", delay=1.0, leave=False,
+               disable=not enabled, file=sys.stderr,
+               bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix} [{elapsed}]")
+    try:
+        def step(name: str) -> None:
+            bar.set_postfix_str(name, refresh=False)
+            bar.update(1)
+        yield step
+    finally:
+        bar.close()
+
+
+def analyze(
+    path: str | os.PathLike[str],
+    *,
+    backend: str = DEFAULT_BACKEND,
+    use_cache: bool = True,
+    progress: bool = False,
+) -> SongMap:
+    """Find the beats, bars, meter and tempo curve of a song.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        An audio file (wav, flac, ogg, opus, mp3, m4a/aac, ...), 5 s to 20 min.
+    backend : str
+        Beat tracker by name (see :data:`onebeat.analysis.BACKENDS`).
+    use_cache : bool
+        Reuse and store results keyed by the file's SHA-256 (see :func:`cache_dir`).
+    progress : bool
+        Show a progress bar on stderr when the analysis takes more than a second.
+
+    Returns
+    -------
+    SongMap
+
+    Raises
+    ------
+    onebeat.errors.AudioError
+        For a missing, non-audio, corrupt, silent, too short or too long file.
+    onebeat.errors.AnalysisError
+        When no steady beat is found, or the backend is unavailable.
+    """
+    p = Path(path)
+    if backend not in BACKENDS:
+        raise BackendUnavailableError(
+            f"unknown backend {backend!r} (choose from: {', '.join(BACKENDS)})"
+        )
+    # load_audio raises the file errors; hashing first would give a raw OSError.
+    if not p.is_file():
+        load_audio(p)
+    sha = file_sha256(p)
+    cached = _cache_path(sha, backend)
+    if use_cache and cached.exists():
+        try:
+            return SongMap.load(cached)
+        except SongMapError:
+            cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
+
+    start = time.perf_counter()
+    tracker = get_backend(backend)
+    with _progress_bar(tracker.steps + 1, f"analysing {p.name}", progress) as step:
+        audio = load_audio(p, sr=tracker.sample_rate, mono=True)
+        step("decoded")
+        if audio.duration < MIN_DURATION_S:
+            raise TooShortError(
+                f"{p}: too short to have a beat ({audio.duration:.1f} s; "
+                f"needs at least {MIN_DURATION_S:.0f} s)"
+            )
+        peak = float(np.max(np.abs(audio.y)))
+        if peak < SILENCE_PEAK:
+            raise SilentAudioError(f"{p}: the audio is silent (peak {20 * np.log10(peak + 1e-12):.0f} dBFS)")
+        track = trim_edges(tracker.track(y=audio.y, sr=audio.sr, progress=step))
+
+    beats = track.beats
+    if len(beats) < MIN_BEATS or np.any(np.diff(beats) <= 0):
+        raise AnalysisError(
+            f"{p}: no steady beat found ({len(beats)} beats in {audio.duration:.1f} s)"
+        )
+    bars = infer_bars(salience=track.downbeat_salience)
+    curve = tempo_curve(beats=beats)
+    songmap = SongMap(
+        audio={
+            "file": p.name,
+            "sha256": sha,
+            "duration_s": round(audio.duration, 6),
+            "sample_rate": audio.source_sr,
+            "channels": audio.source_channels,
+            "codec": audio.codec,
+        },
+        analysis={
+            "backend": backend,
+            "licence": BACKENDS[backend].licence,
+            "onebeat_version": __version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - start, 3),
+        },
+        tempo_bpm=curve.tempo_bpm,
+        beats_per_bar=bars.beats_per_bar,
+        meter_confidence=bars.confidence,
+        beats=beats,
+        beat_positions=bars.positions,
+        beat_confidence=track.confidence,
+        tempo_times=curve.times,
+        tempo_curve_bpm=curve.bpm,
+    )
+    if use_cache:
+        try:
+            songmap.save(cached)
+        except OSError:
+            pass  # a read-only cache must not stop an analysis
+    return songmap

@@ -1,0 +1,179 @@
+"""``onebeat``: the command line.
+
+Each subcommand is a thin front end over the library; every :class:`OnebeatError`
+ends the program with its one-line message and exit code 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from onebeat import __version__
+from onebeat.errors import OnebeatError
+
+__all__ = ["format_summary", "main"]
+
+LICENCE_NOTE = (
+    "The default backend, madmom, uses neural-network weights licensed CC BY-NC-SA 4.0 "
+    "(non-commercial use only); --backend librosa uses no model (ISC)."
+)
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(values: np.ndarray, width: int = 48) -> str:
+    if len(values) == 0:
+        return ""
+    chunks = np.array_split(np.asarray(values, dtype=float), min(width, len(values)))
+    means = np.array([c.mean() for c in chunks])
+    lo, hi = float(means.min()), float(means.max())
+    if hi - lo < 0.01 * hi:  # flat within 1 %: quantisation, not drift
+        return _SPARK[3] * len(means)
+    idx = np.round((means - lo) / (hi - lo) * (len(_SPARK) - 1)).astype(int)
+    return "".join(_SPARK[i] for i in idx)
+
+
+def format_summary(songmap: object) -> str:
+    """The short human summary of a SongMap printed by ``onebeat analyze``."""
+    from onebeat.analysis import SongMap
+    from onebeat.analysis.tempo import tempo_curve
+
+    assert isinstance(songmap, SongMap)
+    sm = songmap
+    curve = tempo_curve(beats=sm.beats)
+    lo, hi = (np.percentile(sm.tempo_curve_bpm, [5, 95]) if len(sm.tempo_curve_bpm)
+              else (sm.tempo_bpm, sm.tempo_bpm))
+    steadiness = "steady" if curve.steady else f"drifts {lo:.0f}–{hi:.0f}"
+    n_bars = int(np.sum(sm.beat_positions == 1))
+    conf = float(np.mean(sm.beat_confidence)) if len(sm.beat_confidence) else 0.0
+    weak = int(np.sum(sm.beat_confidence < 0.2))
+    a = sm.analysis
+    lines = [
+        f"{sm.audio['file']}  ({sm.duration:.1f} s, {sm.audio['codec']}, "
+        f"{sm.audio['sample_rate']} Hz, {sm.audio['channels']} ch)",
+        f"  tempo    {sm.tempo_bpm:6.1f} BPM  ({steadiness})",
+        f"  curve    {_sparkline(sm.tempo_curve_bpm)}  {lo:.0f}–{hi:.0f} BPM",
+        f"  meter    {sm.time_signature}  (confidence {sm.meter_confidence:.2f})",
+        f"  beats    {len(sm.beats)} in {n_bars} bars, first {sm.first_beat:.2f} s, "
+        f"last {sm.last_beat:.2f} s",
+        f"  clarity  mean beat confidence {conf:.2f}"
+        + (f"; {weak} weak beats" if weak else ""),
+        f"  backend  {a['backend']} ({a.get('licence', '')}), {a.get('seconds', 0):.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from onebeat.analysis import analyze
+    from onebeat.analysis.songmap import atomic_write_text
+
+    sm = analyze(args.song, backend=args.backend, use_cache=not args.no_cache,
+                 progress=sys.stderr.isatty() or args.progress)
+    if args.output:
+        sm.save(args.output)
+    if args.json:
+        sys.stdout.write(sm.to_json())
+    else:
+        print(format_summary(sm))
+        if args.output:
+            print(f"  saved    {args.output}")
+    if args.beats:
+        atomic_write_text(args.beats, "".join(
+            f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from onebeat.analysis import analyze, evaluate
+    from onebeat.demo import demo_song_path, demo_truth
+
+    song = demo_song_path()
+    sm = analyze(song, backend=args.backend, use_cache=not args.no_cache,
+                 progress=sys.stderr.isatty() or args.progress)
+    print(format_summary(sm))
+    truth = demo_truth()
+    scores = evaluate(
+        reference_beats=np.asarray(truth["beats"]), estimated_beats=sm.beats,
+        reference_downbeats=np.asarray(truth["downbeats"]), estimated_downbeats=sm.downbeats,
+        estimated_tempo_bpm=sm.tempo_bpm,
+    )
+    print(f"  vs truth beat F {scores['beat_f']:.3f}, downbeat F {scores['downbeat_f']:.3f}, "
+          f"tempo {truth['tempo_bpm']:.1f} BPM (Acc1 {scores['acc1']:.0f})")
+    print(f"  song     {song}")
+    return 0
+
+
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from onebeat.analysis import BACKENDS, DEFAULT_BACKEND
+
+    for name, info in BACKENDS.items():
+        mark = " (default)" if name == DEFAULT_BACKEND else ""
+        print(f"{name}{mark}: {info.description}\n    licence: {info.licence}; "
+              f"package: {info.requires}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from onebeat.analysis import BACKENDS, DEFAULT_BACKEND
+
+    parser = argparse.ArgumentParser(
+        prog="onebeat",
+        description="Play drums along to real songs, alone or as a pair.",
+        epilog=LICENCE_NOTE,
+    )
+    parser.add_argument("--version", action="version", version=f"onebeat {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def analysis_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
+                       help=f"beat tracker (default: {DEFAULT_BACKEND}; its model is "
+                       "CC BY-NC-SA 4.0, non-commercial; 'librosa' has no model)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="analyse again even if this audio was analysed before")
+        p.add_argument("--progress", action="store_true",
+                       help="show the progress bar even when stderr is not a terminal")
+
+    p = sub.add_parser("analyze", aliases=["analyse"], epilog=LICENCE_NOTE,
+                       help="find beats, downbeats, meter and tempo curve of a song",
+                       description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
+                       "print its SongMap summary.")
+    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
+    p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
+    p.add_argument("--beats", type=Path,
+                   help="also write beats as 'time<TAB>position' lines (madmom .beats)")
+    analysis_options(p)
+    p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("demo", epilog=LICENCE_NOTE,
+                       help="analyse the bundled demo song and compare with its truth")
+    analysis_options(p)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("backends", help="list the beat-tracking backends and their licences")
+    p.set_defaults(func=_cmd_backends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``onebeat`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except OnebeatError as exc:
+        print(f"onebeat: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("onebeat: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
