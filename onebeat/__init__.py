@@ -7,6 +7,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
 
-from onebeat.errors import OnebeatError  # noqa: E402
+from onebeat.errors import OnebeatError
 
 __all__ = ["OnebeatError", "__version__"]

@@ -7,7 +7,6 @@ ends the program with its one-line message and exit code 1 (2 for usage errors).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,8 +45,11 @@ def format_summary(songmap: object) -> str:
     assert isinstance(songmap, SongMap)
     sm = songmap
     curve = tempo_curve(beats=sm.beats)
-    lo, hi = (np.percentile(sm.tempo_curve_bpm, [5, 95]) if len(sm.tempo_curve_bpm)
-              else (sm.tempo_bpm, sm.tempo_bpm))
+    lo, hi = (
+        np.percentile(sm.tempo_curve_bpm, [5, 95])
+        if len(sm.tempo_curve_bpm)
+        else (sm.tempo_bpm, sm.tempo_bpm)
+    )
     steadiness = "steady" if curve.steady else f"drifts {lo:.0f}–{hi:.0f}"
     n_bars = int(np.sum(sm.beat_positions == 1))
     conf = float(np.mean(sm.beat_confidence)) if len(sm.beat_confidence) else 0.0
@@ -61,8 +63,7 @@ def format_summary(songmap: object) -> str:
         f"  meter    {sm.time_signature}  (confidence {sm.meter_confidence:.2f})",
         f"  beats    {len(sm.beats)} in {n_bars} bars, first {sm.first_beat:.2f} s, "
         f"last {sm.last_beat:.2f} s",
-        f"  clarity  mean beat confidence {conf:.2f}"
-        + (f"; {weak} weak beats" if weak else ""),
+        f"  clarity  mean beat confidence {conf:.2f}" + (f"; {weak} weak beats" if weak else ""),
         f"  backend  {a['backend']} ({a.get('licence', '')}), {a.get('seconds', 0):.1f} s",
     ]
     return "\n".join(lines)
@@ -72,8 +73,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from onebeat.analysis import analyze
     from onebeat.analysis.songmap import atomic_write_text
 
-    sm = analyze(args.song, backend=args.backend, use_cache=not args.no_cache,
-                 progress=sys.stderr.isatty() or args.progress)
+    sm = analyze(
+        args.song,
+        backend=args.backend,
+        use_cache=not args.no_cache,
+        progress=sys.stderr.isatty() or args.progress,
+    )
     if args.output:
         sm.save(args.output)
     if args.json:
@@ -83,8 +88,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if args.output:
             print(f"  saved    {args.output}")
     if args.beats:
-        atomic_write_text(args.beats, "".join(
-            f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)))
+        atomic_write_text(
+            args.beats,
+            "".join(f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)),
+        )
     return 0
 
 
@@ -93,17 +100,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from onebeat.demo import demo_song_path, demo_truth
 
     song = demo_song_path()
-    sm = analyze(song, backend=args.backend, use_cache=not args.no_cache,
-                 progress=sys.stderr.isatty() or args.progress)
+    sm = analyze(
+        song,
+        backend=args.backend,
+        use_cache=not args.no_cache,
+        progress=sys.stderr.isatty() or args.progress,
+    )
     print(format_summary(sm))
     truth = demo_truth()
     scores = evaluate(
-        reference_beats=np.asarray(truth["beats"]), estimated_beats=sm.beats,
-        reference_downbeats=np.asarray(truth["downbeats"]), estimated_downbeats=sm.downbeats,
+        reference_beats=np.asarray(truth["beats"]),
+        estimated_beats=sm.beats,
+        reference_downbeats=np.asarray(truth["downbeats"]),
+        estimated_downbeats=sm.downbeats,
         estimated_tempo_bpm=sm.tempo_bpm,
     )
-    print(f"  vs truth beat F {scores['beat_f']:.3f}, downbeat F {scores['downbeat_f']:.3f}, "
-          f"tempo {truth['tempo_bpm']:.1f} BPM (Acc1 {scores['acc1']:.0f})")
+    print(
+        f"  vs truth beat F {scores['beat_f']:.3f}, downbeat F {scores['downbeat_f']:.3f}, "
+        f"tempo {truth['tempo_bpm']:.1f} BPM (Acc1 {scores['acc1']:.0f})"
+    )
     print(f"  song     {song}")
     return 0
 
@@ -113,8 +128,10 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
     for name, info in BACKENDS.items():
         mark = " (default)" if name == DEFAULT_BACKEND else ""
-        print(f"{name}{mark}: {info.description}\n    licence: {info.licence}; "
-              f"package: {info.requires}")
+        print(
+            f"{name}{mark}: {info.description}\n    licence: {info.licence}; "
+            f"package: {info.requires}"
+        )
     return 0
 
 
@@ -130,28 +147,44 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def analysis_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
-                       help=f"beat tracker (default: {DEFAULT_BACKEND}; its model is "
-                       "CC BY-NC-SA 4.0, non-commercial; 'librosa' has no model)")
-        p.add_argument("--no-cache", action="store_true",
-                       help="analyse again even if this audio was analysed before")
-        p.add_argument("--progress", action="store_true",
-                       help="show the progress bar even when stderr is not a terminal")
+        p.add_argument(
+            "--backend",
+            choices=sorted(BACKENDS),
+            default=DEFAULT_BACKEND,
+            help=f"beat tracker (default: {DEFAULT_BACKEND}; its model is "
+            "CC BY-NC-SA 4.0, non-commercial; 'librosa' has no model)",
+        )
+        p.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="analyse again even if this audio was analysed before",
+        )
+        p.add_argument(
+            "--progress",
+            action="store_true",
+            help="show the progress bar even when stderr is not a terminal",
+        )
 
-    p = sub.add_parser("analyze", aliases=["analyse"], epilog=LICENCE_NOTE,
-                       help="find beats, downbeats, meter and tempo curve of a song",
-                       description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
-                       "print its SongMap summary.")
+    p = sub.add_parser(
+        "analyze",
+        aliases=["analyse"],
+        epilog=LICENCE_NOTE,
+        help="find beats, downbeats, meter and tempo curve of a song",
+        description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
+        "print its SongMap summary.",
+    )
     p.add_argument("song", type=Path, help="audio file")
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
-    p.add_argument("--beats", type=Path,
-                   help="also write beats as 'time<TAB>position' lines (madmom .beats)")
+    p.add_argument(
+        "--beats", type=Path, help="also write beats as 'time<TAB>position' lines (madmom .beats)"
+    )
     analysis_options(p)
     p.set_defaults(func=_cmd_analyze)
 
-    p = sub.add_parser("demo", epilog=LICENCE_NOTE,
-                       help="analyse the bundled demo song and compare with its truth")
+    p = sub.add_parser(
+        "demo", epilog=LICENCE_NOTE, help="analyse the bundled demo song and compare with its truth"
+    )
     analysis_options(p)
     p.set_defaults(func=_cmd_demo)
 

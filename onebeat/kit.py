@@ -6,12 +6,12 @@ Shared by analysis (drum onsets), charts, the judging engine and the inputs, so 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["GM_NOTES", "DrumPiece", "gm_note_to_piece"]
 
 
-class DrumPiece(str, Enum):
+class DrumPiece(StrEnum):
     """A piece of a drum kit, as a chart and the judge see it."""
 
     KICK = "kick"
@@ -42,14 +42,28 @@ GM_NOTES: dict[DrumPiece, int] = {
 
 # Every GM percussion note a kit plays, folded onto the pieces above.
 _GM_TO_PIECE: dict[int, DrumPiece] = {
-    35: DrumPiece.KICK, 36: DrumPiece.KICK,
-    37: DrumPiece.SNARE, 38: DrumPiece.SNARE, 39: DrumPiece.SNARE, 40: DrumPiece.SNARE,
-    42: DrumPiece.HIHAT_CLOSED, 44: DrumPiece.HIHAT_PEDAL, 46: DrumPiece.HIHAT_OPEN,
-    41: DrumPiece.TOM_FLOOR, 43: DrumPiece.TOM_FLOOR,
-    45: DrumPiece.TOM_MID, 47: DrumPiece.TOM_MID,
-    48: DrumPiece.TOM_HIGH, 50: DrumPiece.TOM_HIGH,
-    49: DrumPiece.CRASH, 52: DrumPiece.CRASH, 55: DrumPiece.CRASH, 57: DrumPiece.CRASH,
-    51: DrumPiece.RIDE, 53: DrumPiece.RIDE, 59: DrumPiece.RIDE,
+    35: DrumPiece.KICK,
+    36: DrumPiece.KICK,
+    37: DrumPiece.SNARE,
+    38: DrumPiece.SNARE,
+    39: DrumPiece.SNARE,
+    40: DrumPiece.SNARE,
+    42: DrumPiece.HIHAT_CLOSED,
+    44: DrumPiece.HIHAT_PEDAL,
+    46: DrumPiece.HIHAT_OPEN,
+    41: DrumPiece.TOM_FLOOR,
+    43: DrumPiece.TOM_FLOOR,
+    45: DrumPiece.TOM_MID,
+    47: DrumPiece.TOM_MID,
+    48: DrumPiece.TOM_HIGH,
+    50: DrumPiece.TOM_HIGH,
+    49: DrumPiece.CRASH,
+    52: DrumPiece.CRASH,
+    55: DrumPiece.CRASH,
+    57: DrumPiece.CRASH,
+    51: DrumPiece.RIDE,
+    53: DrumPiece.RIDE,
+    59: DrumPiece.RIDE,
 }
 
 

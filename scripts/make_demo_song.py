@@ -58,14 +58,32 @@ SECTIONS = [("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 
 # Chorus melody, 4 bars, as (bar, beat, length in beats, MIDI pitch); played twice, the
 # second time with its own last two bars.
 HOOK_A = [
-    (0, 0.0, 1.0, 76), (0, 1.0, 0.5, 76), (0, 1.5, 0.5, 74), (0, 2.0, 1.0, 72), (0, 3.0, 1.0, 69),
-    (1, 0.0, 1.5, 72), (1, 1.5, 0.5, 74), (1, 2.0, 1.0, 76), (1, 3.0, 1.0, 72),
-    (2, 0.0, 1.0, 79), (2, 1.0, 1.0, 76), (2, 2.0, 0.5, 74), (2, 2.5, 0.5, 72), (2, 3.0, 1.0, 74),
-    (3, 0.0, 2.0, 74), (3, 2.0, 1.5, 71),
+    (0, 0.0, 1.0, 76),
+    (0, 1.0, 0.5, 76),
+    (0, 1.5, 0.5, 74),
+    (0, 2.0, 1.0, 72),
+    (0, 3.0, 1.0, 69),
+    (1, 0.0, 1.5, 72),
+    (1, 1.5, 0.5, 74),
+    (1, 2.0, 1.0, 76),
+    (1, 3.0, 1.0, 72),
+    (2, 0.0, 1.0, 79),
+    (2, 1.0, 1.0, 76),
+    (2, 2.0, 0.5, 74),
+    (2, 2.5, 0.5, 72),
+    (2, 3.0, 1.0, 74),
+    (3, 0.0, 2.0, 74),
+    (3, 2.0, 1.5, 71),
 ]
 HOOK_B_END = [
-    (2, 0.0, 0.5, 79), (2, 0.5, 0.5, 81), (2, 1.0, 1.0, 79), (2, 2.0, 1.0, 76), (2, 3.0, 1.0, 74),
-    (3, 0.0, 1.0, 74), (3, 1.0, 1.0, 76), (3, 2.0, 2.0, 74),
+    (2, 0.0, 0.5, 79),
+    (2, 0.5, 0.5, 81),
+    (2, 1.0, 1.0, 79),
+    (2, 2.0, 1.0, 76),
+    (2, 3.0, 1.0, 74),
+    (3, 0.0, 1.0, 74),
+    (3, 1.0, 1.0, 76),
+    (3, 2.0, 2.0, 74),
 ]
 
 rng = np.random.default_rng(116)
@@ -84,16 +102,23 @@ class Track:
     def to_midi(self) -> mido.MidiTrack:
         events: list[tuple[int, int, mido.Message]] = []
         for tick, length, pitch, vel in self.notes:
-            events.append((tick, 1, mido.Message("note_on", channel=self.channel, note=pitch,
-                                                 velocity=vel)))
-            events.append((tick + length, 0, mido.Message("note_off", channel=self.channel,
-                                                          note=pitch, velocity=0)))
+            events.append(
+                (tick, 1, mido.Message("note_on", channel=self.channel, note=pitch, velocity=vel))
+            )
+            events.append(
+                (
+                    tick + length,
+                    0,
+                    mido.Message("note_off", channel=self.channel, note=pitch, velocity=0),
+                )
+            )
         events.sort(key=lambda e: (e[0], e[1]))
         track = mido.MidiTrack()
         track.append(mido.MetaMessage("track_name", name=self.name, time=0))
         if self.channel != 9:
-            track.append(mido.Message("program_change", channel=self.channel,
-                                      program=self.program, time=0))
+            track.append(
+                mido.Message("program_change", channel=self.channel, program=self.program, time=0)
+            )
         now = 0
         for tick, _, msg in events:
             track.append(msg.copy(time=tick - now))
@@ -122,11 +147,24 @@ class Song:
     def hit(self, bar: int, beat: float, note: int, vel: int) -> None:
         self.drums.add(human(beat_tick(bar, beat)), PPQ // 8, note, vel + int(rng.normal(0, 5)))
 
-    def chord(self, track: Track, bar: int, beat: float, beats: float, root: int, quality: str,
-              vel: int, octave: int = 12) -> None:
+    def chord(
+        self,
+        track: Track,
+        bar: int,
+        beat: float,
+        beats: float,
+        root: int,
+        quality: str,
+        vel: int,
+        octave: int = 12,
+    ) -> None:
         for iv in TRIAD[quality]:
-            track.add(human(beat_tick(bar, beat), 6), round(beats * PPQ * 0.95), root + octave + iv,
-                      vel + int(rng.normal(0, 4)))
+            track.add(
+                human(beat_tick(bar, beat), 6),
+                round(beats * PPQ * 0.95),
+                root + octave + iv,
+                vel + int(rng.normal(0, 4)),
+            )
 
     # --- drum patterns -------------------------------------------------------------
     def groove_verse(self, bar: int) -> None:
@@ -158,8 +196,9 @@ class Song:
             self.hit(bar, e / 2, CHH, 84 if e % 2 == 0 else 60)
         self.hit(bar, 0, KICK, 104)
         self.hit(bar, 1, SNARE, 100)
-        for k, note in enumerate((SNARE, SNARE, TOM_HI, TOM_HI, TOM_MID, TOM_MID, TOM_FLOOR,
-                                  TOM_FLOOR)):
+        for k, note in enumerate(
+            (SNARE, SNARE, TOM_HI, TOM_HI, TOM_MID, TOM_MID, TOM_FLOOR, TOM_FLOOR)
+        ):
             self.hit(bar, 2 + k / 4, note, 86 + 3 * k)
         self.hit(bar, 3.5, KICK, 96)
 
@@ -215,12 +254,17 @@ class Song:
                 self.bass.add(beat_tick(bar, 2), 2 * PPQ, low, 84)
         elif name == "verse":
             for e in range(8):
-                self.bass.add(human(beat_tick(bar, e / 2), 4), PPQ // 2 - 40, low,
-                              98 if e % 2 == 0 else 80)
+                self.bass.add(
+                    human(beat_tick(bar, e / 2), 4), PPQ // 2 - 40, low, 98 if e % 2 == 0 else 80
+                )
         elif name == "chorus":
             for e, iv in enumerate((0, 0, 12, 0, 7, 0, 12, 10 if i % 2 else 7)):
-                self.bass.add(human(beat_tick(bar, e / 2), 4), PPQ // 2 - 40, low + iv,
-                              104 if e % 2 == 0 else 86)
+                self.bass.add(
+                    human(beat_tick(bar, e / 2), 4),
+                    PPQ // 2 - 40,
+                    low + iv,
+                    104 if e % 2 == 0 else 86,
+                )
         else:  # outro
             self.bass.add(beat_tick(bar, 0), 4 * PPQ - 60, low, 92)
 
@@ -268,10 +312,27 @@ class Song:
 
 def render(mid_path: Path, wav_path: Path) -> None:
     if shutil.which("fluidsynth") is None or not SF2.exists():
-        sys.exit("make_demo_song: needs Debian's fluidsynth and fluid-soundfont-gm "
-                 "(apt-get install fluidsynth fluid-soundfont-gm)")
-    subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.45", "-r", str(SR), "-F", str(wav_path),
-                    str(SF2), str(mid_path)], check=True, stdout=subprocess.DEVNULL)
+        sys.exit(
+            "make_demo_song: needs Debian's fluidsynth and fluid-soundfont-gm "
+            "(apt-get install fluidsynth fluid-soundfont-gm)"
+        )
+    subprocess.run(
+        [
+            "fluidsynth",
+            "-ni",
+            "-q",
+            "-g",
+            "0.45",
+            "-r",
+            str(SR),
+            "-F",
+            str(wav_path),
+            str(SF2),
+            str(mid_path),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def main(outdir: Path) -> None:
@@ -295,8 +356,15 @@ def main(outdir: Path) -> None:
         y[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
         y *= 0.89 / float(np.max(np.abs(y)))  # peak at -1 dBFS
         # libsndfile's Vorbis encoder crashes on very large single writes: write in blocks.
-        with sf.SoundFile(outdir / f"{NAME}.ogg", "w", sr, y.shape[1], format="OGG",
-                          subtype="VORBIS", compression_level=0.45) as out:
+        with sf.SoundFile(
+            outdir / f"{NAME}.ogg",
+            "w",
+            sr,
+            y.shape[1],
+            format="OGG",
+            subtype="VORBIS",
+            compression_level=0.45,
+        ) as out:
             for start in range(0, len(y), 16384):
                 out.write(y[start : start + 16384])
         shutil.copy(mid_path, outdir / f"{NAME}.mid")
@@ -306,7 +374,7 @@ def main(outdir: Path) -> None:
     truth = {
         "title": "First Beat",
         "description": "onebeat's demo song, composed and rendered by scripts/make_demo_song.py "
-                       "(FluidSynth + FluidR3_GM); ground truth from the MIDI ticks.",
+        "(FluidSynth + FluidR3_GM); ground truth from the MIDI ticks.",
         "licence": "CC0: made by the onebeat project",
         "tempo_bpm": 60.0 / (PPQ * SEC_PER_TICK),
         "time_signature": "4/4",
@@ -316,19 +384,29 @@ def main(outdir: Path) -> None:
         "beat_positions": positions,
         "downbeats": [round(t, 6) for t, p in zip(beats, positions, strict=True) if p == 1],
         "sections": [
-            {"name": name, "start": round(beats[0] + start * bar_s, 6),
-             "end": round(beats[0] + (start + bars) * bar_s, 6), "bars": bars}
+            {
+                "name": name,
+                "start": round(beats[0] + start * bar_s, 6),
+                "end": round(beats[0] + (start + bars) * bar_s, 6),
+                "bars": bars,
+            }
             for name, start, bars in sections
         ],
         "drum_hits": [
-            {"time": round(tick * SEC_PER_TICK, 6), "note": pitch,
-             "piece": gm_note_to_piece(pitch).value, "velocity": vel}
+            {
+                "time": round(tick * SEC_PER_TICK, 6),
+                "note": pitch,
+                "piece": gm_note_to_piece(pitch).value,
+                "velocity": vel,
+            }
             for tick, _, pitch, vel in hits
         ],
     }
     (outdir / f"{NAME}.truth.json").write_text(json.dumps(truth, indent=1) + "\n")
-    print(f"{outdir / NAME}.ogg: {len(y) / sr:.1f} s, {n_bars} bars at {truth['tempo_bpm']:.3f} "
-          f"BPM, {len(hits)} drum hits")
+    print(
+        f"{outdir / NAME}.ogg: {len(y) / sr:.1f} s, {n_bars} bars at {truth['tempo_bpm']:.3f} "
+        f"BPM, {len(hits)} drum hits"
+    )
 
 
 if __name__ == "__main__":

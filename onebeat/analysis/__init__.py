@@ -1,6 +1,5 @@
 """Song analysis: beats, downbeats, meter and tempo curve → :class:`SongMap`."""
 
-from onebeat.analysis.analyze import ANALYSIS_VERSION, MIN_DURATION_S, analyze, cache_dir
 from onebeat.analysis.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -11,6 +10,7 @@ from onebeat.analysis.backends import (
 )
 from onebeat.analysis.evaluate import evaluate
 from onebeat.analysis.meter import BarInference, infer_bars
+from onebeat.analysis.pipeline import ANALYSIS_VERSION, MIN_DURATION_S, analyze, cache_dir
 from onebeat.analysis.songmap import SONGMAP_VERSION, SongMap
 from onebeat.analysis.tempo import TempoCurve, tempo_curve
 

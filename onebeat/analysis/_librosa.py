@@ -45,10 +45,12 @@ class LibrosaBackend:
     def track(self, *, y: np.ndarray, sr: int, progress: Progress) -> BeatTrack:
         fps = sr / HOP
         S = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-        onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(S, ref=np.max),
-                                                 sr=sr, hop_length=HOP)
-        _, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr,
-                                                 hop_length=HOP, units="frames")
+        onset_env = librosa.onset.onset_strength(
+            S=librosa.amplitude_to_db(S, ref=np.max), sr=sr, hop_length=HOP
+        )
+        _, beat_frames = librosa.beat.beat_track(
+            onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames"
+        )
         beat_frames = np.asarray(beat_frames, dtype=int)
         beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
         progress("beat tracking")
@@ -60,5 +62,8 @@ class LibrosaBackend:
         change = _unit(harmonic_change(chroma, beat_frames))
         progress("bar features")
         confidence = _unit(sample_at(onset_env, beats, fps=fps, width=0.02))
-        return BeatTrack(beats=np.asarray(beats, dtype=float), confidence=confidence,
-                         downbeat_salience=0.5 * (kick + change))
+        return BeatTrack(
+            beats=np.asarray(beats, dtype=float),
+            confidence=confidence,
+            downbeat_salience=0.5 * (kick + change),
+        )

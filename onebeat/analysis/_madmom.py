@@ -38,8 +38,11 @@ def _soxr_resample(signal: Any, sample_rate: int, **kwargs: Any) -> Any:
     that a fresh machine does not have; soxr does the same job in-process."""
     if signal.sample_rate == sample_rate:
         return signal
-    y = resample(np.asarray(signal, dtype=np.float32), orig_sr=int(signal.sample_rate),
-                 target_sr=int(sample_rate))
+    y = resample(
+        np.asarray(signal, dtype=np.float32),
+        orig_sr=int(signal.sample_rate),
+        target_sr=int(sample_rate),
+    )
     return _msig.Signal(y, sample_rate=sample_rate)
 
 

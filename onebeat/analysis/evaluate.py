@@ -42,8 +42,11 @@ def f_measure(reference: np.ndarray, estimated: np.ndarray, *, window: float = 0
 
 def tempo_accuracy(reference_bpm: float, estimated_bpm: float) -> tuple[float, float]:
     """(Acc1, Acc2): 1.0 when the estimate is within 4 %, Acc2 also at metrical factors."""
+
     def close(factor: float) -> bool:
-        return abs(estimated_bpm - factor * reference_bpm) <= TEMPO_TOLERANCE * factor * reference_bpm
+        target = factor * reference_bpm
+        return abs(estimated_bpm - target) <= TEMPO_TOLERANCE * target
+
     return float(close(1.0)), float(any(close(f) for f in OCTAVE_FACTORS))
 
 

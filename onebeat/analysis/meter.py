@@ -77,7 +77,7 @@ def infer_bars(
         for phase in range(min(m, n)):
             bonus = prior_4_4 if m == 4 else 0.0
             scores.append((_contrast(z, m, phase) + bonus, m, phase))
-    scores.sort(reverse=True)
+    scores.sort(key=lambda s: (s[0], s[1] == 4, -s[2]), reverse=True)  # ties: 4/4, phase 0
     best, m, phase = scores[0]
     runner_up = scores[1][0] if len(scores) > 1 else -np.inf
     margin = best - runner_up if np.isfinite(runner_up) else best

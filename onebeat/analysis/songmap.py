@@ -69,7 +69,7 @@ class SongMap:
     @property
     def downbeats(self) -> np.ndarray:
         """Times of the first beat of each bar [s]."""
-        return self.beats[self.beat_positions == 1]
+        return np.asarray(self.beats[self.beat_positions == 1])
 
     @property
     def time_signature(self) -> str:
@@ -90,7 +90,10 @@ class SongMap:
     # --- JSON ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this SongMap (schema version 1)."""
-        r6 = lambda a: [round(float(x), 6) for x in a]  # noqa: E731 - microsecond precision
+
+        def r6(a: np.ndarray) -> list[float]:  # microsecond precision
+            return [round(float(x), 6) for x in a]
+
         return {
             "format": SONGMAP_FORMAT,
             "version": SONGMAP_VERSION,
@@ -106,8 +109,10 @@ class SongMap:
             "beat_positions": [int(p) for p in self.beat_positions],
             "beat_confidence": [round(float(c), 3) for c in self.beat_confidence],
             "downbeats": r6(self.downbeats),
-            "tempo_curve": {"times": r6(self.tempo_times),
-                            "bpm": [round(float(x), 3) for x in self.tempo_curve_bpm]},
+            "tempo_curve": {
+                "times": r6(self.tempo_times),
+                "bpm": [round(float(x), 3) for x in self.tempo_curve_bpm],
+            },
             "first_beat": round(self.first_beat, 6),
             "last_beat": round(self.last_beat, 6),
         }
@@ -128,8 +133,11 @@ class SongMap:
         SongMapError
             With a one-line message naming ``source`` and the offending field.
         """
-        if isinstance(data, dict) and data.get("format") == SONGMAP_FORMAT and \
-                data.get("version") != SONGMAP_VERSION:
+        if (
+            isinstance(data, dict)
+            and data.get("format") == SONGMAP_FORMAT
+            and data.get("version") != SONGMAP_VERSION
+        ):
             raise SongMapError(
                 f"{source}: SongMap version {data.get('version')!r} is not supported "
                 f"(this onebeat reads version {SONGMAP_VERSION}); analyse the song again"
@@ -144,14 +152,16 @@ class SongMap:
         conf = np.asarray(data["beat_confidence"], dtype=float)
         m = int(data["meter"]["beats_per_bar"])
         if len(positions) != len(beats) or len(conf) != len(beats):
-            raise SongMapError(f"{source}: beats, beat_positions and beat_confidence differ "
-                               "in length")
+            raise SongMapError(
+                f"{source}: beats, beat_positions and beat_confidence differ in length"
+            )
         if np.any(np.diff(beats) <= 0):
             raise SongMapError(f"{source}: beats are not strictly increasing")
         if np.any(positions > m):
             raise SongMapError(f"{source}: beat_positions exceed meter.beats_per_bar ({m})")
-        if not np.allclose(np.asarray(data["downbeats"], dtype=float), beats[positions == 1],
-                           atol=1e-6):
+        downbeats = np.asarray(data["downbeats"], dtype=float)
+        expected = beats[positions == 1]
+        if len(downbeats) != len(expected) or not np.allclose(downbeats, expected, atol=1e-6):
             raise SongMapError(f"{source}: downbeats are not the beats at position 1")
         curve = data["tempo_curve"]
         if len(curve["times"]) != len(curve["bpm"]):

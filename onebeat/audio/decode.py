@@ -36,8 +36,23 @@ __all__ = [
 
 #: File name endings that onebeat treats as songs.
 AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4",
-     ".aif", ".aiff", ".webm", ".mka", ".wma"}
+    {
+        ".wav",
+        ".wave",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".mp4",
+        ".aif",
+        ".aiff",
+        ".webm",
+        ".mka",
+        ".wma",
+    }
 )
 #: Longest audio onebeat decodes [s]; songs are minutes, not hours.
 MAX_DURATION_S = 20 * 60.0
@@ -96,7 +111,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 def to_mono(y: np.ndarray) -> np.ndarray:
     """Average channels: ``(channels, n)`` → ``(n,)``; mono input is returned as is."""
-    return y if y.ndim == 1 else np.mean(y, axis=0, dtype=np.float32)
+    return y if y.ndim == 1 else np.asarray(np.mean(y, axis=0, dtype=np.float32))
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -185,7 +200,8 @@ def load_audio(
     chunks: list[np.ndarray] = []
     with container:
         if not container.streams.audio:
-            if container.streams.video:
+            # FFmpeg opens images and even text (its "tty" demuxer) as video: name them.
+            if container.streams.video and _sniff_non_audio(p) is None:
                 raise UnsupportedFormatError(f"{p}: unsupported format: it has no audio track")
             raise _open_error(p, ValueError("no audio stream"))
         stream = container.streams.audio[0]
@@ -212,9 +228,7 @@ def load_audio(
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray())
         except av.error.FFmpegError as exc:
-            raise CorruptAudioError(
-                f"{p}: corrupt audio data ({_ffmpeg_reason(exc)})"
-            ) from None
+            raise CorruptAudioError(f"{p}: corrupt audio data ({_ffmpeg_reason(exc)})") from None
 
     if not chunks or sum(c.shape[1] for c in chunks) == 0:
         raise CorruptAudioError(f"{p}: no audio could be decoded")
@@ -226,4 +240,6 @@ def load_audio(
         y = to_mono(y)
     target_sr = source_sr if sr is None else int(sr)
     y = resample(y, orig_sr=source_sr, target_sr=target_sr)
-    return Audio(y=y, sr=target_sr, path=p, source_sr=source_sr, source_channels=channels, codec=codec)
+    return Audio(
+        y=y, sr=target_sr, path=p, source_sr=source_sr, source_channels=channels, codec=codec
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -59,11 +60,17 @@ def trim_edges(track: BeatTrack, *, threshold: float = EDGE_CONFIDENCE) -> BeatT
     """Drop the runs of weak beats at both ends of a track (all of them if all are weak)."""
     strong = np.flatnonzero(track.confidence >= threshold)
     if len(strong) == 0:
-        return BeatTrack(beats=track.beats[:0], confidence=track.confidence[:0],
-                         downbeat_salience=track.downbeat_salience[:0])
+        return BeatTrack(
+            beats=track.beats[:0],
+            confidence=track.confidence[:0],
+            downbeat_salience=track.downbeat_salience[:0],
+        )
     keep = slice(int(strong[0]), int(strong[-1]) + 1)
-    return BeatTrack(beats=track.beats[keep], confidence=track.confidence[keep],
-                     downbeat_salience=track.downbeat_salience[keep])
+    return BeatTrack(
+        beats=track.beats[keep],
+        confidence=track.confidence[keep],
+        downbeat_salience=track.downbeat_salience[keep],
+    )
 
 
 def cache_dir() -> Path:
@@ -83,13 +90,22 @@ def _cache_path(sha256: str, backend: str) -> Path:
 @contextmanager
 def _progress_bar(total: int, label: str, enabled: bool) -> Iterator[Progress]:
     # tqdm's delay: the bar appears only when the work takes longer than a second.
-    bar = tqdm(total=total, desc=label, unit="step", delay=1.0, leave=False,
-               disable=not enabled, file=sys.stderr,
-               bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix} [{elapsed}]")
+    bar = tqdm(
+        total=total,
+        desc=label,
+        unit="step",
+        delay=1.0,
+        leave=False,
+        disable=not enabled,
+        file=sys.stderr,
+        bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix} [{elapsed}]",
+    )
     try:
+
         def step(name: str) -> None:
             bar.set_postfix_str(name, refresh=False)
             bar.update(1)
+
         yield step
     finally:
         bar.close()
@@ -154,7 +170,8 @@ def analyze(
             )
         peak = float(np.max(np.abs(audio.y)))
         if peak < SILENCE_PEAK:
-            raise SilentAudioError(f"{p}: the audio is silent (peak {20 * np.log10(peak + 1e-12):.0f} dBFS)")
+            db = 20 * np.log10(peak + 1e-12)
+            raise SilentAudioError(f"{p}: the audio is silent (peak {db:.0f} dBFS)")
         track = trim_edges(tracker.track(y=audio.y, sr=audio.sr, progress=step))
 
     beats = track.beats
@@ -190,8 +207,6 @@ def analyze(
         tempo_curve_bpm=curve.bpm,
     )
     if use_cache:
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache must not stop an analysis
             songmap.save(cached)
-        except OSError:
-            pass  # a read-only cache must not stop an analysis
     return songmap

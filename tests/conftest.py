@@ -1,0 +1,88 @@
+"""Shared fixtures. Paths are anchored to this file, never to the working directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test session analyses into its own cache, never the user's."""
+    monkeypatch.setenv("ONEBEAT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def eval_dir() -> Path:
+    if not (EVAL / "synth").is_dir():
+        pytest.skip(f"evaluation data not found at {EVAL} (../shared/eval is not part of the repo)")
+    return EVAL
+
+
+def click_track(
+    *, sr: int, duration: float, bpm: float = 120.0, channels: int = 1, first: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """A tone bed with a decaying click on every beat: (samples (channels, n), click times)."""
+    n = round(duration * sr)
+    t = np.arange(n) / sr
+    y = 0.05 * np.sin(2 * np.pi * 220.0 * t)
+    clicks = np.arange(first, duration - 0.1, 60.0 / bpm)
+    burst_len = round(0.03 * sr)
+    rng = np.random.default_rng(0)
+    burst = rng.standard_normal(burst_len) * np.exp(-np.arange(burst_len) / (0.004 * sr))
+    for c in clicks:
+        k = round(c * sr)
+        seg = min(burst_len, n - k)
+        y[k : k + seg] += 0.6 * burst[:seg]
+    y = np.clip(y, -1, 1).astype(np.float32)
+    return np.tile(y, (channels, 1)), clicks
+
+
+def encode(path: Path, y: np.ndarray, sr: int, *, codec: str, container: str | None = None) -> Path:
+    """Write ``y`` (channels, n) with PyAV's encoders. Opus is always stored at 48 kHz,
+    as the format requires."""
+    channels = y.shape[0]
+    layout = "mono" if channels == 1 else "stereo"
+    out_sr = 48000 if codec == "libopus" else sr
+    with av.open(str(path), mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=out_sr)
+        stream.layout = layout  # type: ignore[union-attr]
+        fmt = stream.codec_context.codec.audio_formats[0].name  # type: ignore[union-attr]
+        resampler = av.AudioResampler(format=fmt, layout=layout, rate=out_sr)
+        block = 4096
+        pts = 0
+        for start in range(0, y.shape[1], block):
+            chunk = np.ascontiguousarray(y[:, start : start + block], dtype=np.float32)
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+            frame.sample_rate = sr
+            frame.pts = pts
+            frame.time_base = Fraction(1, sr)
+            pts += chunk.shape[1]
+            for f in resampler.resample(frame):
+                for packet in stream.encode(f):  # type: ignore[union-attr]
+                    out.mux(packet)
+        for f in resampler.resample(None):
+            for packet in stream.encode(f):  # type: ignore[union-attr]
+                out.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_songmap() -> Iterator[object]:
+    from onebeat.analysis import analyze
+    from onebeat.demo import demo_song_path
+
+    yield analyze(demo_song_path(), use_cache=False)

@@ -1,0 +1,113 @@
+"""The ``onebeat`` command as a user runs it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from onebeat.cli import main
+from onebeat.demo import demo_song_path
+from tests.conftest import click_track
+
+
+def test_analyze_demo_writes_songmap_and_prints_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sub" / "demo.json"
+    beats = tmp_path / "demo.beats"
+    code = main(["analyze", str(demo_song_path()), "-o", str(out), "--beats", str(beats)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "4/4" in text
+    assert "116" in text
+    data = json.loads(out.read_text())
+    assert data["format"] == "onebeat.songmap"
+    assert len(data["beats"]) == 153
+    lines = beats.read_text().splitlines()
+    assert len(lines) == 153
+    assert lines[0].split("\t")[1] == "1"
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", str(demo_song_path()), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tempo_bpm"] == pytest.approx(116, rel=0.01)
+
+
+def test_demo_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    assert "vs truth beat F" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.mp3", r"missing\.mp3: no such file"),
+        (lambda d: _write(d / "notes.txt", b"not audio\n" * 40), r"notes\.txt: not an audio file"),
+        (
+            lambda d: _write(d / "song.m4a", b"\x00\x00\x00\x18ftypM4A " + bytes(300)),
+            r"song\.m4a: corrupt",
+        ),
+        (lambda d: _silence(d / "silent.wav"), r"silent\.wav: the audio is silent"),
+        (lambda d: _short(d / "short.flac"), r"short\.flac: too short"),
+    ],
+)
+def test_bad_input_one_line_error_and_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, message: str
+) -> None:
+    song = make(tmp_path)  # type: ignore[operator]
+    out = tmp_path / "map.json"
+    assert main(["analyze", str(song), "-o", str(out), "--no-cache"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("onebeat: error: ")
+    assert "\n" not in err
+    assert __import__("re").search(message, err), err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _silence(path: Path) -> Path:
+    sf.write(path, np.zeros(44100 * 8, dtype=np.float32), 44100)
+    return path
+
+
+def _short(path: Path) -> Path:
+    y, _ = click_track(sr=44100, duration=2.0)
+    sf.write(path, y[0], 44100)
+    return path
+
+
+def test_help_names_the_model_licence() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "onebeat.cli", "analyze", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "CC BY-NC-SA" in result.stdout
+    assert "non-commercial" in result.stdout
+
+
+def test_backends_lists_licences(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backends"]) == 0
+    text = capsys.readouterr().out
+    assert "madmom (default)" in text
+    assert "librosa" in text
+    assert "CC BY-NC-SA 4.0" in text
+
+
+def test_unknown_backend_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "x.mp3", "--backend", "nope"])
+    assert info.value.code == 2

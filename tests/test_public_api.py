@@ -1,0 +1,42 @@
+"""Every name a package exports exists, and the exports are what the docs promise."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PACKAGES = [
+    "onebeat",
+    "onebeat.errors",
+    "onebeat.audio",
+    "onebeat.analysis",
+    "onebeat.kit",
+    "onebeat.demo",
+    "onebeat.cli",
+]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_names_exist(name: str) -> None:
+    mod = importlib.import_module(name)
+    assert len(set(mod.__all__)) == len(mod.__all__)
+    for attr in mod.__all__:
+        assert hasattr(mod, attr), f"{name}.__all__ names {attr}, which is missing"
+
+
+def test_every_error_is_a_onebeat_error() -> None:
+    from onebeat import errors
+
+    for attr in errors.__all__:
+        assert issubclass(getattr(errors, attr), errors.OnebeatError)
+
+
+def test_kit_maps_every_piece_to_a_gm_note_and_back() -> None:
+    from onebeat.kit import GM_NOTES, DrumPiece, gm_note_to_piece
+
+    assert set(GM_NOTES) == set(DrumPiece)
+    for piece, note in GM_NOTES.items():
+        assert gm_note_to_piece(note) is piece
+    with pytest.raises(KeyError, match="56 is not a drum-kit piece"):
+        gm_note_to_piece(56)
