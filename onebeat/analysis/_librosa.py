@@ -15,7 +15,7 @@ from onebeat.analysis.backends import BeatTrack, Progress, sample_at
 
 __all__ = ["LibrosaBackend", "harmonic_change"]
 
-HOP = 256
+HOP = 512
 
 
 def harmonic_change(chroma: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
@@ -45,11 +45,9 @@ class LibrosaBackend:
     def track(self, *, y: np.ndarray, sr: int, progress: Progress) -> BeatTrack:
         fps = sr / HOP
         S = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-        onset_env = librosa.onset.onset_strength(
-            S=librosa.amplitude_to_db(S, ref=np.max), sr=sr, hop_length=HOP
-        )
+        onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
         _, beat_frames = librosa.beat.beat_track(
-            onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames"
+            onset_envelope=onset_env, sr=sr, hop_length=HOP, units="frames", trim=False
         )
         beat_frames = np.asarray(beat_frames, dtype=int)
         beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)

@@ -1,0 +1,78 @@
+"""Speed and memory of analysing a 3-minute song with the default backend.
+
+The song is the demo song looped to 3:00 and written as Ogg Vorbis. Each backend runs
+in a fresh process (so that model loading counts, as it does for a user) and reports
+wall time, CPU time, real-time factor and peak memory. Reference: decoding the same
+file alone, measured in the same run.
+
+Targets: <= 20 s for 3 minutes (>= 9x real time) and <= 2 GiB peak memory.
+
+Usage: .venv/bin/python bench/analysis_speed.py [--backends madmom,librosa]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from onebeat.audio import load_audio  # noqa: E402
+from onebeat.demo import demo_song_path  # noqa: E402
+
+CHILD = """
+import json, resource, sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+what, path = sys.argv[1], sys.argv[2]
+if what == "decode":
+    from onebeat.audio import load_audio
+    load_audio(path, sr=44100)
+else:
+    from onebeat.analysis import analyze
+    analyze(path, backend=what, use_cache=False)
+print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="madmom,librosa")
+    parser.add_argument("--seconds", type=float, default=180.0)
+    args = parser.parse_args()
+
+    demo = load_audio(demo_song_path(), mono=False)
+    reps = int(np.ceil(args.seconds / demo.duration))
+    y = np.tile(demo.y, (1, reps))[:, : int(args.seconds * demo.sr)]
+    with tempfile.TemporaryDirectory() as tmp:
+        song = Path(tmp) / "three_minutes.ogg"
+        with sf.SoundFile(song, "w", demo.sr, y.shape[0], format="OGG", subtype="VORBIS") as f:
+            for i in range(0, y.shape[1], 16384):
+                f.write(y[:, i : i + 16384].T)
+        print(f"{args.seconds:.0f} s song ({song.stat().st_size / 1e6:.1f} MB ogg)")
+        print(f"{'step':10s} {'wall s':>7s} {'CPU s':>7s} {'x real time':>11s} {'peak MiB':>9s}")
+        for what in ["decode", *args.backends.split(",")]:
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, what, str(song)],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"{what:10s} {r['wall']:7.1f} {r['cpu']:7.1f} {args.seconds / r['wall']:11.1f} "
+                f"{r['rss_mib']:9.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
