@@ -43,8 +43,9 @@ __all__ = [
     "trim_edges",
 ]
 
-#: Bumped whenever analysis results change, so that old cache entries are not reused.
-ANALYSIS_VERSION = 1
+#: Bumped whenever analysis results change, so that old cache entries are not reused
+#: (the package version is part of the cache key too).
+ANALYSIS_VERSION = 2
 #: Shortest audio analysed [s].
 MIN_DURATION_S = 5.0
 #: Fewest beats that make a song (two bars of 4/4).
@@ -84,7 +85,8 @@ def cache_dir() -> Path:
 
 
 def _cache_path(sha256: str, backend: str) -> Path:
-    return cache_dir() / "songmaps" / f"{sha256}.{backend}.v{ANALYSIS_VERSION}.json"
+    name = f"{sha256}.{backend}.v{ANALYSIS_VERSION}-{__version__}.json"
+    return cache_dir() / "songmaps" / name
 
 
 @contextmanager

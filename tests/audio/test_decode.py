@@ -129,3 +129,23 @@ def test_too_long(tmp_path: Path) -> None:
     path = encode(tmp_path / "long.flac", y, 8000, codec="flac")
     with pytest.raises(TooLongError, match=r"long\.flac: too long"):
         load_audio(path, max_duration=60.0)
+
+
+def test_video_without_sound_is_unsupported(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "clip.mp4"
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"  # type: ignore[union-attr]
+        for i in range(10):
+            img = np.full((48, 64, 3), i * 20, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            for packet in stream.encode(frame):  # type: ignore[union-attr]
+                out.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            out.mux(packet)
+    with pytest.raises(
+        UnsupportedFormatError, match=r"clip\.mp4: unsupported format: it has no audio"
+    ):
+        load_audio(path)
