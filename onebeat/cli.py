@@ -7,6 +7,7 @@ ends the program with its one-line message and exit code 1 (2 for usage errors).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,8 +71,8 @@ def format_summary(songmap: object) -> str:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from onebeat._io import atomic_write_text
     from onebeat.analysis import analyze
-    from onebeat.analysis.songmap import atomic_write_text
 
     sm = analyze(
         args.song,
@@ -120,6 +121,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"tempo {truth['tempo_bpm']:.1f} BPM (Acc1 {scores['acc1']:.0f})"
     )
     print(f"  song     {song}")
+    return 0
+
+
+def _cmd_chart(args: argparse.Namespace) -> int:
+    from onebeat._io import atomic_write_text
+    from onebeat.analysis import analyze
+    from onebeat.chart import LEVEL_NAMES, chart_to_tab, generate_chart, write_midi
+
+    sm = analyze(
+        args.song,
+        backend=args.backend,
+        use_cache=not args.no_cache,
+        progress=sys.stderr.isatty() or args.progress,
+    )
+    chart = generate_chart(sm, level=args.level, title=args.song.stem)
+    counts: dict[str, int] = {}
+    for n in chart.notes:
+        counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
+    print(
+        f"{args.song.name}: level {args.level} ({LEVEL_NAMES[args.level]}), "
+        f"{len(chart.notes)} notes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    if args.midi:
+        write_midi(chart, args.midi)
+        print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
+    if args.tab:
+        text = chart_to_tab(chart)
+        if str(args.tab) == "-":
+            print(text)
+        else:
+            atomic_write_text(args.tab, text + "\n")
+            print(f"  saved    {args.tab}")
     return 0
 
 
@@ -188,6 +221,25 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_options(p)
     p.set_defaults(func=_cmd_demo)
 
+    from onebeat.chart import GRID_LEVELS, LEVEL_NAMES
+
+    p = sub.add_parser(
+        "chart",
+        epilog=LICENCE_NOTE,
+        help="write a drum chart at a level",
+        description="Write a drum part for a song from its SongMap. Levels: "
+        + "; ".join(f"{k} = {v}" for k, v in LEVEL_NAMES.items())
+        + ".",
+    )
+    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument(
+        "--level", type=int, choices=GRID_LEVELS, default=2, help="difficulty level (default: 2)"
+    )
+    p.add_argument("--midi", type=Path, help="write a General MIDI drum file here")
+    p.add_argument("--tab", type=Path, help="write a text drum tab here ('-': print it)")
+    analysis_options(p)
+    p.set_defaults(func=_cmd_chart)
+
     p = sub.add_parser("backends", help="list the beat-tracking backends and their licences")
     p.set_defaults(func=_cmd_backends)
     return parser
@@ -205,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("onebeat: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `onebeat ... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "AudioError",
     "AudioFileNotFoundError",
     "BackendUnavailableError",
+    "ChartError",
     "CorruptAudioError",
     "NotAudioError",
     "OnebeatError",
@@ -69,3 +70,7 @@ class BackendUnavailableError(AnalysisError):
 
 class SongMapError(OnebeatError):
     """A SongMap file is malformed, of another version, or inconsistent."""
+
+
+class ChartError(OnebeatError):
+    """A chart is empty, inconsistent, or a chart file cannot be read."""

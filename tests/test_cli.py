@@ -111,3 +111,19 @@ def test_unknown_backend_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         main(["analyze", "x.mp3", "--backend", "nope"])
     assert info.value.code == 2
+
+
+def test_chart_command_writes_midi_and_tab(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mido
+
+    mid, tab = tmp_path / "part.mid", tmp_path / "part.txt"
+    code = main(
+        ["chart", str(demo_song_path()), "--level", "3", "--midi", str(mid), "--tab", str(tab)]
+    )
+    assert code == 0
+    assert "level 3 (basic rock groove)" in capsys.readouterr().out
+    notes = [m for m in mido.MidiFile(mid) if m.type == "note_on" and m.velocity > 0]
+    assert len(notes) == 153 * 3 - 1  # kick/snare per beat + hats on every eighth
+    assert tab.read_text().splitlines()[2].startswith("HH  |x-x-x-x-")

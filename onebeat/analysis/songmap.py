@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -19,9 +18,10 @@ from typing import Any
 import jsonschema
 import numpy as np
 
+from onebeat._io import atomic_write_text
 from onebeat.errors import SongMapError
 
-__all__ = ["SONGMAP_FORMAT", "SONGMAP_VERSION", "SongMap", "atomic_write_text", "songmap_schema"]
+__all__ = ["SONGMAP_FORMAT", "SONGMAP_VERSION", "SongMap", "songmap_schema"]
 
 SONGMAP_FORMAT = "onebeat.songmap"
 SONGMAP_VERSION = 1
@@ -33,20 +33,6 @@ def songmap_schema() -> dict[str, Any]:
     text = resources.files("onebeat.analysis").joinpath("songmap.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write a file so that it is either complete or not there: temp file + rename."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,117 @@
+"""The chart model: the notes a drummer plays, on the song's own beat grid.
+
+A :class:`Chart` holds its notes and the beat grid they sit on (from the SongMap), so
+every note has both a song time [s] and a beat position (beat index + fraction), and the
+tempo map and bar lines follow the song even where its tempo drifts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from onebeat.errors import ChartError
+from onebeat.kit import DrumPiece
+
+__all__ = ["Chart", "Dynamic", "Note", "beat_to_time"]
+
+
+class Dynamic(StrEnum):
+    """How hard a note is meant: judged by velocity on a kit that sends it."""
+
+    NORMAL = "normal"
+    GHOST = "ghost"
+    ACCENT = "accent"
+
+
+@dataclass(frozen=True, order=True)
+class Note:
+    """One drum note.
+
+    Attributes
+    ----------
+    time : float
+        Song time [s].
+    beat : float
+        Position on the chart's beat grid: index of the beat plus the fraction to the next.
+    piece : DrumPiece
+    velocity : int
+        MIDI velocity 1–127 written to MIDI files.
+    dynamic : Dynamic
+    """
+
+    time: float
+    beat: float
+    piece: DrumPiece
+    velocity: int = 100
+    dynamic: Dynamic = Dynamic.NORMAL
+
+
+def beat_to_time(beats: np.ndarray, position: float | np.ndarray) -> np.ndarray:
+    """Song time [s] of fractional beat positions on a beat grid, linear between beats
+    and extrapolated with the first/last interval outside it."""
+    b = np.asarray(beats, dtype=float)
+    pos = np.atleast_1d(np.asarray(position, dtype=float))
+    idx = np.arange(len(b), dtype=float)
+    out = np.interp(pos, idx, b)
+    before = pos < 0
+    after = pos > len(b) - 1
+    out[before] = b[0] + pos[before] * (b[1] - b[0])
+    out[after] = b[-1] + (pos[after] - (len(b) - 1)) * (b[-1] - b[-2])
+    return np.asarray(out, dtype=float)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A playable drum part.
+
+    Attributes
+    ----------
+    notes : tuple of Note
+        Sorted by time, then piece.
+    beats : np.ndarray
+        The beat grid [s] (the SongMap's beats).
+    beat_positions : np.ndarray
+        Position in the bar of each grid beat (1 = downbeat).
+    beats_per_bar : int
+    level : int
+        1 (tap the beat) … 5 (full), or 0 for an imported chart.
+    any_pad : bool
+        Any pad counts for every note (level 1).
+    title : str
+    """
+
+    notes: tuple[Note, ...]
+    beats: np.ndarray
+    beat_positions: np.ndarray
+    beats_per_bar: int
+    level: int = 0
+    any_pad: bool = False
+    title: str = ""
+    sections: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if len(self.beats) < 2:
+            raise ChartError(f"chart {self.title!r}: needs a beat grid of at least two beats")
+        if len(self.beat_positions) != len(self.beats):
+            raise ChartError(f"chart {self.title!r}: beats and beat_positions differ in length")
+        if not self.notes:
+            raise ChartError(f"chart {self.title!r}: has no notes")
+        object.__setattr__(
+            self, "notes", tuple(sorted(self.notes, key=lambda n: (n.time, n.piece.value)))
+        )
+
+    @property
+    def downbeats(self) -> np.ndarray:
+        return np.asarray(self.beats[self.beat_positions == 1])
+
+    def pieces(self) -> set[DrumPiece]:
+        """The kit pieces this chart uses."""
+        return {n.piece for n in self.notes}
+
+    def tempo_map(self) -> list[tuple[float, float]]:
+        """(beat position, BPM) at each grid beat: the local tempo until the next beat."""
+        ibi = np.diff(self.beats)
+        return [(float(k), float(60.0 / d)) for k, d in enumerate(ibi)]
