@@ -128,21 +128,41 @@ def _cmd_chart(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
     from onebeat.analysis import analyze
     from onebeat.chart import LEVEL_NAMES, chart_to_tab, generate_chart, write_midi
+    from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
 
-    sm = analyze(
-        args.song,
-        backend=args.backend,
-        use_cache=not args.no_cache,
-        progress=sys.stderr.isatty() or args.progress,
-    )
-    chart = generate_chart(sm, level=args.level, title=args.song.stem)
+    if args.song.is_dir():  # a Clone Hero / YARG / Rock Band song folder
+        chart, _ = read_song_folder(args.song, difficulty=Difficulty[args.difficulty.upper()])
+        what = f"{args.difficulty} chart from the song folder"
+    else:
+        sm = analyze(
+            args.song,
+            backend=args.backend,
+            use_cache=not args.no_cache,
+            progress=sys.stderr.isatty() or args.progress,
+        )
+        chart = generate_chart(sm, level=args.level, title=args.song.stem)
+        what = f"level {args.level} ({LEVEL_NAMES[args.level]})"
+        if args.clonehero:
+            # Easy keeps kicks apart from other gems (level 2); the grid levels stop at 3
+            levels = {
+                Difficulty.EASY: 2,
+                Difficulty.MEDIUM: 3,
+                Difficulty.HARD: 3,
+                Difficulty.EXPERT: 3,
+            }
+            charts = {
+                d: generate_chart(sm, level=lv, title=args.song.stem) for d, lv in levels.items()
+            }
+            write_song_folder(charts, args.song, args.clonehero, title=args.song.stem)
     counts: dict[str, int] = {}
     for n in chart.notes:
         counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
     print(
-        f"{args.song.name}: level {args.level} ({LEVEL_NAMES[args.level]}), "
-        f"{len(chart.notes)} notes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        f"{args.song.name}: {what}, {len(chart.notes)} notes: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+    if not args.song.is_dir() and args.clonehero:
+        print(f"  saved    {args.clonehero}/ (Clone Hero / YARG song folder)")
     if args.midi:
         write_midi(chart, args.midi)
         print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
@@ -237,6 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--midi", type=Path, help="write a General MIDI drum file here")
     p.add_argument("--tab", type=Path, help="write a text drum tab here ('-': print it)")
+    p.add_argument(
+        "--clonehero",
+        type=Path,
+        metavar="DIR",
+        help="write a Clone Hero / YARG song folder (notes.mid, song.ini, song.ogg)",
+    )
+    p.add_argument(
+        "--difficulty",
+        choices=["easy", "medium", "hard", "expert"],
+        default="expert",
+        help="difficulty to read from a song folder",
+    )
     analysis_options(p)
     p.set_defaults(func=_cmd_chart)
 

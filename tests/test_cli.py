@@ -127,3 +127,17 @@ def test_chart_command_writes_midi_and_tab(
     notes = [m for m in mido.MidiFile(mid) if m.type == "note_on" and m.velocity > 0]
     assert len(notes) == 153 * 3 - 1  # kick/snare per beat + hats on every eighth
     assert tab.read_text().splitlines()[2].startswith("HH  |x-x-x-x-")
+
+
+def test_chart_clonehero_folder_and_reading_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "First Beat"
+    assert main(["chart", str(demo_song_path()), "--level", "2", "--clonehero", str(folder)]) == 0
+    assert (folder / "notes.mid").exists()
+    capsys.readouterr()
+    assert main(["chart", str(folder), "--difficulty", "medium"]) == 0
+    out = capsys.readouterr().out
+    assert "medium chart from the song folder, 458 notes" in out
+    assert main(["chart", str(tmp_path)]) == 1
+    assert "no notes.mid or notes.chart" in capsys.readouterr().err

@@ -7,6 +7,8 @@ accent), ``g`` a ghost note, ``-`` a rest.
 
 from __future__ import annotations
 
+import numpy as np
+
 from onebeat.chart.model import Chart, Dynamic
 from onebeat.kit import DrumPiece
 
@@ -35,32 +37,44 @@ def _mark(piece: DrumPiece, dynamic: Dynamic) -> str:
 
 
 def chart_to_tab(chart: Chart, *, bars_per_line: int = 4) -> str:
-    """The chart as drum tab text, bars numbered from the song's first downbeat."""
+    """The chart as drum tab text, bars numbered from the song's first downbeat.
+
+    Bars follow the chart's own bar lines, so a pickup or a short bar keeps its length.
+    """
     m = chart.beats_per_bar
-    cells = 4 * m
-    first_down = int(next(k for k, p in enumerate(chart.beat_positions) if p == 1))
-    # bar index of each note: beats before the first downbeat form bar 0 (a pickup)
+    downs = np.flatnonzero(chart.beat_positions == 1)
+    if len(downs) == 0:
+        downs = np.array([0])
+    # bar b (1-based) starts at grid beat downs[b - 1]; bar 0 is a pickup before downs[0]
+    starts = np.concatenate([[min(0, int(downs[0]))], downs]).astype(float)
+    lengths = np.diff(np.concatenate([starts, [starts[-1] + m]]))
+    if downs[0] > 0:
+        starts[0], lengths[0] = 0.0, float(downs[0])
     grid: dict[tuple[str, int, int], str] = {}
-    last_bar = 0
     for n in chart.notes:
-        rel = n.beat - first_down
-        bar = int(rel // m) + 1
-        cell = round((rel - (bar - 1) * m) * 4)
-        if cell == cells:
+        bar = int(np.searchsorted(starts[1:], n.beat + 1e-9, side="right"))
+        if downs[0] == 0:
+            bar = max(bar, 1)
+        cell = round((n.beat - starts[bar]) * 4)
+        if cell >= round(lengths[bar] * 4) and bar + 1 < len(starts):
             bar, cell = bar + 1, 0
-        last_bar = max(last_bar, bar)
         for label, pieces in ROWS:
             if n.piece in pieces:
                 grid[(label, bar, cell)] = _mark(n.piece, n.dynamic)
     used = [r for r in ROWS if any(k[0] == r[0] for k in grid)]
     first_bar = 0 if any(k[1] == 0 for k in grid) else 1
+    last_bar = max(k[1] for k in grid)
+    cells = {
+        b: round(lengths[b] * 4) if b < len(lengths) else 4 * m
+        for b in range(first_bar, last_bar + 1)
+    }
     lines = [f"{chart.title}  —  level {chart.level}, {m}/4" if chart.title else f"{m}/4"]
     for start in range(first_bar, last_bar + 1, bars_per_line):
         bars = range(start, min(start + bars_per_line, last_bar + 1))
-        lines.append("    " + "".join(f"{b:<{cells + 1}d}" for b in bars))
+        lines.append("    " + "".join(f"{b:<{cells[b] + 1}d}" for b in bars))
         for label, _ in used:
             row = "|".join(
-                "".join(grid.get((label, b, c), "-") for c in range(cells)) for b in bars
+                "".join(grid.get((label, b, c), "-") for c in range(cells[b])) for b in bars
             )
             lines.append(f"{label}  |{row}|")
         lines.append("")

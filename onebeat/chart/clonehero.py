@@ -1,0 +1,394 @@
+"""Clone Hero / YARG song folders: write onebeat's charts, read the community's.
+
+A song folder holds ``notes.mid`` (or ``notes.chart``), ``song.ini`` and the audio
+(``song.ogg``). Drums are four lanes plus kick — red (snare), yellow, blue, green — where
+yellow/blue/green are cymbals or toms ("pro drums"):
+
+- ``notes.mid`` (Rock Band convention): track ``PART DRUMS``; Easy 60–64, Medium 72–76,
+  Hard 84–88, Expert 96–100 (kick, red, yellow, blue, green); yellow/blue/green are
+  cymbals unless notes 110/111/112 mark them as toms.
+- ``notes.chart`` (text): ``[Song]`` ``Resolution``, ``[SyncTrack]`` tempo ``B`` (BPM × 1000)
+  and ``TS``, ``[ExpertDrums]`` etc. with ``N lane length``; 4-lane notes are toms unless
+  66/67/68 mark a cymbal; 32 is the Expert+ double kick.
+
+Hand-written because no maintained Python package reads or writes these formats; mido
+does the MIDI bytes.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import re
+from enum import IntEnum
+from pathlib import Path
+
+import mido
+import numpy as np
+import soundfile as sf
+
+from onebeat._io import atomic_write_bytes, atomic_write_text
+from onebeat.audio.decode import load_audio
+from onebeat.chart.midi import PPQ, chart_to_midi, lead_in_beats
+from onebeat.chart.model import Chart, Dynamic, Note
+from onebeat.errors import ChartError
+from onebeat.kit import DrumPiece
+
+__all__ = [
+    "Difficulty",
+    "read_song_folder",
+    "write_song_folder",
+]
+
+
+class Difficulty(IntEnum):
+    """Rock Band / Clone Hero difficulties, valued by their first MIDI note."""
+
+    EASY = 60
+    MEDIUM = 72
+    HARD = 84
+    EXPERT = 96
+
+
+KICK, RED, YELLOW, BLUE, GREEN = range(5)
+TOM_MARKERS = {YELLOW: 110, BLUE: 111, GREEN: 112}
+CHART_CYMBAL_MARKERS = {YELLOW: 66, BLUE: 67, GREEN: 68}
+CHART_DOUBLE_KICK = 32
+
+# piece -> (lane, is_cymbal)
+PIECE_TO_LANE: dict[DrumPiece, tuple[int, bool]] = {
+    DrumPiece.KICK: (KICK, False),
+    DrumPiece.SNARE: (RED, False),
+    DrumPiece.HIHAT_CLOSED: (YELLOW, True),
+    DrumPiece.HIHAT_OPEN: (YELLOW, True),
+    DrumPiece.TOM_HIGH: (YELLOW, False),
+    DrumPiece.RIDE: (BLUE, True),
+    DrumPiece.TOM_MID: (BLUE, False),
+    DrumPiece.CRASH: (GREEN, True),
+    DrumPiece.TOM_FLOOR: (GREEN, False),
+}
+LANE_TO_PIECE: dict[tuple[int, bool], DrumPiece] = {
+    (KICK, False): DrumPiece.KICK,
+    (RED, False): DrumPiece.SNARE,
+    (YELLOW, True): DrumPiece.HIHAT_CLOSED,
+    (YELLOW, False): DrumPiece.TOM_HIGH,
+    (BLUE, True): DrumPiece.RIDE,
+    (BLUE, False): DrumPiece.TOM_MID,
+    (GREEN, True): DrumPiece.CRASH,
+    (GREEN, False): DrumPiece.TOM_FLOOR,
+}
+
+
+# --- writing ---------------------------------------------------------------------------
+def _part_drums(charts: dict[Difficulty, Chart], lead: int) -> mido.MidiTrack:
+    events: list[tuple[int, int, int, int]] = []  # tick, on(1)/off(0), note, velocity
+    toms: dict[int, set[int]] = {lane: set() for lane in TOM_MARKERS}
+    for diff, chart in charts.items():
+        for n in chart.notes:
+            if n.piece not in PIECE_TO_LANE:
+                continue  # the hi-hat pedal has no lane
+            lane, cymbal = PIECE_TO_LANE[n.piece]
+            tick = round((lead + n.beat) * PPQ)
+            vel = 127 if n.dynamic is Dynamic.ACCENT else (1 if n.dynamic is Dynamic.GHOST else 100)
+            events.append((tick, 1, int(diff) + lane, vel))
+            events.append((tick + PPQ // 16, 0, int(diff) + lane, 0))
+            if lane in TOM_MARKERS and not cymbal:
+                toms[lane].add(tick)
+    for lane, ticks in toms.items():  # one marker note over each tom gem (all difficulties)
+        for tick in ticks:
+            events.append((tick, 1, TOM_MARKERS[lane], 100))
+            events.append((tick + PPQ // 16, 0, TOM_MARKERS[lane], 0))
+    events.sort()
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name="PART DRUMS", time=0))
+    now = 0
+    for tick, on, note, vel in events:
+        kind = "note_on" if on else "note_off"
+        track.append(mido.Message(kind, channel=9, note=note, velocity=vel, time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track
+
+
+def write_song_folder(
+    charts: dict[Difficulty, Chart],
+    audio: str | os.PathLike[str],
+    folder: str | os.PathLike[str],
+    *,
+    title: str,
+    artist: str = "Unknown",
+    charter: str = "onebeat",
+) -> Path:
+    """Write a Clone Hero / YARG song folder: ``notes.mid``, ``song.ini``, ``song.ogg``.
+
+    All charts must share one beat grid (they are levels of one song). The tempo map is
+    the grid's; ``song.ogg`` is the audio re-encoded to Ogg Vorbis (copied if it is one).
+    """
+    if not charts:
+        raise ChartError(f"{folder}: no charts to write")
+    grid = next(iter(charts.values()))
+    for c in charts.values():
+        if len(c.beats) != len(grid.beats) or not np.allclose(c.beats, grid.beats):
+            raise ChartError(f"{folder}: charts of one song folder must share a beat grid")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+
+    mid = chart_to_midi(grid)  # tempo map and bar lines, drum track replaced
+    tempo = mid.tracks[0]
+    tempo[0] = mido.MetaMessage("track_name", name=title, time=0)
+    mid.tracks = [tempo, _part_drums(charts, lead_in_beats(grid))]
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    atomic_write_bytes(out / "notes.mid", buf.getvalue())
+
+    src = Path(audio)
+    decoded = load_audio(src, mono=False)
+    if decoded.codec == "vorbis" and src.suffix.lower() == ".ogg":
+        atomic_write_bytes(out / "song.ogg", src.read_bytes())
+    else:
+        tmp = out / ".song.ogg.tmp"
+        y = decoded.y if decoded.y.ndim == 2 else decoded.y[None, :]
+        # libsndfile's Vorbis encoder crashes on very large single writes: write in blocks.
+        with sf.SoundFile(tmp, "w", decoded.sr, y.shape[0], format="OGG", subtype="VORBIS") as f:
+            for i in range(0, y.shape[1], 16384):
+                f.write(y[:, i : i + 16384].T)
+        os.replace(tmp, out / "song.ogg")
+
+    ini = configparser.ConfigParser()
+    ini["song"] = {
+        "name": title,
+        "artist": artist,
+        "charter": charter,
+        "song_length": str(round(decoded.duration * 1000)),
+        "diff_drums": str(max(0, min(6, max(c.level for c in charts.values())))),
+        "pro_drums": "True",
+        "delay": "0",
+        "preview_start_time": str(round(float(grid.beats[len(grid.beats) // 3]) * 1000)),
+    }
+    text = io.StringIO()
+    ini.write(text)
+    atomic_write_text(out / "song.ini", text.getvalue())
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------
+def _grid_from_tempo(
+    tempos: list[tuple[int, float]], sigs: list[tuple[int, int]], resolution: int, end_tick: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``."""
+    tempos = sorted(tempos) or [(0, 120.0)]
+    if tempos[0][0] != 0:
+        tempos.insert(0, (0, 120.0))
+    n = end_tick // resolution + 2
+    ticks = np.arange(n) * resolution
+    times = np.zeros(n)
+    seg_tick, seg_time, bpm = 0, 0.0, tempos[0][1]
+    ti = 1
+    for i, tk in enumerate(ticks):
+        while ti < len(tempos) and tempos[ti][0] <= tk:
+            seg_time += (tempos[ti][0] - seg_tick) / resolution * 60.0 / bpm
+            seg_tick, bpm = tempos[ti][0], tempos[ti][1]
+            ti += 1
+        times[i] = seg_time + (tk - seg_tick) / resolution * 60.0 / bpm
+    sigs = sorted(sigs) or [(0, 4)]
+    positions = np.zeros(n, dtype=int)
+    bar_start, num, si = 0, sigs[0][1], 1
+    for i in range(n):
+        while si < len(sigs) and sigs[si][0] <= i * resolution:
+            bar_start, num = sigs[si][0] // resolution, sigs[si][1]
+            si += 1
+        positions[i] = (i - bar_start) % num + 1
+    return times, positions
+
+
+def _main_meter(sigs: list[tuple[int, int]], end_tick: int) -> int:
+    """The beats per bar in force for the longest stretch (a pickup bar is not the meter)."""
+    if not sigs:
+        return 4
+    ordered = sorted(sigs)
+    spans: dict[int, int] = {}
+    for (tick, num), nxt in zip(
+        ordered, [*ordered[1:], (max(end_tick, ordered[-1][0] + 1), 0)], strict=True
+    ):
+        spans[num] = spans.get(num, 0) + max(0, nxt[0] - tick)
+    return max(spans, key=lambda k: spans[k])
+
+
+def _tick_to_time(tick: float, beats: np.ndarray, resolution: int) -> float:
+    pos = tick / resolution
+    k = min(int(pos), len(beats) - 2)
+    return float(beats[k] + (pos - k) * (beats[k + 1] - beats[k]))
+
+
+def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
+    try:
+        mid = mido.MidiFile(path)
+    except (OSError, EOFError, ValueError, KeyError) as exc:
+        raise ChartError(f"{path}: not a readable MIDI file ({exc})") from None
+    res = mid.ticks_per_beat
+    tempos: list[tuple[int, float]] = []
+    sigs: list[tuple[int, int]] = []
+    drums = None
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
+            elif msg.type == "time_signature":
+                sigs.append((tick, msg.numerator))
+            elif msg.type == "track_name" and msg.name.strip().upper() == "PART DRUMS":
+                drums = track
+    if drums is None:
+        raise ChartError(f"{path}: no 'PART DRUMS' track")
+    gems: list[tuple[int, int, int]] = []  # tick, lane, velocity
+    tom_ticks: dict[int, list[tuple[int, int]]] = {lane: [] for lane in TOM_MARKERS}
+    open_markers: dict[int, int] = {}
+    tick = 0
+    lo = int(difficulty)
+    for msg in drums:
+        tick += msg.time
+        if msg.type not in ("note_on", "note_off"):
+            continue
+        on = msg.type == "note_on" and msg.velocity > 0
+        if lo <= msg.note <= lo + 4 and on:
+            gems.append((tick, msg.note - lo, msg.velocity))
+        for lane, marker in TOM_MARKERS.items():
+            if msg.note == marker:
+                if on:
+                    open_markers[marker] = tick
+                elif marker in open_markers:
+                    tom_ticks[lane].append((open_markers.pop(marker), tick))
+    if not gems:
+        raise ChartError(f"{path}: PART DRUMS has no {difficulty.name.lower()} notes")
+    beats, positions = _grid_from_tempo(tempos, sigs, res, max(t for t, _, _ in gems))
+    notes = []
+    for t, lane, vel in gems:
+        tom = any(a <= t < max(b, a + 1) for a, b in tom_ticks.get(lane, []))
+        cymbal = lane in TOM_MARKERS and not tom and pro is not False
+        dyn = Dynamic.ACCENT if vel == 127 else Dynamic.GHOST if vel == 1 else Dynamic.NORMAL
+        notes.append(
+            Note(_tick_to_time(t, beats, res), t / res, LANE_TO_PIECE[(lane, cymbal)], vel, dyn)
+        )
+    return Chart(
+        notes=tuple(notes),
+        beats=beats,
+        beat_positions=positions,
+        beats_per_bar=_main_meter(sigs, max(t for t, _, _ in gems)),
+        title=path.parent.name,
+    )
+
+
+_CHART_LINE = re.compile(r"^\s*(\d+)\s*=\s*([A-Z]+)\s+(.*?)\s*$")
+
+
+def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChartError(f"{path}: cannot read ({exc})") from None
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("[") and s.endswith("]"):
+            current = s[1:-1]
+            sections[current] = []
+        elif current is not None and s not in ("{", "}", ""):
+            sections[current].append(s)
+    song = {
+        k.strip(): v.strip().strip('"')
+        for k, _, v in (ln.partition("=") for ln in sections.get("Song", []))
+    }
+    try:
+        res = int(song.get("Resolution", "192"))
+    except ValueError:
+        raise ChartError(f"{path}: [Song] Resolution is not a number") from None
+    tempos: list[tuple[int, float]] = []
+    sigs: list[tuple[int, int]] = []
+    for ln in sections.get("SyncTrack", []):
+        m = _CHART_LINE.match(ln)
+        if not m:
+            continue
+        tick, kind, rest = int(m[1]), m[2], m[3].split()
+        if kind == "B":
+            tempos.append((tick, int(rest[0]) / 1000.0))
+        elif kind == "TS":
+            sigs.append((tick, int(rest[0])))
+    name = f"{difficulty.name.capitalize()}Drums"
+    if name not in sections:
+        raise ChartError(f"{path}: no [{name}] section")
+    lanes: dict[int, set[int]] = {}
+    cymbals: set[tuple[int, int]] = set()
+    for ln in sections[name]:
+        m = _CHART_LINE.match(ln)
+        if not m or m[2] != "N":
+            continue
+        tick, note = int(m[1]), int(m[3].split()[0])
+        if note <= GREEN or note == CHART_DOUBLE_KICK:
+            lanes.setdefault(tick, set()).add(KICK if note == CHART_DOUBLE_KICK else note)
+        for lane, marker in CHART_CYMBAL_MARKERS.items():
+            if note == marker:
+                cymbals.add((tick, lane))
+    if not lanes:
+        raise ChartError(f"{path}: [{name}] has no notes")
+    beats, positions = _grid_from_tempo(tempos, sigs, res, max(lanes))
+    notes = [
+        Note(_tick_to_time(t, beats, res), t / res, LANE_TO_PIECE[(lane, (t, lane) in cymbals)])
+        for t, ls in sorted(lanes.items())
+        for lane in sorted(ls)
+    ]
+    return Chart(
+        notes=tuple(notes),
+        beats=beats,
+        beat_positions=positions,
+        beats_per_bar=_main_meter(sigs, max(lanes)),
+        title=song.get("Name", path.parent.name),
+    )
+
+
+def read_song_folder(
+    folder: str | os.PathLike[str], *, difficulty: Difficulty = Difficulty.EXPERT
+) -> tuple[Chart, Path | None]:
+    """Read the drum chart of a Clone Hero / YARG / Rock Band song folder.
+
+    Returns
+    -------
+    (Chart, Path or None)
+        The chart at ``difficulty`` and the folder's song audio, if there is one.
+
+    Raises
+    ------
+    ChartError
+        For a folder without a readable chart or without drums at that difficulty.
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        raise ChartError(f"{d}: not a song folder")
+    pro: bool | None = None
+    ini_path = d / "song.ini"
+    if ini_path.exists():
+        ini = configparser.ConfigParser(strict=False, interpolation=None)
+        try:
+            ini.read_string(ini_path.read_text(encoding="utf-8-sig", errors="replace").lower())
+            if ini.has_option("song", "pro_drums"):
+                pro = ini.get("song", "pro_drums").strip() in ("true", "1")
+        except configparser.Error as exc:
+            raise ChartError(f"{ini_path}: malformed song.ini ({exc})") from None
+    if (d / "notes.mid").exists():
+        chart = _read_mid(d / "notes.mid", difficulty, pro)
+    elif (d / "notes.chart").exists():
+        chart = _read_chart(d / "notes.chart", difficulty)
+    else:
+        raise ChartError(f"{d}: no notes.mid or notes.chart")
+    audio = next(
+        (
+            d / f"{stem}{ext}"
+            for stem in ("song", "guitar")
+            for ext in (".ogg", ".opus", ".mp3", ".wav")
+            if (d / f"{stem}{ext}").exists()
+        ),
+        None,
+    )
+    return chart, audio

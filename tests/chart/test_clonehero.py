@@ -1,0 +1,161 @@
+"""Clone Hero / YARG song folders: onebeat's charts round-trip; community .chart files read."""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+
+from onebeat.analysis import analyze
+from onebeat.audio import load_audio
+from onebeat.chart import generate_chart
+from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
+from onebeat.chart.model import Chart, Note
+from onebeat.demo import demo_song_path
+from onebeat.errors import ChartError
+from onebeat.kit import DrumPiece
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Difficulty, Chart]]:
+    sm = analyze(demo_song_path(), backend="librosa")
+    charts = {
+        Difficulty.EASY: generate_chart(sm, level=2),
+        Difficulty.MEDIUM: generate_chart(sm, level=3),
+        Difficulty.EXPERT: generate_chart(sm, level=3),
+    }
+    folder = tmp_path_factory.mktemp("ch") / "First Beat"
+    write_song_folder(charts, demo_song_path(), folder, title="First Beat", artist="onebeat")
+    return folder, charts
+
+
+def test_folder_has_what_the_games_load(demo_folder: tuple[Path, dict[Difficulty, Chart]]) -> None:
+    folder, _ = demo_folder
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.mid", "song.ini", "song.ogg"]
+    ini = configparser.ConfigParser()
+    ini.read(folder / "song.ini")
+    assert ini["song"]["name"] == "First Beat"
+    assert ini["song"]["pro_drums"] == "True"
+    assert int(ini["song"]["song_length"]) == pytest.approx(82638, abs=5)
+    mid = mido.MidiFile(folder / "notes.mid")
+    names = [t.name for t in mid.tracks]
+    assert "PART DRUMS" in names
+    drums = mid.tracks[names.index("PART DRUMS")]
+    notes = {m.note for m in drums if m.type == "note_on"}
+    assert notes <= set(range(60, 65)) | set(range(72, 77)) | set(range(96, 101))
+    assert load_audio(folder / "song.ogg").duration == pytest.approx(82.64, abs=0.01)
+
+
+@pytest.mark.parametrize("difficulty", [Difficulty.EASY, Difficulty.MEDIUM, Difficulty.EXPERT])
+def test_round_trip_keeps_every_note_in_time(
+    demo_folder: tuple[Path, dict[Difficulty, Chart]], difficulty: Difficulty
+) -> None:
+    folder, charts = demo_folder
+    back, audio = read_song_folder(folder, difficulty=difficulty)
+    assert audio == folder / "song.ogg"
+    original = charts[difficulty]
+    assert len(back.notes) == len(original.notes)
+    for a, b in zip(original.notes, back.notes, strict=True):
+        assert b.piece is a.piece
+        assert b.time == pytest.approx(a.time, abs=1e-3)
+    assert back.beats_per_bar == 4
+
+
+def test_missing_difficulty(demo_folder: tuple[Path, dict[Difficulty, Chart]]) -> None:
+    with pytest.raises(ChartError, match=r"notes\.mid: PART DRUMS has no hard notes"):
+        read_song_folder(demo_folder[0], difficulty=Difficulty.HARD)
+
+
+def test_toms_and_cymbals_survive(tmp_path: Path) -> None:
+    beats = 0.5 + np.arange(16) * 0.5
+    pieces = [
+        DrumPiece.TOM_HIGH,
+        DrumPiece.HIHAT_CLOSED,
+        DrumPiece.TOM_MID,
+        DrumPiece.RIDE,
+        DrumPiece.TOM_FLOOR,
+        DrumPiece.CRASH,
+        DrumPiece.KICK,
+        DrumPiece.SNARE,
+    ]
+    notes = tuple(Note(float(beats[k]), float(k), p) for k, p in enumerate(pieces))
+    chart = Chart(
+        notes=notes, beats=beats, beat_positions=np.arange(16) % 4 + 1, beats_per_bar=4, level=5
+    )
+    src = tmp_path / "a.wav"
+    import soundfile as sf
+
+    sf.write(src, np.zeros((44100 * 9, 2), dtype=np.float32) + 0.01, 44100)
+    write_song_folder({Difficulty.EXPERT: chart}, src, tmp_path / "song", title="toms")
+    back, _ = read_song_folder(tmp_path / "song")
+    assert [n.piece for n in back.notes] == pieces
+    assert [n.time for n in back.notes] == pytest.approx(list(beats[:8]), abs=1e-3)
+
+
+CHART_TEXT = """[Song]
+{
+  Name = "Community Song"
+  Resolution = 192
+  Offset = 0
+}
+[SyncTrack]
+{
+  0 = TS 4
+  0 = B 120000
+  768 = B 60000
+}
+[Events]
+{
+  0 = E "section Intro"
+}
+[ExpertDrums]
+{
+  0 = N 0 0
+  0 = N 4 0
+  0 = N 68 0
+  192 = N 2 0
+  192 = N 66 0
+  384 = N 1 0
+  576 = N 2 0
+  768 = N 32 0
+  960 = N 3 0
+}
+"""
+
+
+def test_reads_a_community_chart_file(tmp_path: Path) -> None:
+    folder = tmp_path / "community"
+    folder.mkdir()
+    (folder / "notes.chart").write_text(CHART_TEXT)
+    chart, audio = read_song_folder(folder)
+    assert audio is None
+    assert chart.title == "Community Song"
+    got = [(round(n.time, 4), n.piece) for n in chart.notes]
+    assert got == [
+        (0.0, DrumPiece.CRASH),
+        (0.0, DrumPiece.KICK),  # green + cymbal marker, kick
+        (0.5, DrumPiece.HIHAT_CLOSED),  # yellow cymbal
+        (1.0, DrumPiece.SNARE),
+        (1.5, DrumPiece.TOM_HIGH),  # yellow without marker: a tom in .chart
+        (2.0, DrumPiece.KICK),  # Expert+ double kick; tempo halves here
+        (3.0, DrumPiece.TOM_MID),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, r"no notes\.mid or notes\.chart"),
+        ({"notes.chart": "[Song]\n{\n}\n"}, r"no \[ExpertDrums\] section"),
+        ({"notes.chart": "[ExpertDrums]\n{\n}\n"}, r"\[ExpertDrums\] has no notes"),
+        ({"notes.mid": "not midi"}, r"notes\.mid: not a readable MIDI file"),
+    ],
+)
+def test_bad_folders(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ChartError, match=message):
+        read_song_folder(tmp_path)
