@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from onebeat.audio import load_audio  # noqa: E402
+from onebeat.audio.encode import write_ogg_vorbis  # noqa: E402
 from onebeat.demo import demo_song_path  # noqa: E402
 
 CHILD = """
@@ -54,9 +54,7 @@ def main() -> None:
     y = np.tile(demo.y, (1, reps))[:, : int(args.seconds * demo.sr)]
     with tempfile.TemporaryDirectory() as tmp:
         song = Path(tmp) / "three_minutes.ogg"
-        with sf.SoundFile(song, "w", demo.sr, y.shape[0], format="OGG", subtype="VORBIS") as f:
-            for i in range(0, y.shape[1], 16384):
-                f.write(y[:, i : i + 16384].T)
+        write_ogg_vorbis(song, y, demo.sr)
         print(f"{args.seconds:.0f} s song ({song.stat().st_size / 1e6:.1f} MB ogg)")
         print(f"{'step':10s} {'wall s':>7s} {'CPU s':>7s} {'x real time':>11s} {'peak MiB':>9s}")
         for what in ["decode", *args.backends.split(",")]:

@@ -33,6 +33,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from onebeat.audio.encode import write_ogg_vorbis  # noqa: E402
 from onebeat.kit import gm_note_to_piece  # noqa: E402
 
 SF2 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -355,18 +356,7 @@ def main(outdir: Path) -> None:
         fade = round(1.5 * sr)
         y[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
         y *= 0.89 / float(np.max(np.abs(y)))  # peak at -1 dBFS
-        # libsndfile's Vorbis encoder crashes on very large single writes: write in blocks.
-        with sf.SoundFile(
-            outdir / f"{NAME}.ogg",
-            "w",
-            sr,
-            y.shape[1],
-            format="OGG",
-            subtype="VORBIS",
-            compression_level=0.45,
-        ) as out:
-            for start in range(0, len(y), 16384):
-                out.write(y[start : start + 16384])
+        write_ogg_vorbis(outdir / f"{NAME}.ogg", y.T, sr, quality=0.45)
         shutil.copy(mid_path, outdir / f"{NAME}.mid")
 
     hits = sorted(song.drums.notes)

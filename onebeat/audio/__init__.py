@@ -9,6 +9,7 @@ from onebeat.audio.decode import (
     resample,
     to_mono,
 )
+from onebeat.audio.encode import write_ogg_vorbis
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -18,4 +19,5 @@ __all__ = [
     "load_audio",
     "resample",
     "to_mono",
+    "write_ogg_vorbis",
 ]

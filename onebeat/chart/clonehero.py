@@ -26,10 +26,10 @@ from pathlib import Path
 
 import mido
 import numpy as np
-import soundfile as sf
 
 from onebeat._io import atomic_write_bytes, atomic_write_text
 from onebeat.audio.decode import load_audio
+from onebeat.audio.encode import write_ogg_vorbis
 from onebeat.chart.midi import PPQ, chart_to_midi, lead_in_beats
 from onebeat.chart.model import Chart, Dynamic, Note
 from onebeat.errors import ChartError
@@ -147,13 +147,7 @@ def write_song_folder(
     if decoded.codec == "vorbis" and src.suffix.lower() == ".ogg":
         atomic_write_bytes(out / "song.ogg", src.read_bytes())
     else:
-        tmp = out / ".song.ogg.tmp"
-        y = decoded.y if decoded.y.ndim == 2 else decoded.y[None, :]
-        # libsndfile's Vorbis encoder crashes on very large single writes: write in blocks.
-        with sf.SoundFile(tmp, "w", decoded.sr, y.shape[0], format="OGG", subtype="VORBIS") as f:
-            for i in range(0, y.shape[1], 16384):
-                f.write(y[:, i : i + 16384].T)
-        os.replace(tmp, out / "song.ogg")
+        write_ogg_vorbis(out / "song.ogg", decoded.y, decoded.sr)
 
     ini = configparser.ConfigParser()
     ini["song"] = {

@@ -1,0 +1,37 @@
+"""Writing audio: Ogg Vorbis (the song format of Clone Hero / YARG folders) via soundfile."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+__all__ = ["write_ogg_vorbis"]
+
+_BLOCK = 16384
+
+
+def write_ogg_vorbis(
+    path: str | os.PathLike[str], y: np.ndarray, sr: int, *, quality: float | None = None
+) -> None:
+    """Encode ``y`` (``(n,)`` or ``(channels, n)``, float in [-1, 1]) to Ogg Vorbis, atomically.
+
+    ``quality`` is libsndfile's compression level in [0, 1] (0 = best quality).
+    """
+    p = Path(path)
+    data = y[None, :] if y.ndim == 1 else y
+    tmp = p.with_name(f".{p.name}.tmp")
+    extra = {} if quality is None else {"compression_level": quality}
+    try:
+        with sf.SoundFile(
+            tmp, "w", sr, data.shape[0], format="OGG", subtype="VORBIS", **extra
+        ) as f:
+            # libsndfile's Vorbis encoder crashes on very large single writes: use blocks.
+            for i in range(0, data.shape[1], _BLOCK):
+                f.write(np.ascontiguousarray(data[:, i : i + _BLOCK].T))
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
