@@ -14,6 +14,8 @@ PACKAGES = [
     "onebeat.kit",
     "onebeat.demo",
     "onebeat.cli",
+    "onebeat.chart",
+    "onebeat.chart.clonehero",
 ]
 
 
