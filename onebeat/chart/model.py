@@ -7,7 +7,7 @@ tempo map and bar lines follow the song even where its tempo drifts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -90,7 +90,6 @@ class Chart:
     level: int = 0
     any_pad: bool = False
     title: str = ""
-    sections: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if len(self.beats) < 2:
@@ -106,12 +105,3 @@ class Chart:
     @property
     def downbeats(self) -> np.ndarray:
         return np.asarray(self.beats[self.beat_positions == 1])
-
-    def pieces(self) -> set[DrumPiece]:
-        """The kit pieces this chart uses."""
-        return {n.piece for n in self.notes}
-
-    def tempo_map(self) -> list[tuple[float, float]]:
-        """(beat position, BPM) at each grid beat: the local tempo until the next beat."""
-        ibi = np.diff(self.beats)
-        return [(float(k), float(60.0 / d)) for k, d in enumerate(ibi)]

@@ -46,10 +46,8 @@ def chart_to_tab(chart: Chart, *, bars_per_line: int = 4) -> str:
     if len(downs) == 0:
         downs = np.array([0])
     # bar b (1-based) starts at grid beat downs[b - 1]; bar 0 is a pickup before downs[0]
-    starts = np.concatenate([[min(0, int(downs[0]))], downs]).astype(float)
+    starts = np.concatenate([[0], downs]).astype(float)
     lengths = np.diff(np.concatenate([starts, [starts[-1] + m]]))
-    if downs[0] > 0:
-        starts[0], lengths[0] = 0.0, float(downs[0])
     grid: dict[tuple[str, int, int], str] = {}
     for n in chart.notes:
         bar = int(np.searchsorted(starts[1:], n.beat + 1e-9, side="right"))
