@@ -11,11 +11,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from onebeat import __version__
 from onebeat.errors import OnebeatError
+
+if TYPE_CHECKING:
+    from onebeat.analysis.songmap import SongMap
 
 __all__ = ["format_summary", "main"]
 
@@ -38,13 +42,10 @@ def _sparkline(values: np.ndarray, width: int = 48) -> str:
     return "".join(_SPARK[i] for i in idx)
 
 
-def format_summary(songmap: object) -> str:
+def format_summary(sm: SongMap) -> str:
     """The short human summary of a SongMap printed by ``onebeat analyze``."""
-    from onebeat.analysis import SongMap
     from onebeat.analysis.tempo import tempo_curve
 
-    assert isinstance(songmap, SongMap)
-    sm = songmap
     curve = tempo_curve(beats=sm.beats)
     lo, hi = (
         np.percentile(sm.tempo_curve_bpm, [5, 95])
@@ -70,16 +71,22 @@ def format_summary(songmap: object) -> str:
     return "\n".join(lines)
 
 
-def _cmd_analyze(args: argparse.Namespace) -> int:
-    from onebeat._io import atomic_write_text
+def _analyze(args: argparse.Namespace, song: Path) -> SongMap:
+    """Analyse with the shared options; the progress bar shows on a terminal."""
     from onebeat.analysis import analyze
 
-    sm = analyze(
-        args.song,
+    return analyze(
+        song,
         backend=args.backend,
         use_cache=not args.no_cache,
         progress=sys.stderr.isatty() or args.progress,
     )
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from onebeat._io import atomic_write_text
+
+    sm = _analyze(args, args.song)
     if args.output:
         sm.save(args.output)
     if args.json:
@@ -97,16 +104,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from onebeat.analysis import analyze, evaluate
+    from onebeat.analysis import evaluate
     from onebeat.demo import demo_song_path, demo_truth
 
     song = demo_song_path()
-    sm = analyze(
-        song,
-        backend=args.backend,
-        use_cache=not args.no_cache,
-        progress=sys.stderr.isatty() or args.progress,
-    )
+    sm = _analyze(args, song)
     print(format_summary(sm))
     truth = demo_truth()
     scores = evaluate(
@@ -126,7 +128,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_chart(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
-    from onebeat.analysis import analyze
     from onebeat.chart import LEVEL_NAMES, chart_to_tab, generate_chart, write_midi
     from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
 
@@ -134,12 +135,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         chart, _ = read_song_folder(args.song, difficulty=Difficulty[args.difficulty.upper()])
         what = f"{args.difficulty} chart from the song folder"
     else:
-        sm = analyze(
-            args.song,
-            backend=args.backend,
-            use_cache=not args.no_cache,
-            progress=sys.stderr.isatty() or args.progress,
-        )
+        sm = _analyze(args, args.song)
         chart = generate_chart(sm, level=args.level, title=args.song.stem)
         what = f"level {args.level} ({LEVEL_NAMES[args.level]})"
         if args.clonehero:

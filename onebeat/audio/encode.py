@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from onebeat._io import atomic_path
 
 __all__ = ["write_ogg_vorbis"]
 
@@ -20,18 +21,12 @@ def write_ogg_vorbis(
 
     ``quality`` is libsndfile's compression level in [0, 1] (0 = best quality).
     """
-    p = Path(path)
     data = y[None, :] if y.ndim == 1 else y
-    tmp = p.with_name(f".{p.name}.tmp")
     extra = {} if quality is None else {"compression_level": quality}
-    try:
-        with sf.SoundFile(
-            tmp, "w", sr, data.shape[0], format="OGG", subtype="VORBIS", **extra
-        ) as f:
-            # libsndfile's Vorbis encoder crashes on very large single writes: use blocks.
-            for i in range(0, data.shape[1], _BLOCK):
-                f.write(np.ascontiguousarray(data[:, i : i + _BLOCK].T))
-        os.replace(tmp, p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with (
+        atomic_path(path) as tmp,
+        sf.SoundFile(tmp, "w", sr, data.shape[0], format="OGG", subtype="VORBIS", **extra) as f,
+    ):
+        # libsndfile's Vorbis encoder crashes on very large single writes: use blocks.
+        for i in range(0, data.shape[1], _BLOCK):
+            f.write(np.ascontiguousarray(data[:, i : i + _BLOCK].T))

@@ -30,8 +30,8 @@ import numpy as np
 from onebeat._io import atomic_write_bytes, atomic_write_text
 from onebeat.audio.decode import load_audio
 from onebeat.audio.encode import write_ogg_vorbis
-from onebeat.chart.midi import PPQ, chart_to_midi, lead_in_beats
-from onebeat.chart.model import Chart, Dynamic, Note
+from onebeat.chart.midi import PPQ, chart_to_midi, lead_in_beats, note_track
+from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.errors import ChartError
 from onebeat.kit import DrumPiece
 
@@ -99,16 +99,7 @@ def _part_drums(charts: dict[Difficulty, Chart], lead: int) -> mido.MidiTrack:
         for tick in ticks:
             events.append((tick, 1, TOM_MARKERS[lane], 100))
             events.append((tick + PPQ // 16, 0, TOM_MARKERS[lane], 0))
-    events.sort()
-    track = mido.MidiTrack()
-    track.append(mido.MetaMessage("track_name", name="PART DRUMS", time=0))
-    now = 0
-    for tick, on, note, vel in events:
-        kind = "note_on" if on else "note_off"
-        track.append(mido.Message(kind, channel=9, note=note, velocity=vel, time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=0))
-    return track
+    return note_track("PART DRUMS", events)
 
 
 def write_song_folder(
@@ -209,10 +200,8 @@ def _main_meter(sigs: list[tuple[int, int]], end_tick: int) -> int:
     return max(spans, key=lambda k: spans[k])
 
 
-def _tick_to_time(tick: float, beats: np.ndarray, resolution: int) -> float:
-    pos = tick / resolution
-    k = min(int(pos), len(beats) - 2)
-    return float(beats[k] + (pos - k) * (beats[k + 1] - beats[k]))
+def _time_at(beats: np.ndarray, position: float) -> float:
+    return float(beat_to_time(beats, position)[0])
 
 
 def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
@@ -263,7 +252,7 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
         cymbal = lane in TOM_MARKERS and not tom and pro is not False
         dyn = Dynamic.ACCENT if vel == 127 else Dynamic.GHOST if vel == 1 else Dynamic.NORMAL
         notes.append(
-            Note(_tick_to_time(t, beats, res), t / res, LANE_TO_PIECE[(lane, cymbal)], vel, dyn)
+            Note(_time_at(beats, t / res), t / res, LANE_TO_PIECE[(lane, cymbal)], vel, dyn)
         )
     return Chart(
         notes=tuple(notes),
@@ -329,7 +318,7 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
         raise ChartError(f"{path}: [{name}] has no notes")
     beats, positions = _grid_from_tempo(tempos, sigs, res, max(lanes))
     notes = [
-        Note(_tick_to_time(t, beats, res), t / res, LANE_TO_PIECE[(lane, (t, lane) in cymbals)])
+        Note(_time_at(beats, t / res), t / res, LANE_TO_PIECE[(lane, (t, lane) in cymbals)])
         for t, ls in sorted(lanes.items())
         for lane in sorted(ls)
     ]

@@ -26,6 +26,7 @@ __all__ = [
     "chart_to_midi",
     "lead_in_beats",
     "midi_tick_times",
+    "note_track",
     "write_midi",
 ]
 
@@ -46,6 +47,22 @@ def beats_before_first_downbeat(chart: Chart) -> int:
     first_down = np.flatnonzero(chart.beat_positions == 1)
     pickup = int(first_down[0]) if len(first_down) else 0
     return lead_in_beats(chart) + pickup
+
+
+def note_track(name: str, notes: list[tuple[int, int, int, int]]) -> mido.MidiTrack:
+    """A named drum track (channel 10) from ``(tick, on, note, velocity)`` events, where
+    ``on`` is 1 for note-on and 0 for note-off (offs sort first at equal ticks)."""
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=name, time=0))
+    now = 0
+    for tick, on, note, vel in sorted(notes):
+        kind = "note_on" if on else "note_off"
+        track.append(
+            mido.Message(kind, channel=DRUM_CHANNEL, note=note, velocity=vel, time=tick - now)
+        )
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track
 
 
 def chart_to_midi(chart: Chart) -> mido.MidiFile:
@@ -76,23 +93,13 @@ def chart_to_midi(chart: Chart) -> mido.MidiFile:
         now = tick
     meta.append(mido.MetaMessage("end_of_track", time=0))
 
-    drums = mido.MidiTrack()
-    drums.append(mido.MetaMessage("track_name", name="drums", time=0))
-    notes: list[tuple[int, int, int, int]] = []  # tick, order (off before on), note, vel
+    notes: list[tuple[int, int, int, int]] = []
     for n in chart.notes:
         tick = round((lead + n.beat) * PPQ)
         note = GM_NOTES[n.piece]
         notes.append((tick, 1, note, max(1, min(127, n.velocity))))
         notes.append((tick + PPQ // 8, 0, note, 0))
-    notes.sort()
-    now = 0
-    for tick, on, note, vel in notes:
-        kind = "note_on" if on else "note_off"
-        drums.append(
-            mido.Message(kind, channel=DRUM_CHANNEL, note=note, velocity=vel, time=tick - now)
-        )
-        now = tick
-    drums.append(mido.MetaMessage("end_of_track", time=0))
+    drums = note_track("drums", notes)
     mid = mido.MidiFile(type=1, ticks_per_beat=PPQ)
     mid.tracks.extend([meta, drums])
     return mid
