@@ -19,7 +19,10 @@ from onebeat import __version__
 from onebeat.errors import OnebeatError
 
 if TYPE_CHECKING:
+    from onebeat.analysis.drums import DrumAnalysis
     from onebeat.analysis.songmap import SongMap
+    from onebeat.chart.clonehero import Difficulty
+    from onebeat.chart.model import Chart
 
 __all__ = ["format_summary", "main"]
 
@@ -126,29 +129,82 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _song_folder_charts(
+    args: argparse.Namespace, sm: SongMap, drums: DrumAnalysis | None
+) -> dict[Difficulty, Chart]:
+    """The four difficulties of a song folder. From the song's drums: Expert is level 5,
+    Hard level 4, and Medium and Easy are level 4 reduced by the Rock Band rules. From
+    the beat grid alone (levels 1–3): Easy is level 2 (no gem with a kick), the rest 3."""
+    from onebeat.chart import generate_chart, reduce_chart
+    from onebeat.chart.clonehero import Difficulty
+
+    title = args.song.stem
+    if drums is None:
+        easy = generate_chart(sm, level=2, title=title)
+        rest = generate_chart(sm, level=3, title=title)
+        return {
+            Difficulty.EASY: easy,
+            Difficulty.MEDIUM: rest,
+            Difficulty.HARD: rest,
+            Difficulty.EXPERT: rest,
+        }
+    groove = generate_chart(sm, level=4, title=title, drums=drums)
+    return {
+        Difficulty.EASY: reduce_chart(groove, "easy"),
+        Difficulty.MEDIUM: reduce_chart(groove, "medium"),
+        Difficulty.HARD: reduce_chart(groove, "hard"),
+        Difficulty.EXPERT: generate_chart(sm, level=5, title=title, drums=drums),
+    }
+
+
 def _cmd_chart(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
-    from onebeat.chart import LEVEL_NAMES, chart_to_tab, generate_chart, write_midi
+    from onebeat.analysis import analyze_drums
+    from onebeat.chart import (
+        LEVEL_NAMES,
+        chart_to_tab,
+        generate_chart,
+        lint_chart,
+        reduce_chart,
+        write_midi,
+    )
     from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
+    from onebeat.chart.midi import read_midi
+    from onebeat.errors import ChartError
 
+    duration: float | None = None
     if args.song.is_dir():  # a Clone Hero / YARG / Rock Band song folder
-        chart, _ = read_song_folder(args.song, difficulty=Difficulty[args.difficulty.upper()])
+        chart, audio_path = read_song_folder(
+            args.song, difficulty=Difficulty[args.difficulty.upper()]
+        )
         what = f"{args.difficulty} chart from the song folder"
+        difficulty = args.difficulty
+    elif args.song.suffix.lower() in (".mid", ".midi"):  # a General MIDI drum part
+        chart = read_midi(args.song)
+        audio_path = args.audio
+        what = "chart from the MIDI file"
+        difficulty = None
+        if args.clonehero:
+            if audio_path is None:
+                raise ChartError(f"{args.song}: a song folder needs the song's audio (--audio)")
+            folder = {d: reduce_chart(chart, d.name.lower()) for d in Difficulty}
+            write_song_folder(folder, audio_path, args.clonehero, title=chart.title)
     else:
         sm = _analyze(args, args.song)
-        chart = generate_chart(sm, level=args.level, title=args.song.stem)
+        audio_path = args.song
+        drums = None
+        if args.level >= 4 or (args.clonehero and not args.grid_only):
+            drums = analyze_drums(
+                args.song,
+                use_cache=not args.no_cache,
+                progress=sys.stderr.isatty() or args.progress,
+            )
+            duration = drums.duration_s
+        chart = generate_chart(sm, level=args.level, title=args.song.stem, drums=drums)
         what = f"level {args.level} ({LEVEL_NAMES[args.level]})"
+        difficulty = None
         if args.clonehero:
-            # Easy keeps kicks apart from other gems (level 2); the grid levels stop at 3
-            levels = {
-                Difficulty.EASY: 2,
-                Difficulty.MEDIUM: 3,
-                Difficulty.HARD: 3,
-                Difficulty.EXPERT: 3,
-            }
-            charts = {
-                d: generate_chart(sm, level=lv, title=args.song.stem) for d, lv in levels.items()
-            }
+            charts = _song_folder_charts(args, sm, drums)
             write_song_folder(charts, args.song, args.clonehero, title=args.song.stem)
     counts: dict[str, int] = {}
     for n in chart.notes:
@@ -157,11 +213,19 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         f"{args.song.name}: {what}, {len(chart.notes)} notes: "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
-    if not args.song.is_dir() and args.clonehero:
+    if args.clonehero and not args.song.is_dir():
         print(f"  saved    {args.clonehero}/ (Clone Hero / YARG song folder)")
+    findings = lint_chart(chart, difficulty=difficulty, duration_s=duration)
+    errors = sum(1 for f in findings if f.error)
+    print(f"  lint     {errors} errors, {len(findings) - errors} warnings")
+    if args.lint:
+        for f in findings:
+            print(f"    {f}")
     if args.midi:
         write_midi(chart, args.midi)
         print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
+    if args.render:
+        _render(chart, audio_path, args.render)
     if args.tab:
         text = chart_to_tab(chart)
         if str(args.tab) == "-":
@@ -170,6 +234,25 @@ def _cmd_chart(args: argparse.Namespace) -> int:
             atomic_write_text(args.tab, text + "\n")
             print(f"  saved    {args.tab}")
     return 0
+
+
+def _render(chart: Chart, audio_path: Path | None, out: Path) -> None:
+    """Write the song with the chart played over it by a synthesised kit."""
+    import soundfile as sf
+
+    from onebeat._io import atomic_path
+    from onebeat.audio import load_audio
+    from onebeat.audio.drumsynth import mix_hits
+    from onebeat.errors import ChartError
+
+    if audio_path is None:
+        raise ChartError(f"{out}: no song audio to render the chart over (give --audio)")
+    audio = load_audio(audio_path, mono=False)
+    hits = [(n.time, n.piece, n.velocity) for n in chart.notes]
+    mixed = mix_hits(audio.y, audio.sr, hits)
+    with atomic_path(out) as tmp:
+        sf.write(tmp, mixed.T, audio.sr, format="WAV", subtype="PCM_16")
+    print(f"  saved    {out} (the song with the chart played over it)")
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
@@ -222,7 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
         "print its SongMap summary.",
     )
-    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument(
+        "song",
+        type=Path,
+        help="audio file; or a Clone Hero / YARG song folder, or a General MIDI drum file, "
+        "to read their chart",
+    )
+    p.add_argument(
+        "--audio", type=Path, help="the song's audio, for a MIDI drum file (--render, --clonehero)"
+    )
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
     p.add_argument(
@@ -237,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_options(p)
     p.set_defaults(func=_cmd_demo)
 
-    from onebeat.chart import GRID_LEVELS, LEVEL_NAMES
+    from onebeat.chart import LEVEL_NAMES, LEVELS
 
     p = sub.add_parser(
         "chart",
@@ -247,9 +338,30 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{k} = {v}" for k, v in LEVEL_NAMES.items())
         + ".",
     )
-    p.add_argument("song", type=Path, help="audio file")
     p.add_argument(
-        "--level", type=int, choices=GRID_LEVELS, default=2, help="difficulty level (default: 2)"
+        "song",
+        type=Path,
+        help="audio file; or a Clone Hero / YARG song folder, or a General MIDI drum file, "
+        "to read their chart",
+    )
+    p.add_argument(
+        "--audio", type=Path, help="the song's audio, for a MIDI drum file (--render, --clonehero)"
+    )
+    p.add_argument(
+        "--level", type=int, choices=LEVELS, default=2, help="difficulty level (default: 2)"
+    )
+    p.add_argument(
+        "--render",
+        type=Path,
+        metavar="WAV",
+        help="write the song with the chart played over it by a synthesised kit",
+    )
+    p.add_argument("--lint", action="store_true", help="list the linter's findings")
+    p.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="with --clonehero and levels 1-3: skip the drum transcription "
+        "(the song folder gets levels 2 and 3)",
     )
     p.add_argument("--midi", type=Path, help="write a General MIDI drum file here")
     p.add_argument("--tab", type=Path, help="write a text drum tab here ('-': print it)")

@@ -133,7 +133,8 @@ def test_chart_clonehero_folder_and_reading_it_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "First Beat"
-    assert main(["chart", str(demo_song_path()), "--level", "2", "--clonehero", str(folder)]) == 0
+    args = ["chart", str(demo_song_path()), "--level", "2", "--clonehero", str(folder)]
+    assert main([*args, "--grid-only"]) == 0
     assert (folder / "notes.mid").exists()
     capsys.readouterr()
     assert main(["chart", str(folder), "--difficulty", "medium"]) == 0
@@ -141,3 +142,55 @@ def test_chart_clonehero_folder_and_reading_it_back(
     assert "medium chart from the song folder, 458 notes" in out
     assert main(["chart", str(tmp_path)]) == 1
     assert "no notes.mid or notes.chart" in capsys.readouterr().err
+
+
+def test_chart_level_5_song_folder_render_and_lint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import soundfile as sf
+
+    from onebeat.chart import lint_chart
+    from onebeat.chart.clonehero import Difficulty, read_song_folder
+
+    folder, wav = tmp_path / "First Beat", tmp_path / "check.wav"
+    args = ["chart", str(demo_song_path()), "--level", "5", "--lint"]
+    assert main([*args, "--render", str(wav), "--clonehero", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "level 5 (full)" in out and "tom_high" in out
+    assert "lint     0 errors" in out
+    info = sf.info(wav)
+    assert info.duration == pytest.approx(82.64, abs=0.01) and info.channels == 2
+    expert, _ = read_song_folder(folder, difficulty=Difficulty.EXPERT)
+    n_expert = int(out.split(" notes:")[0].rsplit(" ", 1)[-1])
+    assert len(expert.notes) == n_expert  # the hi-hat pedal has no lane; level 5 has none here
+    # YARG / Clone Hero format rules: the PART DRUMS track, the four difficulties' lanes
+    # (kick, red, yellow, blue, green) and the pro-drum tom markers, nothing else
+    import mido
+
+    mid = mido.MidiFile(folder / "notes.mid")
+    names = [t.name for t in mid.tracks]
+    notes = {m.note for m in mid.tracks[names.index("PART DRUMS")] if m.type == "note_on"}
+    lanes = {base + lane for base in (60, 72, 84, 96) for lane in range(5)}
+    assert notes <= lanes | {110, 111, 112}
+    assert {60, 72, 84, 96} <= notes and notes & {110, 111, 112}
+    sizes = []
+    for d in Difficulty:
+        chart, _ = read_song_folder(folder, difficulty=d)
+        assert not [f for f in lint_chart(chart, difficulty=d.name.lower()) if f.error]
+        sizes.append(len(chart.notes))
+    assert sizes == sorted(sizes)  # Easy ⊂ Medium ⊂ Hard ⊂ Expert in size
+
+
+def test_chart_from_a_general_midi_file_with_its_audio(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mid, wav = tmp_path / "part.mid", tmp_path / "check.wav"
+    assert main(["chart", str(demo_song_path()), "--level", "3", "--midi", str(mid)]) == 0
+    capsys.readouterr()
+    assert main(["chart", str(mid), "--render", str(wav), "--audio", str(demo_song_path())]) == 0
+    assert "chart from the MIDI file, 458 notes" in capsys.readouterr().out
+    assert wav.exists()
+    assert main(["chart", str(mid), "--render", str(tmp_path / "x.wav")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no song audio to render the chart over" in err
+    assert not (tmp_path / "x.wav").exists()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from mir_eval import beat as mir_beat
+from mir_eval import onset as mir_onset
 
-__all__ = ["evaluate", "f_measure", "tempo_accuracy", "validate"]
+__all__ = ["drum_scores", "evaluate", "f_measure", "tempo_accuracy", "validate"]
 
 TEMPO_TOLERANCE = 0.04
 OCTAVE_FACTORS = (1.0, 2.0, 3.0, 1.0 / 2.0, 1.0 / 3.0)
@@ -66,4 +67,27 @@ def evaluate(
     if estimated_tempo_bpm is not None and len(reference_beats) > 1:
         ref_bpm = 60.0 / float(np.median(np.diff(reference_beats)))
         scores["acc1"], scores["acc2"] = tempo_accuracy(ref_bpm, estimated_tempo_bpm)
+    return scores
+
+
+def drum_scores(
+    reference: dict[str, np.ndarray],
+    estimated: dict[str, np.ndarray],
+    *,
+    window: float = 0.05,
+) -> dict[str, float]:
+    """Per drum class present in the reference: ``<class>_f``, ``<class>_p``, ``<class>_r``
+    (mir_eval onset matching within ±``window`` [s], no trimming: drums start anywhere)."""
+    scores: dict[str, float] = {}
+    for name, ref in reference.items():
+        r = np.sort(np.asarray(ref, dtype=float))
+        e = np.sort(np.asarray(estimated.get(name, np.zeros(0)), dtype=float))
+        validate(r, e)
+        if len(r) == 0:
+            continue
+        if len(e) == 0:
+            f = p = rec = 0.0
+        else:
+            f, p, rec = (float(v) for v in mir_onset.f_measure(r, e, window=window))
+        scores[f"{name}_f"], scores[f"{name}_p"], scores[f"{name}_r"] = f, p, rec
     return scores

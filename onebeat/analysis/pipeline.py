@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from onebeat import __version__
+from onebeat._io import atomic_path
 from onebeat.analysis.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -22,7 +24,15 @@ from onebeat.analysis.backends import (
     Progress,
     get_backend,
 )
+from onebeat.analysis.drums import SR as DRUMS_SR
+from onebeat.analysis.drums import (
+    DrumAnalysis,
+    drum_activations,
+    model_fingerprint,
+    onsets_from_activations,
+)
 from onebeat.analysis.meter import infer_bars
+from onebeat.analysis.sections import texture_features
 from onebeat.analysis.songmap import SongMap
 from onebeat.analysis.tempo import tempo_curve
 from onebeat.audio.decode import file_sha256, load_audio
@@ -39,6 +49,7 @@ __all__ = [
     "MIN_BEATS",
     "MIN_DURATION_S",
     "analyze",
+    "analyze_drums",
     "cache_dir",
     "trim_edges",
 ]
@@ -212,3 +223,64 @@ def analyze(
         with contextlib.suppress(OSError):  # a read-only cache must not stop an analysis
             songmap.save(cached)
     return songmap
+
+
+def _drums_cache_path(sha256: str) -> Path:
+    name = f"{sha256}.drums.{model_fingerprint()}-{__version__}.npz"
+    return cache_dir() / "drums" / name
+
+
+def analyze_drums(
+    path: str | os.PathLike[str], *, use_cache: bool = True, progress: bool = False
+) -> DrumAnalysis:
+    """Transcribe a song's drums and take the features its sections are found from.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        An audio file, as for :func:`analyze`.
+    use_cache : bool
+        Reuse and store results keyed by the file's SHA-256 and the model's weights.
+    progress : bool
+        Show a progress bar on stderr when it takes more than a second.
+
+    Raises
+    ------
+    onebeat.errors.AudioError
+        For a missing, non-audio, corrupt or too long file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        load_audio(p)
+    cached = _drums_cache_path(file_sha256(p))
+    if use_cache and cached.exists():
+        try:
+            with np.load(cached) as z:
+                return DrumAnalysis(
+                    onsets=onsets_from_activations(z["activations"].astype(np.float32)),
+                    texture=z["texture"].astype(np.float32),
+                    duration_s=float(z["duration_s"]),
+                )
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
+    with _progress_bar(3, f"transcribing drums in {p.name}", progress) as step:
+        audio = load_audio(p, sr=DRUMS_SR, mono=True)
+        step("decoded")
+        act = drum_activations(y=audio.y, sr=audio.sr)
+        step("drums")
+        texture = texture_features(y=audio.y, sr=audio.sr)
+        step("texture")
+    result = DrumAnalysis(
+        onsets=onsets_from_activations(act), texture=texture, duration_s=audio.duration
+    )
+    if use_cache:
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(cached) as tmp, tmp.open("wb") as fh:
+                np.savez_compressed(
+                    fh,
+                    activations=act.astype(np.float16),
+                    texture=texture.astype(np.float16),
+                    duration_s=np.asarray(audio.duration),
+                )
+    return result

@@ -30,7 +30,14 @@ import numpy as np
 from onebeat._io import atomic_write_bytes, atomic_write_text
 from onebeat.audio.decode import load_audio
 from onebeat.audio.encode import write_ogg_vorbis
-from onebeat.chart.midi import PPQ, chart_to_midi, lead_in_beats, note_track
+from onebeat.chart.midi import (
+    PPQ,
+    chart_to_midi,
+    grid_from_tempo_map,
+    lead_in_beats,
+    main_meter,
+    note_track,
+)
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.errors import ChartError
 from onebeat.kit import DrumPiece
@@ -158,48 +165,6 @@ def write_song_folder(
 
 
 # --- reading ---------------------------------------------------------------------------
-def _grid_from_tempo(
-    tempos: list[tuple[int, float]], sigs: list[tuple[int, int]], resolution: int, end_tick: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``."""
-    tempos = sorted(tempos) or [(0, 120.0)]
-    if tempos[0][0] != 0:
-        tempos.insert(0, (0, 120.0))
-    n = end_tick // resolution + 2
-    ticks = np.arange(n) * resolution
-    times = np.zeros(n)
-    seg_tick, seg_time, bpm = 0, 0.0, tempos[0][1]
-    ti = 1
-    for i, tk in enumerate(ticks):
-        while ti < len(tempos) and tempos[ti][0] <= tk:
-            seg_time += (tempos[ti][0] - seg_tick) / resolution * 60.0 / bpm
-            seg_tick, bpm = tempos[ti][0], tempos[ti][1]
-            ti += 1
-        times[i] = seg_time + (tk - seg_tick) / resolution * 60.0 / bpm
-    sigs = sorted(sigs) or [(0, 4)]
-    positions = np.zeros(n, dtype=int)
-    bar_start, num, si = 0, sigs[0][1], 1
-    for i in range(n):
-        while si < len(sigs) and sigs[si][0] <= i * resolution:
-            bar_start, num = sigs[si][0] // resolution, sigs[si][1]
-            si += 1
-        positions[i] = (i - bar_start) % num + 1
-    return times, positions
-
-
-def _main_meter(sigs: list[tuple[int, int]], end_tick: int) -> int:
-    """The beats per bar in force for the longest stretch (a pickup bar is not the meter)."""
-    if not sigs:
-        return 4
-    ordered = sorted(sigs)
-    spans: dict[int, int] = {}
-    for (tick, num), nxt in zip(
-        ordered, [*ordered[1:], (max(end_tick, ordered[-1][0] + 1), 0)], strict=True
-    ):
-        spans[num] = spans.get(num, 0) + max(0, nxt[0] - tick)
-    return max(spans, key=lambda k: spans[k])
-
-
 def _time_at(beats: np.ndarray, position: float) -> float:
     return float(beat_to_time(beats, position)[0])
 
@@ -245,7 +210,7 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
                     tom_ticks[lane].append((open_markers.pop(marker), tick))
     if not gems:
         raise ChartError(f"{path}: PART DRUMS has no {difficulty.name.lower()} notes")
-    beats, positions = _grid_from_tempo(tempos, sigs, res, max(t for t, _, _ in gems))
+    beats, positions = grid_from_tempo_map(tempos, sigs, res, max(t for t, _, _ in gems))
     notes = []
     for t, lane, vel in gems:
         tom = any(a <= t < max(b, a + 1) for a, b in tom_ticks.get(lane, []))
@@ -258,7 +223,7 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
         notes=tuple(notes),
         beats=beats,
         beat_positions=positions,
-        beats_per_bar=_main_meter(sigs, max(t for t, _, _ in gems)),
+        beats_per_bar=main_meter(sigs, max(t for t, _, _ in gems)),
         title=path.parent.name,
     )
 
@@ -316,7 +281,7 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
                 cymbals.add((tick, lane))
     if not lanes:
         raise ChartError(f"{path}: [{name}] has no notes")
-    beats, positions = _grid_from_tempo(tempos, sigs, res, max(lanes))
+    beats, positions = grid_from_tempo_map(tempos, sigs, res, max(lanes))
     notes = [
         Note(_time_at(beats, t / res), t / res, LANE_TO_PIECE[(lane, (t, lane) in cymbals)])
         for t, ls in sorted(lanes.items())
@@ -326,7 +291,7 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
         notes=tuple(notes),
         beats=beats,
         beat_positions=positions,
-        beats_per_bar=_main_meter(sigs, max(lanes)),
+        beats_per_bar=main_meter(sigs, max(lanes)),
         title=song.get("Name", path.parent.name),
     )
 

@@ -17,16 +17,20 @@ import mido
 import numpy as np
 
 from onebeat._io import atomic_write_bytes
-from onebeat.chart.model import Chart
-from onebeat.kit import GM_NOTES
+from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
+from onebeat.errors import ChartError
+from onebeat.kit import GM_NOTES, gm_note_to_piece
 
 __all__ = [
     "PPQ",
     "beats_before_first_downbeat",
     "chart_to_midi",
+    "grid_from_tempo_map",
     "lead_in_beats",
+    "main_meter",
     "midi_tick_times",
     "note_track",
+    "read_midi",
     "write_midi",
 ]
 
@@ -121,3 +125,113 @@ def write_midi(chart: Chart, path: str | os.PathLike[str]) -> None:
     buf = io.BytesIO()
     chart_to_midi(chart).save(file=buf)
     atomic_write_bytes(Path(path), buf.getvalue())
+
+
+def grid_from_tempo_map(
+    tempos: list[tuple[int, float]], sigs: list[tuple[int, int]], resolution: int, end_tick: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``."""
+    tempos = sorted(tempos) or [(0, 120.0)]
+    if tempos[0][0] != 0:
+        tempos.insert(0, (0, 120.0))
+    n = end_tick // resolution + 2
+    ticks = np.arange(n) * resolution
+    times = np.zeros(n)
+    seg_tick, seg_time, bpm = 0, 0.0, tempos[0][1]
+    ti = 1
+    for i, tk in enumerate(ticks):
+        while ti < len(tempos) and tempos[ti][0] <= tk:
+            seg_time += (tempos[ti][0] - seg_tick) / resolution * 60.0 / bpm
+            seg_tick, bpm = tempos[ti][0], tempos[ti][1]
+            ti += 1
+        times[i] = seg_time + (tk - seg_tick) / resolution * 60.0 / bpm
+    sigs = sorted(sigs) or [(0, 4)]
+    positions = np.zeros(n, dtype=int)
+    bar_start, num, si = 0, sigs[0][1], 1
+    for i in range(n):
+        while si < len(sigs) and sigs[si][0] <= i * resolution:
+            bar_start, num = sigs[si][0] // resolution, sigs[si][1]
+            si += 1
+        positions[i] = (i - bar_start) % num + 1
+    return times, positions
+
+
+def main_meter(sigs: list[tuple[int, int]], end_tick: int) -> int:
+    """The beats per bar in force for the longest stretch (a pickup bar is not the meter)."""
+    if not sigs:
+        return 4
+    ordered = sorted(sigs)
+    spans: dict[int, int] = {}
+    for (tick, num), nxt in zip(
+        ordered, [*ordered[1:], (max(end_tick, ordered[-1][0] + 1), 0)], strict=True
+    ):
+        spans[num] = spans.get(num, 0) + max(0, nxt[0] - tick)
+    return max(spans, key=lambda k: spans[k])
+
+
+#: Velocities under this read as ghost notes, at or over ACCENT_VELOCITY as accents.
+GHOST_VELOCITY = 40
+ACCENT_VELOCITY = 120
+
+
+def read_midi(path: str | os.PathLike[str]) -> Chart:
+    """Read a General MIDI drum file (notes on channel 10) into a chart.
+
+    Its tempo map and time signatures become the beat grid (one beat per quarter note);
+    percussion notes that are no kit piece (a cowbell, a clap) are left out.
+
+    Raises
+    ------
+    ChartError
+        For an unreadable file or one without drum-kit notes on channel 10.
+    """
+    p = Path(path)
+    try:
+        mid = mido.MidiFile(p)
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        raise ChartError(f"{p}: not a readable MIDI file ({exc})") from None
+    res = mid.ticks_per_beat
+    tempos: list[tuple[int, float]] = []
+    sigs: list[tuple[int, int]] = []
+    hits: list[tuple[int, int, int]] = []  # tick, note, velocity
+    title = ""
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
+            elif msg.type == "time_signature":
+                sigs.append((tick, msg.numerator))
+            elif msg.type == "track_name" and not title:
+                title = msg.name.strip()
+            elif msg.type == "note_on" and msg.velocity > 0 and msg.channel == DRUM_CHANNEL:
+                hits.append((tick, msg.note, msg.velocity))
+    kit = []
+    for tick, note, vel in hits:
+        try:
+            kit.append((tick, gm_note_to_piece(note), vel))
+        except KeyError:
+            continue
+    if not kit:
+        raise ChartError(f"{p}: no drum-kit notes on MIDI channel 10")
+    end = max(t for t, _, _ in kit)
+    beats, positions = grid_from_tempo_map(tempos, sigs, res, end)
+    notes = []
+    for tick, piece, vel in kit:
+        dyn = (
+            Dynamic.GHOST
+            if vel < GHOST_VELOCITY
+            else Dynamic.ACCENT
+            if vel >= ACCENT_VELOCITY
+            else Dynamic.NORMAL
+        )
+        pos = tick / res
+        notes.append(Note(float(beat_to_time(beats, pos)[0]), pos, piece, vel, dyn))
+    return Chart(
+        notes=tuple(notes),
+        beats=beats,
+        beat_positions=positions,
+        beats_per_bar=main_meter(sigs, end),
+        title=title or p.stem,
+    )

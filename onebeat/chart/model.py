@@ -81,6 +81,8 @@ class Chart:
     any_pad : bool
         Any pad counts for every note (level 1).
     title : str
+    sections : tuple of float
+        Beat positions where the song's sections start (empty when not known).
     """
 
     notes: tuple[Note, ...]
@@ -90,6 +92,7 @@ class Chart:
     level: int = 0
     any_pad: bool = False
     title: str = ""
+    sections: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.beats) < 2:

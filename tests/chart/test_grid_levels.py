@@ -103,3 +103,47 @@ def test_write_midi_and_tab(tmp_path: Path) -> None:
     assert lines[2] == "HH  |x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|x-x-x-x-x-x-x-x-|"
     assert lines[3] == "SN  |----x-------x---|----x-------x---|----x-------x---|----x-------x---|"
     assert lines[4] == "BD  |X-------x-------|X-------x-------|X-------x-------|X-------x-------|"
+
+
+def test_general_midi_round_trip_keeps_every_note(tmp_path: Path) -> None:
+    """write_midi → read_midi: the same notes at the same song times, also on a ramp
+    and with a pickup, and every kit piece survives."""
+    from onebeat.chart.midi import read_midi
+    from onebeat.chart.model import Chart, Note
+
+    sm = _songmap(np.linspace(96, 128, 30), phase=1)
+    grid = generate_chart(sm, level=3)  # type: ignore[arg-type]
+    b = sm.beats  # type: ignore[attr-defined]
+    extra = [Note(float(b[k]), float(k), piece, 90) for k, piece in enumerate(DrumPiece)]
+    chart = Chart(
+        notes=grid.notes + tuple(extra),
+        beats=grid.beats,
+        beat_positions=grid.beat_positions,
+        beats_per_bar=4,
+        title="ramp",
+    )
+    path = tmp_path / "part.mid"
+    write_midi(chart, path)
+    back = read_midi(path)
+    assert back.title == "ramp"
+    assert back.beats_per_bar == 4
+    assert len(back.notes) == len(chart.notes)
+    got = sorted((round(n.time, 3), n.piece.value) for n in back.notes)
+    want = sorted((round(n.time, 3), n.piece.value) for n in chart.notes)
+    assert got == want
+
+
+def test_read_midi_errors_name_the_file(tmp_path: Path) -> None:
+    from onebeat.chart.midi import read_midi
+
+    junk = tmp_path / "junk.mid"
+    junk.write_bytes(b"MThd garbage")
+    with pytest.raises(ChartError, match=r"junk\.mid: not a readable MIDI file"):
+        read_midi(junk)
+    piano = tmp_path / "piano.mid"
+    mid = mido.MidiFile()
+    track = mido.MidiTrack([mido.Message("note_on", channel=0, note=60, velocity=90)])
+    mid.tracks.append(track)
+    mid.save(piano)
+    with pytest.raises(ChartError, match=r"piano\.mid: no drum-kit notes on MIDI channel 10"):
+        read_midi(piano)

@@ -1,0 +1,128 @@
+"""Where the song's sections start (intro → verse → chorus …), as bar indices.
+
+A section starts where the sound changes after staying alike for a while: the
+Foote-style novelty between the bars before and after each bar line (medians over four
+bars, so that one odd bar is no section), computed on per-bar
+timbre (MFCC), harmony (chroma) and how busy each drum is. A crash on the downbeat and
+drums coming in after a rest are cues a drummer hears too, and sections in pop music
+start on phrase lines (every 4 bars), so those add to a bar's score.
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+__all__ = ["TEXTURE_FPS", "section_starts", "texture_features"]
+
+#: Frames per second of the texture features.
+TEXTURE_FPS = 10.0
+#: How early a note may come and still belong to the bar it starts [s].
+EARLY_S = 0.06
+#: Shortest section [bars].
+MIN_SECTION_BARS = 4
+
+
+def texture_features(*, y: np.ndarray, sr: int) -> np.ndarray:
+    """Timbre and harmony per frame: 13 MFCCs and 12 chroma bins at :data:`TEXTURE_FPS`.
+
+    Returns
+    -------
+    np.ndarray, shape (n_frames, 25)
+    """
+    hop = round(sr / TEXTURE_FPS)
+    mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, hop_length=hop, n_fft=4096)
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop, n_fft=4096)
+    n = min(mfcc.shape[1], chroma.shape[1])
+    return np.vstack([mfcc[:, :n], chroma[:, :n]]).T.astype(np.float32)
+
+
+def _bar_means(frames: np.ndarray, fps: float, edges: np.ndarray) -> np.ndarray:
+    idx = np.clip(np.round(edges * fps).astype(int), 0, len(frames))
+    out = np.zeros((len(edges) - 1, frames.shape[1]))
+    for b in range(len(edges) - 1):
+        lo, hi = idx[b], max(idx[b + 1], idx[b] + 1)
+        seg = frames[lo:hi]
+        if len(seg):
+            out[b] = seg.mean(axis=0)
+    return out
+
+
+def section_starts(
+    *,
+    bar_times: np.ndarray,
+    texture: np.ndarray,
+    drum_activations: np.ndarray,
+    drum_fps: float,
+    crash_times: np.ndarray,
+    drums_playing: np.ndarray,
+    threshold: float = 1.6,
+) -> list[int]:
+    """Indices of the bars that start a section (always including bar 0).
+
+    Parameters
+    ----------
+    bar_times : np.ndarray
+        Start of each bar and the end of the last one [s] (n_bars + 1 values).
+    texture : np.ndarray
+        :func:`texture_features` of the song.
+    drum_activations : np.ndarray
+        Frame-wise drum activations (frames × classes) at ``drum_fps``.
+    drum_fps : float
+        Their frame rate [Hz].
+    crash_times : np.ndarray
+        Crash onsets [s].
+    drums_playing : np.ndarray of bool
+        Per bar, whether the drums play in it.
+    threshold : float
+        Lowest score that makes a section start.
+    """
+    edges = np.asarray(bar_times, dtype=float)
+    n_bars = len(edges) - 1
+    if n_bars < 2 * MIN_SECTION_BARS:
+        return [0]
+    # bars taken from a little before each bar line: a downbeat played early is its bar's
+    early = edges - EARLY_S
+    feats = np.hstack(
+        [
+            _bar_means(texture, TEXTURE_FPS, early),
+            _bar_means(drum_activations, drum_fps, early) * 4.0,
+        ]
+    )
+    # floors on both scales: a feature that barely moves, or a song whose bars all
+    # sound alike, must not turn rounding noise into sections
+    feats = (feats - feats.mean(axis=0)) / np.maximum(feats.std(axis=0), 0.05)
+    w = MIN_SECTION_BARS
+    lengths = np.diff(edges)
+    full = lengths >= 0.75 * np.median(lengths)  # a short last bar (a final hit) is no bar
+    novelty = np.zeros(n_bars)
+    for b in range(1, n_bars):
+        lo, hi = max(0, b - w), min(n_bars, b + w)
+        before = feats[lo:b][full[lo:b]]
+        after = feats[b:hi][full[b:hi]]
+        if len(before) < 2 or len(after) < 2:
+            continue
+        # medians: one odd bar (a fill, a break) does not make a section
+        novelty[b] = float(np.linalg.norm(np.median(after, axis=0) - np.median(before, axis=0)))
+    inner = novelty[1:]
+    spread = float(np.median(np.abs(inner - np.median(inner)))) * 1.4826
+    z = (novelty - np.median(inner)) / max(spread, 0.5)
+
+    score = np.clip(z, -2.0, 4.0)
+    beat = np.diff(edges) / 4.0  # a quarter of a bar: how near the downbeat a crash must be
+    for b in range(1, n_bars):
+        if np.any(np.abs(crash_times - edges[b]) < 0.5 * beat[b]):
+            score[b] += 1.5
+        if drums_playing[b] and not drums_playing[b - 1]:
+            score[b] += 2.0
+        if b % 4 == 0:
+            score[b] += 0.5
+    # strongest first, sections at least MIN_SECTION_BARS long; the song's opening bars
+    # (an intro of a bar or two, a pickup) may be shorter
+    starts: list[int] = []
+    for b in np.argsort(-score):
+        if score[b] < threshold or b == 0 or not full[b]:
+            continue
+        if all(abs(int(b) - s) >= MIN_SECTION_BARS for s in starts):
+            starts.append(int(b))
+    return sorted([0, *starts])

@@ -1,0 +1,289 @@
+"""Levels 4 and 5: the song's own drum part, from its transcribed drums.
+
+4. *the song's groove*: kick, snare and hi-hat where the song's drums play them,
+   quantised to the song's beat grid (sixteenths, or triplets for a shuffle), with a
+   crash on each section start. Fill bars keep the groove of the bar before.
+5. *full*: level 4 with the song's fills (toms, descending), its open hi-hats, ride and
+   crashes as played.
+
+Where the transcription of a bar is unsure (drums are heard but neither kick nor snare
+is found, or the notes found are weak), that bar falls back to the level-3 rock groove
+rather than place wrong notes. Bars where the drums rest stay empty, and a song with
+no drums at all gets the level-3 groove throughout. Every chart is made playable by
+two hands and one foot on the kick (see :mod:`onebeat.chart.lint`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from onebeat.analysis.drums import FPS, DrumAnalysis
+from onebeat.analysis.sections import section_starts
+from onebeat.analysis.songmap import SongMap
+from onebeat.chart.generate import grid_notes
+from onebeat.chart.lint import FEET, MIN_HAND_GAP_S, MIN_KICK_GAP_S
+from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
+from onebeat.kit import DrumPiece
+
+__all__ = ["TRANSCRIBED_LEVELS", "bar_spans", "choose_subdivision", "transcribed_chart"]
+
+TRANSCRIBED_LEVELS = (4, 5)
+#: Bars with fewer onsets than this: the drums rest there.
+MIN_BAR_ONSETS = 2
+#: A bar whose notes' mean model probability is under this is unsure.
+MIN_BAR_CONFIDENCE = 0.5
+#: Fewer bars than this share with drums: the song has no drum part to follow.
+MIN_DRUM_BARS = 0.25
+
+HANDS_PRIORITY = (
+    DrumPiece.CRASH,
+    DrumPiece.SNARE,
+    DrumPiece.TOM_HIGH,
+    DrumPiece.TOM_MID,
+    DrumPiece.TOM_FLOOR,
+    DrumPiece.HIHAT_OPEN,
+    DrumPiece.HIHAT_CLOSED,
+    DrumPiece.RIDE,
+)
+
+
+def bar_spans(positions: np.ndarray) -> list[tuple[int, int]]:
+    """Beat-index spans ``[start, end)`` of each bar; a pickup before the first downbeat
+    is a bar of its own, and the last bar ends with the grid (when the grid ends on a
+    downbeat, that beat is a last bar of one beat: the song's final hit)."""
+    downs = [int(i) for i in np.flatnonzero(np.asarray(positions) == 1)]
+    n = len(positions)
+    starts = ([0] if not downs or downs[0] > 0 else []) + downs
+    ends = [*starts[1:], n]
+    return [(a, b) for a, b in zip(starts, ends, strict=True) if b > a]
+
+
+def _positions(beats: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Fractional beat position of song times (NaN outside the grid)."""
+    idx = np.arange(len(beats), dtype=float)
+    pos = np.asarray(np.interp(times, beats, idx), dtype=float)
+    pos[(times < beats[0] - 0.05) | (times > beats[-1] + 0.05)] = np.nan
+    return pos
+
+
+def choose_subdivision(beats: np.ndarray, onset_times: Iterable[np.ndarray]) -> int:
+    """4 (sixteenths) or 3 (triplets, a shuffle or swing): the grid the onsets sit on."""
+    pos = np.concatenate([_positions(beats, np.asarray(t, float)) for t in onset_times])
+    frac = pos[np.isfinite(pos)] % 1.0
+    if len(frac) < 8:
+        return 4
+    err4 = np.abs(frac * 4 - np.round(frac * 4)) / 4
+    err3 = np.abs(frac * 3 - np.round(frac * 3)) / 3
+    return 3 if float(np.mean(err3)) < 0.6 * float(np.mean(err4)) else 4
+
+
+def _quantised(
+    beats: np.ndarray, sub: int, times: np.ndarray, strengths: np.ndarray
+) -> dict[int, float]:
+    """Grid slot (beat × sub) → strongest onset there."""
+    out: dict[int, float] = {}
+    pos = _positions(beats, times)
+    for p, s in zip(pos, strengths, strict=True):
+        if not np.isfinite(p):
+            continue
+        slot = round(p * sub)
+        out[slot] = max(out.get(slot, 0.0), float(s))
+    return out
+
+
+def _tom_pieces(n: int) -> list[DrumPiece]:
+    """Toms of a fill run high → mid → floor, the way drummers move round the kit."""
+    order = (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+    return [order[min(2, i * 3 // max(n, 1))] for i in range(n)]
+
+
+class _Builder:
+    def __init__(self, songmap: SongMap, drums: DrumAnalysis) -> None:
+        self.beats = np.asarray(songmap.beats, dtype=float)
+        self.positions = np.asarray(songmap.beat_positions, dtype=int)
+        self.m = songmap.beats_per_bar
+        on = drums.onsets
+        self.sub = choose_subdivision(
+            self.beats, [on.times[c] for c in ("kick", "snare", "hihat", "hihat_open", "ride")]
+        )
+        self.slots = {
+            c: _quantised(self.beats, self.sub, on.times[c], on.strengths[c]) for c in on.times
+        }
+        self.bars = bar_spans(self.positions)
+        playing = []
+        for lo, hi in self.bars:
+            n = sum(1 for c in self.slots.values() for s in c if lo * self.sub <= s < hi * self.sub)
+            playing.append(n >= MIN_BAR_ONSETS)
+        self.playing = np.asarray(playing, dtype=bool)
+        end = 2 * self.beats[-1] - self.beats[-2]
+        bar_times = np.array([self.beats[lo] for lo, _ in self.bars] + [end])
+        self.sections = set(
+            section_starts(
+                bar_times=bar_times,
+                texture=drums.texture,
+                drum_activations=on.activations,
+                drum_fps=FPS,
+                crash_times=on.times["crash"],
+                drums_playing=self.playing,
+            )
+        )
+        self.no_drums = float(np.mean(self.playing)) < MIN_DRUM_BARS if len(self.bars) else True
+
+    def note(
+        self, slot: int, piece: DrumPiece, velocity: int = 100, dyn: Dynamic = Dynamic.NORMAL
+    ) -> Note:
+        pos = slot / self.sub
+        return Note(float(beat_to_time(self.beats, pos)[0]), pos, piece, velocity, dyn)
+
+    def in_bar(self, cls: str, lo: int, hi: int) -> dict[int, float]:
+        return {s: v for s, v in self.slots[cls].items() if lo * self.sub <= s < hi * self.sub}
+
+    def grid_bar(self, lo: int, hi: int) -> list[Note]:
+        return [
+            n for k in range(lo, hi) for n in grid_notes(self.beats, self.positions, self.m, k, 3)
+        ]
+
+    def sure(self, lo: int, hi: int) -> bool:
+        found = [
+            v
+            for c in ("kick", "snare", "hihat", "hihat_open", "ride")
+            for v in self.in_bar(c, lo, hi).values()
+        ]
+        has_backbone = bool(self.in_bar("kick", lo, hi) or self.in_bar("snare", lo, hi))
+        return has_backbone and bool(found) and float(np.mean(found)) >= MIN_BAR_CONFIDENCE
+
+    def groove_bar(self, lo: int, hi: int) -> list[Note]:
+        """Kick, snare and hi-hat as the song plays them in this bar."""
+        notes = [self.note(s, DrumPiece.KICK) for s in self.in_bar("kick", lo, hi)]
+        notes += [self.note(s, DrumPiece.SNARE) for s in self.in_bar("snare", lo, hi)]
+        hats: set[int] = set()
+        for c in ("hihat", "hihat_open", "ride"):
+            hats |= set(self.in_bar(c, lo, hi))
+        notes += [
+            self.note(s, DrumPiece.HIHAT_CLOSED, 100 if s % self.sub == 0 else 80) for s in hats
+        ]
+        return notes
+
+    def full_bar(self, lo: int, hi: int) -> list[Note]:
+        """Every piece as the song plays it in this bar."""
+        notes = [self.note(s, DrumPiece.KICK) for s in self.in_bar("kick", lo, hi)]
+        notes += [self.note(s, DrumPiece.SNARE) for s in self.in_bar("snare", lo, hi)]
+        notes += [
+            self.note(s, DrumPiece.HIHAT_CLOSED, 100 if s % self.sub == 0 else 80)
+            for s in self.in_bar("hihat", lo, hi)
+        ]
+        notes += [self.note(s, DrumPiece.HIHAT_OPEN) for s in self.in_bar("hihat_open", lo, hi)]
+        notes += [self.note(s, DrumPiece.RIDE) for s in self.in_bar("ride", lo, hi)]
+        notes += [
+            self.note(s, DrumPiece.CRASH, 120, Dynamic.ACCENT) for s in self.in_bar("crash", lo, hi)
+        ]
+        toms = sorted(self.in_bar("tom", lo, hi))
+        notes += [self.note(s, p) for s, p in zip(toms, _tom_pieces(len(toms)), strict=True)]
+        return notes
+
+    def is_fill(self, lo: int, hi: int) -> bool:
+        return len(self.in_bar("tom", lo, hi)) >= 2
+
+    def build(self, level: int) -> list[Note]:
+        notes: list[Note] = []
+        # the last sure groove bar: (its length in beats, its first beat, its notes)
+        groove: tuple[int, int, list[Note]] | None = None
+        for b, (lo, hi) in enumerate(self.bars):
+            if self.no_drums:
+                notes += self.grid_bar(lo, hi)
+                continue
+            if not self.playing[b]:
+                continue
+            if not self.sure(lo, hi):
+                bar = self.grid_bar(lo, hi)
+            elif level == 4 and self.is_fill(lo, hi):
+                if groove is not None and groove[0] == hi - lo:
+                    bar = [self.moved(n, lo - groove[1]) for n in groove[2]]
+                else:
+                    bar = self.grid_bar(lo, hi)
+            else:
+                bar = self.groove_bar(lo, hi) if level == 4 else self.full_bar(lo, hi)
+                if not self.is_fill(lo, hi):
+                    groove = (hi - lo, lo, self.groove_bar(lo, hi))
+            if b in self.sections:
+                bar = self._crash_on(bar, lo)
+            notes += bar
+        return playable(notes)
+
+    def moved(self, n: Note, beats: int) -> Note:
+        return self.note(round((n.beat + beats) * self.sub), n.piece, n.velocity, n.dynamic)
+
+    def _crash_on(self, bar: list[Note], lo: int) -> list[Note]:
+        """A crash (with the kick) on the first beat of a section."""
+        at = float(lo)
+        kept = [
+            n
+            for n in bar
+            if not (
+                n.beat == at
+                and n.piece
+                in (DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN, DrumPiece.RIDE, DrumPiece.CRASH)
+            )
+        ]
+        kept.append(self.note(lo * self.sub, DrumPiece.CRASH, 120, Dynamic.ACCENT))
+        if not any(n.beat == at and n.piece is DrumPiece.KICK for n in kept):
+            kept.append(self.note(lo * self.sub, DrumPiece.KICK))
+        return kept
+
+
+def playable(notes: list[Note]) -> list[Note]:
+    """Keep what two hands and two feet can play (the linter's rules): at most two hand
+    notes at once (by :data:`HANDS_PRIORITY`), hand strokes :data:`MIN_HAND_GAP_S` apart
+    (and three within twice that), kicks :data:`MIN_KICK_GAP_S` apart; where a moment
+    breaks a rule, the later moment gives way."""
+    by_beat: dict[float, list[Note]] = defaultdict(list)
+    for n in notes:
+        if all(o.piece is not n.piece for o in by_beat[n.beat]):
+            by_beat[n.beat].append(n)
+    out: list[Note] = []
+    hand_times = [-np.inf, -np.inf]
+    last_kick = -np.inf
+    for beat in sorted(by_beat):
+        group = by_beat[beat]
+        t = group[0].time
+        hands = sorted(
+            (n for n in group if n.piece not in FEET), key=lambda n: HANDS_PRIORITY.index(n.piece)
+        )[:2]
+        feet = [n for n in group if n.piece in FEET]
+        if hands and (
+            t - hand_times[-1] < MIN_HAND_GAP_S or t - hand_times[-2] < 2 * MIN_HAND_GAP_S
+        ):
+            hands = []
+        if hands:
+            hand_times = [hand_times[-1], t]
+        kick = [n for n in feet if n.piece is DrumPiece.KICK]
+        if kick and t - last_kick < MIN_KICK_GAP_S:
+            feet = [n for n in feet if n.piece is not DrumPiece.KICK]
+        elif kick:
+            last_kick = t
+        out += hands + feet
+    return out
+
+
+def transcribed_chart(
+    songmap: SongMap, drums: DrumAnalysis, *, level: int, title: str = ""
+) -> Chart:
+    """Write a level-4 or level-5 chart from a SongMap and the song's transcribed drums."""
+    from onebeat.errors import ChartError
+
+    if level not in TRANSCRIBED_LEVELS:
+        raise ChartError(f"level {level}: charts from the song's drums are levels 4 and 5")
+    builder = _Builder(songmap, drums)
+    notes = builder.build(level)
+    return Chart(
+        notes=tuple(notes),
+        beats=builder.beats,
+        beat_positions=builder.positions,
+        beats_per_bar=builder.m,
+        level=level,
+        title=title or str(songmap.audio.get("file", "")),
+        sections=tuple(float(builder.bars[b][0]) for b in sorted(builder.sections)),
+    )

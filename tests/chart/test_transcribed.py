@@ -1,0 +1,173 @@
+"""Levels 4 and 5 from transcribed drums: synthetic onsets with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onebeat.analysis.drums import DRUM_CLASSES, DrumAnalysis, DrumOnsets
+from onebeat.chart import generate_chart, lint_chart
+from onebeat.chart.transcribed import bar_spans, choose_subdivision
+from onebeat.errors import ChartError
+from onebeat.kit import DrumPiece
+from tests.analysis.test_songmap import make_songmap
+
+BPM = 120.0
+SPB = 60.0 / BPM  # seconds per beat
+FIRST = 1.0  # the first beat [s]
+HAND_PIECES = {DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED, DrumPiece.CRASH}
+
+Hit = tuple[float, str, float]  # (beat position, class, strength)
+
+
+def drum_analysis(
+    hits: list[Hit], *, n_beats: int, jitter_s: float = 0.0, seed: int = 0
+) -> DrumAnalysis:
+    """A DrumAnalysis whose onsets are exactly the given hits (times from beat positions)."""
+    rng = np.random.default_rng(seed)
+    duration = FIRST + (n_beats + 2) * SPB
+    act = np.zeros((int(duration * 100) + 1, len(DRUM_CLASSES)), np.float32)
+    times: dict[str, list[float]] = {c: [] for c in DRUM_CLASSES}
+    strengths: dict[str, list[float]] = {c: [] for c in DRUM_CLASSES}
+    for beat, cls, s in sorted(hits):
+        t = FIRST + beat * SPB + (rng.normal(0, jitter_s) if jitter_s else 0.0)
+        times[cls].append(t)
+        strengths[cls].append(s)
+        act[round(t * 100), DRUM_CLASSES.index(cls)] = s
+    onsets = DrumOnsets(
+        times={c: np.array(v) for c, v in times.items()},
+        strengths={c: np.array(v) for c, v in strengths.items()},
+        activations=act,
+        thresholds=dict.fromkeys(DRUM_CLASSES, 0.5),
+    )
+    texture = np.zeros((int(duration * 10) + 1, 25), np.float32)
+    return DrumAnalysis(onsets=onsets, texture=texture, duration_s=duration)
+
+
+def rock_bar(bar: int, *, strength: float = 0.9) -> list[Hit]:
+    """Kick on 1, 3 and the "and" of 3; snare on 2 and 4; eighth hats."""
+    b = 4 * bar
+    hits = [(b + x, "kick", strength) for x in (0, 2, 2.5)]
+    hits += [(b + x, "snare", strength) for x in (1, 3)]
+    hits += [(b + x / 2, "hihat", strength) for x in range(8)]
+    return hits
+
+
+def songmap(n_beats: int, meter: int = 4) -> object:
+    return make_songmap(FIRST + np.arange(n_beats + 1) * SPB, meter, 0)
+
+
+def by_bar(chart: object, bar: int) -> set[tuple[float, DrumPiece]]:
+    return {
+        (round(n.beat - 4 * bar, 3), n.piece)
+        for n in chart.notes
+        if 4 * bar <= n.beat < 4 * bar + 4
+    }  # type: ignore[attr-defined]
+
+
+def expected_rock() -> set[tuple[float, DrumPiece]]:
+    return {
+        (
+            h[0],
+            {"kick": DrumPiece.KICK, "snare": DrumPiece.SNARE, "hihat": DrumPiece.HIHAT_CLOSED}[
+                h[1]
+            ],
+        )
+        for h in rock_bar(0)
+    }
+
+
+def test_level_4_puts_the_songs_groove_on_the_grid_despite_timing_jitter() -> None:
+    hits = [h for bar in range(8) for h in rock_bar(bar)]
+    drums = drum_analysis(hits, n_beats=32, jitter_s=0.012, seed=3)
+    chart = generate_chart(songmap(32), level=4, drums=drums)  # type: ignore[arg-type]
+    for bar in range(1, 8):
+        assert by_bar(chart, bar) == expected_rock()
+    # a crash starts the song's first section, in place of the hat, with the kick
+    first = by_bar(chart, 0)
+    assert (0.0, DrumPiece.CRASH) in first and (0.0, DrumPiece.HIHAT_CLOSED) not in first
+    # every note sits exactly on the song's grid
+    for n in chart.notes:
+        assert n.beat * 4 == pytest.approx(round(n.beat * 4))
+        assert n.time == pytest.approx(FIRST + n.beat * SPB)
+    assert not [f for f in lint_chart(chart) if f.error]
+
+
+def test_an_unsure_bar_falls_back_to_the_level_3_groove() -> None:
+    hits = [h for bar in range(8) if bar != 5 for h in rock_bar(bar)]
+    hits += [(20 + x / 2, "hihat", 0.3) for x in range(8)]  # bar 5: weak hats, no kick/snare
+    chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
+    level3 = generate_chart(songmap(32), level=3)  # type: ignore[arg-type]
+    assert by_bar(chart, 5) == by_bar(level3, 5)
+
+
+def test_bars_where_the_drums_rest_stay_empty_and_a_song_without_drums_gets_level_3() -> None:
+    hits = [h for bar in range(2, 8) for h in rock_bar(bar)]
+    chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
+    assert min(n.beat for n in chart.notes) == 8.0
+    # the drums come in: a section starts there, with a crash
+    assert (0.0, DrumPiece.CRASH) in by_bar(chart, 2)
+
+    silent = generate_chart(songmap(32), level=5, drums=drum_analysis([], n_beats=32))  # type: ignore[arg-type]
+    level3 = generate_chart(songmap(32), level=3)  # type: ignore[arg-type]
+    assert {(n.beat, n.piece) for n in silent.notes} == {(n.beat, n.piece) for n in level3.notes}
+
+
+def fill_song() -> DrumAnalysis:
+    hits = [h for bar in range(8) for h in rock_bar(bar) if not (bar == 3 and h[0] >= 14)]
+    hits += [(14 + x / 4, "tom", 0.9) for x in range(8)]  # bar 3, beats 3-4: sixteenth toms
+    return drum_analysis(hits, n_beats=32)
+
+
+def test_level_4_keeps_the_groove_through_a_fill_and_level_5_plays_it_down_the_toms() -> None:
+    sm = songmap(32)
+    l4 = generate_chart(sm, level=4, drums=fill_song())  # type: ignore[arg-type]
+    l5 = generate_chart(sm, level=5, drums=fill_song())  # type: ignore[arg-type]
+    assert by_bar(l4, 3) == by_bar(l4, 2) == expected_rock()
+    toms = [
+        n
+        for n in l5.notes
+        if n.piece in (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+    ]
+    assert len(toms) == 8 and all(14 <= n.beat < 16 for n in toms)
+    order = [
+        (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR).index(n.piece) for n in toms
+    ]
+    assert order == sorted(order) and order[0] == 0 and order[-1] == 2
+    # level 4's notes outside the fill are level 5's too (nested levels)
+    outside = {(n.beat, n.piece) for n in l4.notes if not 12 <= n.beat < 16}
+    assert outside <= {(n.beat, n.piece) for n in l5.notes}
+    for chart in (l4, l5):
+        assert not [f for f in lint_chart(chart) if f.error]
+
+
+def test_a_shuffle_is_charted_on_triplets() -> None:
+    hits = []
+    for bar in range(8):
+        b = 4 * bar
+        hits += [(b + x, "kick", 0.9) for x in (0, 2)] + [(b + x, "snare", 0.9) for x in (1, 3)]
+        hits += [(b + x + f, "ride", 0.9) for x in range(4) for f in (0, 2 / 3)]
+    drums = drum_analysis(hits, n_beats=32)
+    assert choose_subdivision(FIRST + np.arange(33) * SPB, [drums.onsets.times["ride"]]) == 3
+    chart = generate_chart(songmap(32), level=5, drums=drums)  # type: ignore[arg-type]
+    rides = sorted(round(n.beat % 1, 3) for n in chart.notes if n.piece is DrumPiece.RIDE)
+    assert set(rides) == {0.0, 0.667}
+
+
+def test_three_hand_moments_are_thinned_to_what_two_hands_play() -> None:
+    hits = [h for bar in range(8) for h in rock_bar(bar)]
+    hits += [(4 * bar + 1, c, 0.9) for bar in range(8) for c in ("crash", "tom")]
+    chart = generate_chart(songmap(32), level=5, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
+    assert not [f for f in lint_chart(chart) if f.error]
+    on_two = [n.piece for n in chart.notes if n.beat == 5.0]
+    assert set(on_two) == {DrumPiece.CRASH, DrumPiece.SNARE}  # crash and snare outrank tom and hat
+
+
+def test_levels_4_and_5_need_the_drums() -> None:
+    with pytest.raises(ChartError, match="transcribed drums"):
+        generate_chart(songmap(16), level=4)  # type: ignore[arg-type]
+
+
+def test_bar_spans_with_a_pickup() -> None:
+    positions = np.array([3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1])
+    assert bar_spans(positions) == [(0, 2), (2, 6), (6, 10), (10, 11)]
