@@ -305,15 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
         "print its SongMap summary.",
     )
-    p.add_argument(
-        "song",
-        type=Path,
-        help="audio file; or a Clone Hero / YARG song folder, or a General MIDI drum file, "
-        "to read their chart",
-    )
-    p.add_argument(
-        "--audio", type=Path, help="the song's audio, for a MIDI drum file (--render, --clonehero)"
-    )
+    p.add_argument("song", type=Path, help="audio file")
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
     p.add_argument(

@@ -12,6 +12,7 @@ __all__ = [
     "AudioError",
     "AudioFileNotFoundError",
     "BackendUnavailableError",
+    "CalibrationError",
     "ChartError",
     "CorruptAudioError",
     "NotAudioError",
@@ -74,3 +75,7 @@ class SongMapError(OnebeatError):
 
 class ChartError(OnebeatError):
     """A chart is empty, inconsistent, or a chart file cannot be read."""
+
+
+class CalibrationError(OnebeatError, ValueError):
+    """Too few usable taps to calibrate an input's latency."""

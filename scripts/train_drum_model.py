@@ -31,6 +31,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import soundfile as sf
+from scipy.signal import butter, sosfilt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -266,11 +267,9 @@ def render_song(song: Song, rng: np.random.Generator, tmp: Path) -> tuple[np.nda
     rb = float(np.sqrt(np.mean(band**2)) + 1e-9)
     ratio_db = rng.uniform(-9, 6)  # drums against the band
     y = drums / rd * 10 ** (ratio_db / 20) + band / rb
-    if rng.random() < 0.3:  # a darker or brighter master
-        from scipy.signal import butter, sosfilt
-
-        cut = rng.uniform(4000, 12000)
-        y = sosfilt(butter(2, cut, "low", fs=SR, output="sos"), y)
+    if rng.random() < 0.5:  # band-limited: a 22 kHz or low-bitrate source, a dark master
+        cut = rng.uniform(5000, 16000)
+        y = sosfilt(butter(4, cut, "low", fs=SR, output="sos"), y)
     y = y + rng.normal(0, 10 ** (rng.uniform(-70, -45) / 20) * np.std(y), len(y))
     y = (y / (np.max(np.abs(y)) + 1e-9) * 0.9).astype(np.float32)
 

@@ -16,6 +16,7 @@ PACKAGES = [
     "onebeat.cli",
     "onebeat.chart",
     "onebeat.chart.clonehero",
+    "onebeat.engine",
 ]
 
 

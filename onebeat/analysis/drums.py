@@ -1,16 +1,15 @@
 """Drum transcription from the full mix: when kick, snare, hi-hat, toms and cymbals play.
 
-No package on the registries ships weights for drum transcription from a mixed song
-(madmom's drum models are trained on drums alone, ADTLib needs TensorFlow and scores
-kick F 0.24 on mixes; demucs/omnizart download their weights at run time). So onebeat
-ships its own small model: a frame-wise network over a log-mel context window, trained
-by ``scripts/train_drum_model.py`` on songs the project renders itself (random grooves
-and accompaniment, several soundfonts and drum kits, varied mix and reverb). Its
-weights are ``onebeat/data/drums_mlp.npz`` (a few MB), and inference is a few matrix
-products in NumPy, so no deep-learning framework is needed at run time.
-
-Also here, as the training-free reference the model is measured against: partially
-fixed NMF with drum templates (Wu & Lerch 2015).
+No package on the registries ships weights for drum transcription from a mixed song or
+for source separation (demucs and omnizart download theirs at run time; ADTLib's shipped
+models score kick F 0.24 on mixes and need TensorFlow). So onebeat ships its own small
+model: a frame-wise network over a log-mel context window, trained by
+``scripts/train_drum_model.py`` on songs the project renders itself (random grooves with
+fills and accompaniment, five drum kits and three General MIDI banks, varied mix, reverb
+and bandwidth). Its weights are ``onebeat/data/drums_mlp.npz`` (under 1 MB) and inference
+is a few matrix products in NumPy, so no deep-learning framework is needed at run time.
+``bench/chart_quality.py`` measures it against a training-free reference (onsets in
+three frequency bands).
 """
 
 from __future__ import annotations

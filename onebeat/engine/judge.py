@@ -1,0 +1,367 @@
+"""The judge: which note each hit was meant for, how early or late, and what it scores.
+
+The judge never reads a clock. Hits are pushed with their song time; ``update(t)``
+processes, in time order, every hit up to song time ``t`` and closes every note whose
+window ended before ``t`` (a Miss). The same hits therefore give the same judgments
+whatever the update times were, which is what makes a saved session replayable.
+
+Each player is judged against the chart on their own. A hit is matched to the nearest
+open note of its piece within the Good window; failing that it is a flam (a second
+stroke just after a matched one), a wrong pad (an open note of another piece is near)
+or an extra hit. E-kit double triggers within the debounce time and hits softer than a
+pad's threshold (crosstalk) are ignored. Bad input (a NaN time, a velocity outside
+1–127, an unknown pad, a hit older than the last update) is counted, never raised.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from onebeat.chart.model import Chart, Dynamic
+from onebeat.engine.windows import PRESETS, Grade, HitWindows
+from onebeat.kit import DrumPiece
+
+__all__ = ["Hit", "HitOutcome", "Judge", "JudgeSettings", "Judgment", "PlayerStats"]
+
+#: Points per grade; the accuracy weights are these divided by 100.
+POINTS = {Grade.PERFECT: 100, Grade.GREAT: 70, Grade.GOOD: 40, Grade.MISS: 0}
+_HIHATS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One stroke from a player.
+
+    Attributes
+    ----------
+    player : str
+    time : float
+        Song time of the stroke as the input saw it [s], before calibration.
+    piece : DrumPiece or None
+        The pad, or None for an input that maps to no piece.
+    velocity : int
+        MIDI velocity 1–127 (keyboards send a fixed one).
+    """
+
+    player: str
+    time: float
+    piece: DrumPiece | None
+    velocity: int = 100
+
+
+class HitOutcome(StrEnum):
+    """What became of a hit."""
+
+    NOTE = "note"  # it judged a note
+    WRONG_PAD = "wrong_pad"
+    EXTRA = "extra"
+    FLAM = "flam"
+    DEBOUNCED = "debounced"
+    SOFT = "soft"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+    LATE = "late"  # arrived after the judge had moved past its time
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """An event from the judge: a note graded, or a hit that graded none.
+
+    Attributes
+    ----------
+    player : str
+    time : float
+        Song time of the hit (calibrated), or of the note for a Miss [s].
+    grade : Grade or None
+        For a note: its grade (MISS when no hit came).
+    outcome : HitOutcome or None
+        For a hit: what became of it (NOTE when it graded a note).
+    note_index : int or None
+        Index of the note in the chart's notes.
+    offset_ms : float or None
+        Hit minus note, real time [ms]; positive is late.
+    dynamic_ok : bool or None
+        For a ghost or accent note: whether the velocity matched.
+    """
+
+    player: str
+    time: float
+    grade: Grade | None
+    outcome: HitOutcome | None
+    note_index: int | None = None
+    offset_ms: float | None = None
+    dynamic_ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """How hits are judged.
+
+    Attributes
+    ----------
+    windows : HitWindows
+    speed : float
+        Practice speed (1 = the song's own tempo); offsets are judged in real time.
+    any_pad : bool or None
+        Any pad counts for every note; None: the chart's own setting.
+    debounce_ms : float
+        Strokes of one pad closer than this are one stroke (e-kit double triggers).
+    flam_ms : float
+        A second stroke of a pad this soon after a matched one is a flam, not an extra.
+    velocity_threshold : Mapping of DrumPiece to int
+        Strokes softer than this on a pad are ignored (crosstalk).
+    ghost_max_velocity, accent_min_velocity : int
+        A ghost note wants a velocity at most the first; an accent at least the second.
+    """
+
+    windows: HitWindows = PRESETS["default"]
+    speed: float = 1.0
+    any_pad: bool | None = None
+    debounce_ms: float = 5.0
+    flam_ms: float = 35.0
+    velocity_threshold: Mapping[DrumPiece, int] = field(default_factory=dict)
+    ghost_max_velocity: int = 60
+    accent_min_velocity: int = 100
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.speed <= 4.0:
+            raise ValueError(f"speed {self.speed}: must be 0.1–4.0")
+
+
+@dataclass
+class PlayerStats:
+    """Running totals for one player."""
+
+    notes: int = 0
+    perfect: int = 0
+    great: int = 0
+    good: int = 0
+    miss: int = 0
+    extra: int = 0
+    wrong_pad: int = 0
+    flam: int = 0
+    ignored: int = 0  # debounced or under the velocity threshold
+    invalid: int = 0  # NaN time, bad velocity, unknown pad, out of order
+    dynamic_wrong: int = 0
+    score: int = 0
+    streak: int = 0
+    best_streak: int = 0
+    offsets_ms: list[float] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        """Points won over points possible for the notes judged so far (0–1)."""
+        done = self.perfect + self.great + self.good + self.miss
+        return self.score / (100 * done) if done else 0.0
+
+    @property
+    def mean_offset_ms(self) -> float:
+        return float(np.mean(self.offsets_ms)) if self.offsets_ms else 0.0
+
+    @property
+    def sd_offset_ms(self) -> float:
+        return float(np.std(self.offsets_ms, ddof=1)) if len(self.offsets_ms) > 1 else 0.0
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "notes": self.notes,
+            "perfect": self.perfect,
+            "great": self.great,
+            "good": self.good,
+            "miss": self.miss,
+            "extra": self.extra,
+            "wrong_pad": self.wrong_pad,
+            "flam": self.flam,
+            "ignored": self.ignored,
+            "invalid": self.invalid,
+            "dynamic_wrong": self.dynamic_wrong,
+            "score": self.score,
+            "best_streak": self.best_streak,
+            "accuracy": round(self.accuracy, 6),
+            "mean_offset_ms": round(self.mean_offset_ms, 3),
+            "sd_offset_ms": round(self.sd_offset_ms, 3),
+        }
+
+
+class _PlayerState:
+    def __init__(self, n_notes: int) -> None:
+        self.open = np.ones(n_notes, dtype=bool)
+        self.next_to_close = 0
+        self.last_stroke: dict[DrumPiece, float] = {}
+        self.last_match: dict[DrumPiece, float] = {}
+        self.stats = PlayerStats(notes=n_notes)
+
+
+class Judge:
+    """Judge the hits of one or more players against a chart.
+
+    Parameters
+    ----------
+    chart : Chart
+    players : sequence of str
+    settings : JudgeSettings
+    offsets_ms : mapping of str to float
+        Per player calibration: how late that player's hits arrive [ms, real time];
+        subtracted before judging.
+    """
+
+    def __init__(
+        self,
+        chart: Chart,
+        *,
+        players: Sequence[str],
+        settings: JudgeSettings | None = None,
+        offsets_ms: Mapping[str, float] | None = None,
+    ) -> None:
+        if not players or len(set(players)) != len(players):
+            raise ValueError("players: give one or more distinct names")
+        self.chart = chart
+        self.settings = settings or JudgeSettings()
+        self.any_pad = chart.any_pad if self.settings.any_pad is None else self.settings.any_pad
+        self.offsets_ms = {p: float((offsets_ms or {}).get(p, 0.0)) for p in players}
+        self._times = [n.time for n in chart.notes]
+        self._players = {p: _PlayerState(len(chart.notes)) for p in players}
+        self._pending: list[tuple[float, str, str, int, Hit]] = []
+        self._now = -math.inf
+        s = self.settings
+        self._good_s = s.windows.good_ms / 1000.0 * s.speed  # the Good window in song time
+
+    # -- input ---------------------------------------------------------------------------
+    def push(self, hit: Hit) -> None:
+        """Queue a hit; it is judged by the first ``update`` at or after its time."""
+        state = self._players.get(hit.player)
+        if state is None:
+            raise ValueError(f"player {hit.player!r} is not in this judge")
+        t = hit.time - self.offsets_ms[hit.player] / 1000.0 * self.settings.speed
+        if not math.isfinite(t):
+            t = math.nan
+        key_piece = hit.piece.value if hit.piece is not None else ""
+        self._pending.append((t, hit.player, key_piece, hit.velocity, hit))
+
+    def update(self, t: float) -> list[Judgment]:
+        """Judge every queued hit up to song time ``t`` and close the notes whose window
+        has passed; returns the judgments, in time order."""
+        out: list[Judgment] = []
+        ready = [h for h in self._pending if math.isnan(h[0]) or h[0] <= t]
+        self._pending = [h for h in self._pending if not (math.isnan(h[0]) or h[0] <= t)]
+        # order within equal times must not depend on push order: sort on the content
+        ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3]))
+        for ht, player, _, _, hit in ready:
+            state = self._players[player]
+            if math.isnan(ht) or not 1 <= hit.velocity <= 127:
+                out.append(self._count(state, player, ht, HitOutcome.INVALID))
+                continue
+            if ht < self._now:
+                out.append(self._count(state, player, ht, HitOutcome.LATE))
+                continue
+            out += self._close(player, state, ht)
+            out.append(self._judge_hit(player, state, ht, hit))
+        if t > self._now:
+            self._now = t
+        for player, state in self._players.items():
+            out += self._close(player, state, t)
+        return out
+
+    def finish(self) -> list[Judgment]:
+        """Judge what is left: the end of the song."""
+        return self.update(math.inf)
+
+    def stats(self, player: str) -> PlayerStats:
+        return self._players[player].stats
+
+    @property
+    def players(self) -> list[str]:
+        return list(self._players)
+
+    # -- internals -----------------------------------------------------------------------
+    def _count(self, state: _PlayerState, player: str, t: float, outcome: HitOutcome) -> Judgment:
+        st = state.stats
+        if outcome in (HitOutcome.INVALID, HitOutcome.LATE, HitOutcome.UNKNOWN):
+            st.invalid += 1
+        elif outcome in (HitOutcome.DEBOUNCED, HitOutcome.SOFT):
+            st.ignored += 1
+        elif outcome is HitOutcome.EXTRA:
+            st.extra += 1
+        elif outcome is HitOutcome.WRONG_PAD:
+            st.wrong_pad += 1
+        elif outcome is HitOutcome.FLAM:
+            st.flam += 1
+        return Judgment(player, t if math.isfinite(t) else math.nan, None, outcome)
+
+    def _close(self, player: str, state: _PlayerState, t: float) -> list[Judgment]:
+        """Miss every open note whose Good window ended before ``t``."""
+        out = []
+        notes = self.chart.notes
+        while (
+            state.next_to_close < len(notes) and notes[state.next_to_close].time + self._good_s < t
+        ):
+            i = state.next_to_close
+            if state.open[i]:
+                state.open[i] = False
+                st = state.stats
+                st.miss += 1
+                st.streak = 0
+                out.append(Judgment(player, notes[i].time, Grade.MISS, None, i))
+            state.next_to_close += 1
+        return out
+
+    def _matches(self, note_piece: DrumPiece, piece: DrumPiece) -> bool:
+        return self.any_pad or note_piece is piece or (note_piece in _HIHATS and piece in _HIHATS)
+
+    def _judge_hit(self, player: str, state: _PlayerState, t: float, hit: Hit) -> Judgment:
+        s = self.settings
+        piece = hit.piece
+        if piece is None:
+            return self._count(state, player, t, HitOutcome.UNKNOWN)
+        if hit.velocity < s.velocity_threshold.get(piece, 1):
+            return self._count(state, player, t, HitOutcome.SOFT)
+        last = state.last_stroke.get(piece)
+        state.last_stroke[piece] = t
+        if last is not None and (t - last) / s.speed * 1000.0 < s.debounce_ms:
+            return self._count(state, player, t, HitOutcome.DEBOUNCED)
+
+        lo = bisect.bisect_left(self._times, t - self._good_s)
+        hi = bisect.bisect_right(self._times, t + self._good_s)
+        best: int | None = None
+        other = False
+        for i in range(lo, hi):
+            if not state.open[i]:
+                continue
+            if self._matches(self.chart.notes[i].piece, piece):
+                if best is None or abs(self._times[i] - t) < abs(self._times[best] - t):
+                    best = i
+            else:
+                other = True
+        if best is None:
+            matched = state.last_match.get(piece)
+            if matched is not None and 0 <= (t - matched) / s.speed * 1000.0 <= s.flam_ms:
+                return self._count(state, player, t, HitOutcome.FLAM)
+            return self._count(
+                state, player, t, HitOutcome.WRONG_PAD if other else HitOutcome.EXTRA
+            )
+
+        note = self.chart.notes[best]
+        offset_ms = (t - note.time) / s.speed * 1000.0
+        grade = s.windows.grade(offset_ms)
+        state.open[best] = False
+        state.last_match[piece] = t
+        st = state.stats
+        setattr(st, grade.value, getattr(st, grade.value) + 1)
+        st.score += POINTS[grade]
+        st.streak += 1
+        st.best_streak = max(st.best_streak, st.streak)
+        st.offsets_ms.append(offset_ms)
+        dyn: bool | None = None
+        if note.dynamic is Dynamic.GHOST:
+            dyn = hit.velocity <= s.ghost_max_velocity
+        elif note.dynamic is Dynamic.ACCENT and not self.any_pad:
+            dyn = hit.velocity >= s.accent_min_velocity
+        if dyn is False:
+            st.dynamic_wrong += 1
+        return Judgment(player, t, grade, HitOutcome.NOTE, best, offset_ms, dyn)
