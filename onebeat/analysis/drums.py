@@ -24,7 +24,6 @@ from scipy.ndimage import maximum_filter1d
 from scipy.special import expit
 
 from onebeat.audio.decode import resample
-from onebeat.kit import DrumPiece
 
 __all__ = [
     "DRUM_CLASSES",
@@ -86,18 +85,6 @@ _CLASS_OF_NOTE = {
 def class_of_gm_note(note: int) -> str | None:
     """The transcription class of a General MIDI percussion note (None: not a kit piece)."""
     return _CLASS_OF_NOTE.get(note)
-
-
-#: The chart piece written for each class.
-CLASS_PIECE: dict[str, DrumPiece] = {
-    "kick": DrumPiece.KICK,
-    "snare": DrumPiece.SNARE,
-    "hihat": DrumPiece.HIHAT_CLOSED,
-    "hihat_open": DrumPiece.HIHAT_OPEN,
-    "tom": DrumPiece.TOM_MID,
-    "crash": DrumPiece.CRASH,
-    "ride": DrumPiece.RIDE,
-}
 
 
 @functools.cache
@@ -241,9 +228,6 @@ class DrumOnsets:
     strengths: dict[str, np.ndarray]
     activations: np.ndarray
     thresholds: dict[str, float]
-
-    def activation(self, name: str) -> np.ndarray:
-        return np.asarray(self.activations[:, DRUM_CLASSES.index(name)])
 
 
 def transcribe_drums(*, y: np.ndarray, sr: int = SR) -> DrumOnsets:

@@ -37,6 +37,8 @@ from onebeat.chart.midi import (
     lead_in_beats,
     main_meter,
     note_track,
+    open_midi,
+    tempo_map,
 )
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.errors import ChartError
@@ -170,24 +172,17 @@ def _time_at(beats: np.ndarray, position: float) -> float:
 
 
 def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
-    try:
-        mid = mido.MidiFile(path)
-    except (OSError, EOFError, ValueError, KeyError) as exc:
-        raise ChartError(f"{path}: not a readable MIDI file ({exc})") from None
+    mid = open_midi(path)
     res = mid.ticks_per_beat
-    tempos: list[tuple[int, float]] = []
-    sigs: list[tuple[int, int]] = []
-    drums = None
-    for track in mid.tracks:
-        tick = 0
-        for msg in track:
-            tick += msg.time
-            if msg.type == "set_tempo":
-                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
-            elif msg.type == "time_signature":
-                sigs.append((tick, msg.numerator))
-            elif msg.type == "track_name" and msg.name.strip().upper() == "PART DRUMS":
-                drums = track
+    tempos, sigs = tempo_map(mid)
+    drums = next(
+        (
+            t
+            for t in mid.tracks
+            if any(m.type == "track_name" and m.name.strip().upper() == "PART DRUMS" for m in t)
+        ),
+        None,
+    )
     if drums is None:
         raise ChartError(f"{path}: no 'PART DRUMS' track")
     gems: list[tuple[int, int, int]] = []  # tick, lane, velocity

@@ -60,10 +60,23 @@ class Finding:
         return f"{self.time:8.3f} s  beat {self.beat:7.2f}  {kind}: {self.rule}: {self.message}"
 
 
-def _fill_beats(chart: Chart) -> set[int]:
-    """Beats inside a fill: beats with two or more tom notes, with their neighbours."""
+#: Which hand notes stay when a moment asks for more than two hands (first stays).
+HAND_PRIORITY = (
+    DrumPiece.CRASH,
+    DrumPiece.SNARE,
+    DrumPiece.TOM_HIGH,
+    DrumPiece.TOM_MID,
+    DrumPiece.TOM_FLOOR,
+    DrumPiece.HIHAT_OPEN,
+    DrumPiece.HIHAT_CLOSED,
+    DrumPiece.RIDE,
+)
+
+
+def fill_beats(notes: tuple[Note, ...]) -> set[int]:
+    """Beats inside a drum fill: beats with two or more tom notes."""
     per_beat: dict[int, int] = defaultdict(int)
-    for n in chart.notes:
+    for n in notes:
         if n.piece in TOMS:
             per_beat[int(np.floor(n.beat + 1e-9))] += 1
     return {b for b, k in per_beat.items() if k >= 2}
@@ -86,7 +99,7 @@ def lint_chart(
     groups: dict[float, list[Note]] = defaultdict(list)
     for n in chart.notes:
         groups[round(n.beat, 6)].append(n)
-    fills = _fill_beats(chart) if difficulty == "hard" else set()
+    fills = fill_beats(chart.notes) if difficulty == "hard" else set()
 
     hand_times: list[float] = []
     last_kick = -np.inf

@@ -30,7 +30,9 @@ __all__ = [
     "main_meter",
     "midi_tick_times",
     "note_track",
+    "open_midi",
     "read_midi",
+    "tempo_map",
     "write_midi",
 ]
 
@@ -174,6 +176,29 @@ GHOST_VELOCITY = 40
 ACCENT_VELOCITY = 120
 
 
+def open_midi(path: Path) -> mido.MidiFile:
+    """Parse a MIDI file; a damaged one is a ChartError naming it."""
+    try:
+        return mido.MidiFile(path)
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        raise ChartError(f"{path}: not a readable MIDI file ({exc})") from None
+
+
+def tempo_map(mid: mido.MidiFile) -> tuple[list[tuple[int, float]], list[tuple[int, int]]]:
+    """The file's tempo changes ``(tick, bpm)`` and time signatures ``(tick, beats per bar)``."""
+    tempos: list[tuple[int, float]] = []
+    sigs: list[tuple[int, int]] = []
+    for track in mid.tracks:
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
+            elif msg.type == "time_signature":
+                sigs.append((tick, msg.numerator))
+    return tempos, sigs
+
+
 def read_midi(path: str | os.PathLike[str]) -> Chart:
     """Read a General MIDI drum file (notes on channel 10) into a chart.
 
@@ -186,27 +211,19 @@ def read_midi(path: str | os.PathLike[str]) -> Chart:
         For an unreadable file or one without drum-kit notes on channel 10.
     """
     p = Path(path)
-    try:
-        mid = mido.MidiFile(p)
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise ChartError(f"{p}: not a readable MIDI file ({exc})") from None
-    res = mid.ticks_per_beat
-    tempos: list[tuple[int, float]] = []
-    sigs: list[tuple[int, int]] = []
+    mid = open_midi(p)
+    tempos, sigs = tempo_map(mid)
     hits: list[tuple[int, int, int]] = []  # tick, note, velocity
     title = ""
     for track in mid.tracks:
         tick = 0
         for msg in track:
             tick += msg.time
-            if msg.type == "set_tempo":
-                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
-            elif msg.type == "time_signature":
-                sigs.append((tick, msg.numerator))
-            elif msg.type == "track_name" and not title:
+            if msg.type == "track_name" and not title:
                 title = msg.name.strip()
             elif msg.type == "note_on" and msg.velocity > 0 and msg.channel == DRUM_CHANNEL:
                 hits.append((tick, msg.note, msg.velocity))
+    res = mid.ticks_per_beat
     kit = []
     for tick, note, vel in hits:
         try:

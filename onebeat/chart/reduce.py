@@ -19,35 +19,17 @@ from collections import defaultdict
 
 import numpy as np
 
-from onebeat.chart.lint import FEET, TOMS
+from onebeat.chart.lint import FEET, HAND_PRIORITY, fill_beats
 from onebeat.chart.model import Chart, Note
 from onebeat.kit import DrumPiece
 
 __all__ = ["reduce_chart"]
 
 TIMEKEEPERS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN, DrumPiece.RIDE})
-_KEEP_FIRST = (
-    DrumPiece.CRASH,
-    DrumPiece.SNARE,
-    DrumPiece.TOM_HIGH,
-    DrumPiece.TOM_MID,
-    DrumPiece.TOM_FLOOR,
-    DrumPiece.HIHAT_OPEN,
-    DrumPiece.RIDE,
-    DrumPiece.HIHAT_CLOSED,
-)
 
 
 def _on(beat: float, step: float) -> bool:
     return abs(beat / step - round(beat / step)) < 1e-6
-
-
-def _fill_beats(notes: tuple[Note, ...]) -> set[int]:
-    per_beat: dict[int, int] = defaultdict(int)
-    for n in notes:
-        if n.piece in TOMS:
-            per_beat[int(np.floor(n.beat + 1e-9))] += 1
-    return {b for b, k in per_beat.items() if k >= 2}
 
 
 def reduce_chart(chart: Chart, difficulty: str) -> Chart:
@@ -59,7 +41,7 @@ def reduce_chart(chart: Chart, difficulty: str) -> Chart:
     groups: dict[float, list[Note]] = defaultdict(list)
     for n in chart.notes:
         groups[n.beat].append(n)
-    fills = _fill_beats(chart.notes)
+    fills = fill_beats(chart.notes)
     out: list[Note] = []
     for beat in sorted(groups):
         notes = [n for n in groups[beat] if n.piece is not DrumPiece.HIHAT_PEDAL]
@@ -78,7 +60,7 @@ def reduce_chart(chart: Chart, difficulty: str) -> Chart:
         if difficulty == "easy" and in_fill:
             notes = [n for n in notes if _on(beat, 0.5)]  # fills in eighths at most
         hands = sorted(
-            (n for n in notes if n.piece not in FEET), key=lambda n: _KEEP_FIRST.index(n.piece)
+            (n for n in notes if n.piece not in FEET), key=lambda n: HAND_PRIORITY.index(n.piece)
         )
         kick = [n for n in notes if n.piece is DrumPiece.KICK]
         if difficulty == "medium":

@@ -24,7 +24,7 @@ from onebeat.analysis.drums import FPS, DrumAnalysis
 from onebeat.analysis.sections import section_starts
 from onebeat.analysis.songmap import SongMap
 from onebeat.chart.generate import grid_notes
-from onebeat.chart.lint import FEET, MIN_HAND_GAP_S, MIN_KICK_GAP_S
+from onebeat.chart.lint import FEET, HAND_PRIORITY, MIN_HAND_GAP_S, MIN_KICK_GAP_S
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.kit import DrumPiece
 
@@ -37,17 +37,6 @@ MIN_BAR_ONSETS = 2
 MIN_BAR_CONFIDENCE = 0.5
 #: Fewer bars than this share with drums: the song has no drum part to follow.
 MIN_DRUM_BARS = 0.25
-
-HANDS_PRIORITY = (
-    DrumPiece.CRASH,
-    DrumPiece.SNARE,
-    DrumPiece.TOM_HIGH,
-    DrumPiece.TOM_MID,
-    DrumPiece.TOM_FLOOR,
-    DrumPiece.HIHAT_OPEN,
-    DrumPiece.HIHAT_CLOSED,
-    DrumPiece.RIDE,
-)
 
 
 def bar_spans(positions: np.ndarray) -> list[tuple[int, int]]:
@@ -236,7 +225,7 @@ class _Builder:
 
 def playable(notes: list[Note]) -> list[Note]:
     """Keep what two hands and two feet can play (the linter's rules): at most two hand
-    notes at once (by :data:`HANDS_PRIORITY`), hand strokes :data:`MIN_HAND_GAP_S` apart
+    notes at once (by :data:`HAND_PRIORITY`), hand strokes :data:`MIN_HAND_GAP_S` apart
     (and three within twice that), kicks :data:`MIN_KICK_GAP_S` apart; where a moment
     breaks a rule, the later moment gives way."""
     by_beat: dict[float, list[Note]] = defaultdict(list)
@@ -250,7 +239,7 @@ def playable(notes: list[Note]) -> list[Note]:
         group = by_beat[beat]
         t = group[0].time
         hands = sorted(
-            (n for n in group if n.piece not in FEET), key=lambda n: HANDS_PRIORITY.index(n.piece)
+            (n for n in group if n.piece not in FEET), key=lambda n: HAND_PRIORITY.index(n.piece)
         )[:2]
         feet = [n for n in group if n.piece in FEET]
         if hands and (
