@@ -122,7 +122,7 @@ def main() -> None:
     for name, path, truth in songs(args.eval):
         sm = analyze(path)
         drums = analyze_drums(path)
-        onsets = {k: v for k, v in drums.onsets.times.items()}
+        onsets = dict(drums.onsets.times)
         onsets["hihat"] = np.sort(np.concatenate([onsets["hihat"], onsets.pop("hihat_open")]))
         res = {
             "band": drum_scores({p: truth[p] for p in PIECES if p in truth}, band_onsets(path)),

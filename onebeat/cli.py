@@ -130,7 +130,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _song_folder_charts(
-    args: argparse.Namespace, sm: SongMap, drums: DrumAnalysis | None
+    sm: SongMap, drums: DrumAnalysis | None, title: str
 ) -> dict[Difficulty, Chart]:
     """The four difficulties of a song folder. From the song's drums: Expert is level 5,
     Hard level 4, and Medium and Easy are level 4 reduced by the Rock Band rules. From
@@ -138,7 +138,6 @@ def _song_folder_charts(
     from onebeat.chart import generate_chart, reduce_chart
     from onebeat.chart.clonehero import Difficulty
 
-    title = args.song.stem
     if drums is None:
         easy = generate_chart(sm, level=2, title=title)
         rest = generate_chart(sm, level=3, title=title)
@@ -204,7 +203,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         what = f"level {args.level} ({LEVEL_NAMES[args.level]})"
         difficulty = None
         if args.clonehero:
-            charts = _song_folder_charts(args, sm, drums)
+            charts = _song_folder_charts(sm, drums, args.song.stem)
             write_song_folder(charts, args.song, args.clonehero, title=args.song.stem)
     counts: dict[str, int] = {}
     for n in chart.notes:

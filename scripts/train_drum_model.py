@@ -38,11 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from onebeat.analysis.drums import (
-    CONTEXT,
     DRUM_CLASSES,
     FPS,
     SR,
     class_of_gm_note,
+    context_windows,
     frame_features,
     pick_onsets,
 )
@@ -304,12 +304,6 @@ def cmd_render(workdir: Path, n_songs: int, seed: int) -> None:
             print(f"{i + 1}/{n_songs}", flush=True)
 
 
-def _windows(x: np.ndarray) -> np.ndarray:
-    before, after = CONTEXT
-    padded = np.pad(x, ((before, after), (0, 0)), mode="edge")
-    return np.hstack([padded[k : k + len(x)] for k in range(before + after + 1)])
-
-
 def cmd_train(workdir: Path, out: Path, epochs: int, seed: int) -> None:
     import mir_eval
     import torch
@@ -323,7 +317,7 @@ def cmd_train(workdir: Path, out: Path, epochs: int, seed: int) -> None:
         xs, ys = [], []
         for f in fs:
             with np.load(f) as z:
-                xs.append(_windows(z["x"].astype(np.float32)))
+                xs.append(context_windows(z["x"].astype(np.float32)))
                 ys.append(z["y"])
         return xs, ys
 

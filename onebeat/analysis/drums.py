@@ -15,8 +15,10 @@ three frequency bands).
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import librosa
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "DrumAnalysis",
     "DrumOnsets",
     "class_of_gm_note",
+    "context_windows",
     "drum_activations",
     "frame_features",
     "model_fingerprint",
@@ -122,8 +125,9 @@ def frame_features(*, y: np.ndarray, sr: int = SR) -> np.ndarray:
     return np.hstack([logmel, rise]).astype(np.float32)
 
 
-def _context(feats: np.ndarray) -> np.ndarray:
-    """Stack each frame with its neighbours (edge frames repeated)."""
+def context_windows(feats: np.ndarray) -> np.ndarray:
+    """Stack each frame with its :data:`CONTEXT` neighbours (edge frames repeated): the
+    model's input, at training and at run time."""
     before, after = CONTEXT
     padded = np.pad(feats, ((before, after), (0, 0)), mode="edge")
     n = len(feats)
@@ -139,10 +143,13 @@ class _Model:
     classes: tuple[str, ...]
 
 
+def _weights() -> Traversable:
+    return resources.files("onebeat") / "data" / "drums_mlp.npz"
+
+
 @functools.cache
 def _load_model() -> _Model:
-    ref = resources.files("onebeat") / "data" / "drums_mlp.npz"
-    with resources.as_file(ref) as path, np.load(path) as z:
+    with resources.as_file(_weights()) as path, np.load(path) as z:
         n_layers = int(z["n_layers"])
         layers = tuple(
             (z[f"w{i}"].astype(np.float32), z[f"b{i}"].astype(np.float32)) for i in range(n_layers)
@@ -164,7 +171,7 @@ def drum_activations(*, y: np.ndarray, sr: int = SR) -> np.ndarray:
     np.ndarray, shape (n_frames, len(DRUM_CLASSES))
     """
     model = _load_model()
-    x = (_context(frame_features(y=y, sr=sr)) - model.mean) / model.std
+    x = (context_windows(frame_features(y=y, sr=sr)) - model.mean) / model.std
     chunks = []
     for start in range(0, len(x), 4096):  # bounded memory on long songs
         h = x[start : start + 4096]
@@ -220,14 +227,11 @@ class DrumOnsets:
         The model's probability (0–1) at each onset.
     activations : np.ndarray, shape (n_frames, n_classes)
         Frame-wise probabilities at :data:`FPS`.
-    thresholds : dict of str to float
-        The threshold each class's onsets were picked with.
     """
 
     times: dict[str, np.ndarray]
     strengths: dict[str, np.ndarray]
     activations: np.ndarray
-    thresholds: dict[str, float]
 
 
 def transcribe_drums(*, y: np.ndarray, sr: int = SR) -> DrumOnsets:
@@ -272,19 +276,13 @@ def onsets_from_activations(activations: np.ndarray) -> DrumOnsets:
     model = _load_model()
     times: dict[str, np.ndarray] = {}
     strengths: dict[str, np.ndarray] = {}
-    thresholds: dict[str, float] = {}
     for k, name in enumerate(model.classes):
         thr = float(model.thresholds[k])
         times[name], strengths[name] = pick_onsets(activations[:, k], threshold=thr)
-        thresholds[name] = thr
-    return DrumOnsets(
-        times=times, strengths=strengths, activations=activations, thresholds=thresholds
-    )
+    return DrumOnsets(times=times, strengths=strengths, activations=activations)
 
 
+@functools.cache
 def model_fingerprint() -> str:
     """First 12 hex digits of the SHA-256 of the shipped weights (part of cache keys)."""
-    import hashlib
-
-    ref = resources.files("onebeat") / "data" / "drums_mlp.npz"
-    return hashlib.sha256(ref.read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(_weights().read_bytes()).hexdigest()[:12]

@@ -109,9 +109,9 @@ def section_starts(
     z = (novelty - np.median(inner)) / max(spread, 0.5)
 
     score = np.clip(z, -2.0, 4.0)
-    beat = np.diff(edges) / 4.0  # a quarter of a bar: how near the downbeat a crash must be
     for b in range(1, n_bars):
-        if np.any(np.abs(crash_times - edges[b]) < 0.5 * beat[b]):
+        # a crash within an eighth of a bar of the bar line marks it
+        if np.any(np.abs(crash_times - edges[b]) < lengths[b] / 8.0):
             score[b] += 1.5
         if drums_playing[b] and not drums_playing[b - 1]:
             score[b] += 2.0

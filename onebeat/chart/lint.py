@@ -23,7 +23,17 @@ import numpy as np
 from onebeat.chart.model import Chart, Note
 from onebeat.kit import DrumPiece
 
-__all__ = ["MIN_HAND_GAP_S", "MIN_KICK_GAP_S", "Finding", "lint_chart"]
+__all__ = [
+    "FEET",
+    "HAND_PRIORITY",
+    "MIN_HAND_GAP_S",
+    "MIN_KICK_GAP_S",
+    "TIMEKEEPERS",
+    "TOMS",
+    "Finding",
+    "fill_beats",
+    "lint_chart",
+]
 
 #: Closest two strokes of alternating hands [s] (32nd notes at ~190 BPM).
 MIN_HAND_GAP_S = 0.04
@@ -31,6 +41,7 @@ MIN_HAND_GAP_S = 0.04
 MIN_KICK_GAP_S = 0.075
 FEET = frozenset({DrumPiece.KICK, DrumPiece.HIHAT_PEDAL})
 TOMS = frozenset({DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR})
+TIMEKEEPERS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN, DrumPiece.RIDE})
 
 
 @dataclass(frozen=True)

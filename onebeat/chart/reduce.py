@@ -19,13 +19,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from onebeat.chart.lint import FEET, HAND_PRIORITY, fill_beats
+from onebeat.chart.lint import FEET, HAND_PRIORITY, TIMEKEEPERS, fill_beats
 from onebeat.chart.model import Chart, Note
 from onebeat.kit import DrumPiece
 
 __all__ = ["reduce_chart"]
-
-TIMEKEEPERS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN, DrumPiece.RIDE})
 
 
 def _on(beat: float, step: float) -> bool:

@@ -16,7 +16,7 @@ two hands and one foot on the kick (see :mod:`onebeat.chart.lint`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -24,8 +24,9 @@ from onebeat.analysis.drums import FPS, DrumAnalysis
 from onebeat.analysis.sections import section_starts
 from onebeat.analysis.songmap import SongMap
 from onebeat.chart.generate import grid_notes
-from onebeat.chart.lint import FEET, HAND_PRIORITY, MIN_HAND_GAP_S, MIN_KICK_GAP_S
+from onebeat.chart.lint import FEET, HAND_PRIORITY, MIN_HAND_GAP_S, MIN_KICK_GAP_S, TIMEKEEPERS
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
+from onebeat.errors import ChartError
 from onebeat.kit import DrumPiece
 
 __all__ = ["TRANSCRIBED_LEVELS", "bar_spans", "choose_subdivision", "transcribed_chart"]
@@ -81,6 +82,36 @@ def _quantised(
         slot = round(p * sub)
         out[slot] = max(out.get(slot, 0.0), float(s))
     return out
+
+
+#: Level 4: kick, snare, and every time-keeper played as the closed hi-hat.
+GROOVE_PIECES: dict[str, DrumPiece] = {
+    "kick": DrumPiece.KICK,
+    "snare": DrumPiece.SNARE,
+    "hihat": DrumPiece.HIHAT_CLOSED,
+    "hihat_open": DrumPiece.HIHAT_CLOSED,
+    "ride": DrumPiece.HIHAT_CLOSED,
+}
+#: Level 5: every class as its own piece (toms are placed by :func:`_tom_pieces`).
+FULL_PIECES: dict[str, DrumPiece] = {
+    "kick": DrumPiece.KICK,
+    "snare": DrumPiece.SNARE,
+    "hihat": DrumPiece.HIHAT_CLOSED,
+    "hihat_open": DrumPiece.HIHAT_OPEN,
+    "ride": DrumPiece.RIDE,
+    "crash": DrumPiece.CRASH,
+    "tom": DrumPiece.TOM_MID,
+}
+
+
+def _dynamics(piece: DrumPiece, on_beat: bool) -> tuple[int, Dynamic]:
+    """Velocity and dynamic written for a transcribed note: crashes accented, closed
+    hi-hats softer between the beats."""
+    if piece is DrumPiece.CRASH:
+        return 120, Dynamic.ACCENT
+    if piece is DrumPiece.HIHAT_CLOSED and not on_beat:
+        return 80, Dynamic.NORMAL
+    return 100, Dynamic.NORMAL
 
 
 def _tom_pieces(n: int) -> list[DrumPiece]:
@@ -144,33 +175,18 @@ class _Builder:
         has_backbone = bool(self.in_bar("kick", lo, hi) or self.in_bar("snare", lo, hi))
         return has_backbone and bool(found) and float(np.mean(found)) >= MIN_BAR_CONFIDENCE
 
-    def groove_bar(self, lo: int, hi: int) -> list[Note]:
-        """Kick, snare and hi-hat as the song plays them in this bar."""
-        notes = [self.note(s, DrumPiece.KICK) for s in self.in_bar("kick", lo, hi)]
-        notes += [self.note(s, DrumPiece.SNARE) for s in self.in_bar("snare", lo, hi)]
-        hats: set[int] = set()
-        for c in ("hihat", "hihat_open", "ride"):
-            hats |= set(self.in_bar(c, lo, hi))
-        notes += [
-            self.note(s, DrumPiece.HIHAT_CLOSED, 100 if s % self.sub == 0 else 80) for s in hats
-        ]
-        return notes
-
-    def full_bar(self, lo: int, hi: int) -> list[Note]:
-        """Every piece as the song plays it in this bar."""
-        notes = [self.note(s, DrumPiece.KICK) for s in self.in_bar("kick", lo, hi)]
-        notes += [self.note(s, DrumPiece.SNARE) for s in self.in_bar("snare", lo, hi)]
-        notes += [
-            self.note(s, DrumPiece.HIHAT_CLOSED, 100 if s % self.sub == 0 else 80)
-            for s in self.in_bar("hihat", lo, hi)
-        ]
-        notes += [self.note(s, DrumPiece.HIHAT_OPEN) for s in self.in_bar("hihat_open", lo, hi)]
-        notes += [self.note(s, DrumPiece.RIDE) for s in self.in_bar("ride", lo, hi)]
-        notes += [
-            self.note(s, DrumPiece.CRASH, 120, Dynamic.ACCENT) for s in self.in_bar("crash", lo, hi)
-        ]
-        toms = sorted(self.in_bar("tom", lo, hi))
-        notes += [self.note(s, p) for s, p in zip(toms, _tom_pieces(len(toms)), strict=True)]
+    def bar_notes(self, lo: int, hi: int, pieces: Mapping[str, DrumPiece]) -> list[Note]:
+        """This bar's onsets of the classes in ``pieces``, as those pieces (one note per
+        piece and slot); toms run down the kit."""
+        found: dict[tuple[int, DrumPiece], None] = {}
+        for cls, piece in pieces.items():
+            if cls != "tom":
+                for s in self.in_bar(cls, lo, hi):
+                    found[(s, piece)] = None
+        notes = [self.note(s, p, *_dynamics(p, s % self.sub == 0)) for s, p in found]
+        if "tom" in pieces:
+            toms = sorted(self.in_bar("tom", lo, hi))
+            notes += [self.note(s, p) for s, p in zip(toms, _tom_pieces(len(toms)), strict=True)]
         return notes
 
     def is_fill(self, lo: int, hi: int) -> bool:
@@ -194,9 +210,10 @@ class _Builder:
                 else:
                     bar = self.grid_bar(lo, hi)
             else:
-                bar = self.groove_bar(lo, hi) if level == 4 else self.full_bar(lo, hi)
+                groove_notes = self.bar_notes(lo, hi, GROOVE_PIECES)
+                bar = groove_notes if level == 4 else self.bar_notes(lo, hi, FULL_PIECES)
                 if not self.is_fill(lo, hi):
-                    groove = (hi - lo, lo, self.groove_bar(lo, hi))
+                    groove = (hi - lo, lo, groove_notes)
             if b in self.sections:
                 bar = self._crash_on(bar, lo)
             notes += bar
@@ -211,11 +228,7 @@ class _Builder:
         kept = [
             n
             for n in bar
-            if not (
-                n.beat == at
-                and n.piece
-                in (DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN, DrumPiece.RIDE, DrumPiece.CRASH)
-            )
+            if not (n.beat == at and (n.piece in TIMEKEEPERS or n.piece is DrumPiece.CRASH))
         ]
         kept.append(self.note(lo * self.sub, DrumPiece.CRASH, 120, Dynamic.ACCENT))
         if not any(n.beat == at and n.piece is DrumPiece.KICK for n in kept):
@@ -261,8 +274,6 @@ def transcribed_chart(
     songmap: SongMap, drums: DrumAnalysis, *, level: int, title: str = ""
 ) -> Chart:
     """Write a level-4 or level-5 chart from a SongMap and the song's transcribed drums."""
-    from onebeat.errors import ChartError
-
     if level not in TRANSCRIBED_LEVELS:
         raise ChartError(f"level {level}: charts from the song's drums are levels 4 and 5")
     builder = _Builder(songmap, drums)

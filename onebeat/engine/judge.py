@@ -248,8 +248,11 @@ class Judge:
         """Judge every queued hit up to song time ``t`` and close the notes whose window
         has passed; returns the judgments, in time order."""
         out: list[Judgment] = []
-        ready = [h for h in self._pending if math.isnan(h[0]) or h[0] <= t]
-        self._pending = [h for h in self._pending if not (math.isnan(h[0]) or h[0] <= t)]
+        ready: list[tuple[float, str, str, int, Hit]] = []
+        waiting: list[tuple[float, str, str, int, Hit]] = []
+        for h in self._pending:
+            (ready if math.isnan(h[0]) or h[0] <= t else waiting).append(h)
+        self._pending = waiting
         # order within equal times must not depend on push order: sort on the content
         ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3]))
         for ht, player, _, _, hit in ready:

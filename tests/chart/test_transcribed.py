@@ -38,7 +38,6 @@ def drum_analysis(
         times={c: np.array(v) for c, v in times.items()},
         strengths={c: np.array(v) for c, v in strengths.items()},
         activations=act,
-        thresholds=dict.fromkeys(DRUM_CLASSES, 0.5),
     )
     texture = np.zeros((int(duration * 10) + 1, 25), np.float32)
     return DrumAnalysis(onsets=onsets, texture=texture, duration_s=duration)
