@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from onebeat.analysis.songmap import SongMap
     from onebeat.chart.clonehero import Difficulty
     from onebeat.chart.model import Chart
+    from onebeat.session import SessionStore
 
 __all__ = ["format_summary", "main"]
 
@@ -156,9 +157,43 @@ def _song_folder_charts(
     }
 
 
+def _drums(args: argparse.Namespace) -> DrumAnalysis:
+    from onebeat.analysis import analyze_drums
+
+    return analyze_drums(
+        args.song, use_cache=not args.no_cache, progress=sys.stderr.isatty() or args.progress
+    )
+
+
+def _read_chart(args: argparse.Namespace) -> tuple[Chart, Path | None, str]:
+    """The chart of a song folder (at ``--difficulty``) or of a General MIDI drum file,
+    with the song's audio (if known) and a few words saying what it is."""
+    from onebeat.chart.clonehero import Difficulty, read_song_folder
+    from onebeat.chart.midi import read_midi
+
+    if args.song.is_dir():  # a Clone Hero / YARG / Rock Band song folder
+        chart, audio_path = read_song_folder(
+            args.song, difficulty=Difficulty[args.difficulty.upper()]
+        )
+        return chart, audio_path, f"{args.difficulty} chart from the song folder"
+    return read_midi(args.song), args.audio, "chart from the MIDI file"
+
+
+def _load_chart(args: argparse.Namespace) -> tuple[Chart, Path | None, str]:
+    """The chart to play: read from a chart file, or written for an audio file at
+    ``--level`` (its drums transcribed for levels 4-5)."""
+    from onebeat.chart import LEVEL_NAMES, generate_chart
+
+    if args.song.is_dir() or args.song.suffix.lower() in (".mid", ".midi"):
+        return _read_chart(args)
+    sm = _analyze(args, args.song)
+    drums = _drums(args) if args.level >= 4 else None
+    chart = generate_chart(sm, level=args.level, title=args.song.stem, drums=drums)
+    return chart, args.song, f"level {args.level} ({LEVEL_NAMES[args.level]})"
+
+
 def _cmd_chart(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
-    from onebeat.analysis import analyze_drums
     from onebeat.chart import (
         LEVEL_NAMES,
         chart_to_tab,
@@ -167,23 +202,14 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         reduce_chart,
         write_midi,
     )
-    from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
-    from onebeat.chart.midi import read_midi
+    from onebeat.chart.clonehero import Difficulty, write_song_folder
     from onebeat.errors import ChartError
 
     duration: float | None = None
-    if args.song.is_dir():  # a Clone Hero / YARG / Rock Band song folder
-        chart, audio_path = read_song_folder(
-            args.song, difficulty=Difficulty[args.difficulty.upper()]
-        )
-        what = f"{args.difficulty} chart from the song folder"
-        difficulty = args.difficulty
-    elif args.song.suffix.lower() in (".mid", ".midi"):  # a General MIDI drum part
-        chart = read_midi(args.song)
-        audio_path = args.audio
-        what = "chart from the MIDI file"
-        difficulty = None
-        if args.clonehero:
+    if args.song.is_dir() or args.song.suffix.lower() in (".mid", ".midi"):
+        chart, audio_path, what = _read_chart(args)
+        difficulty = args.difficulty if args.song.is_dir() else None
+        if args.clonehero and not args.song.is_dir():
             if audio_path is None:
                 raise ChartError(f"{args.song}: a song folder needs the song's audio (--audio)")
             folder = {d: reduce_chart(chart, d.name.lower()) for d in Difficulty}
@@ -193,11 +219,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         audio_path = args.song
         drums = None
         if args.level >= 4 or (args.clonehero and not args.grid_only):
-            drums = analyze_drums(
-                args.song,
-                use_cache=not args.no_cache,
-                progress=sys.stderr.isatty() or args.progress,
-            )
+            drums = _drums(args)
             duration = drums.duration_s
         chart = generate_chart(sm, level=args.level, title=args.song.stem, drums=drums)
         what = f"level {args.level} ({LEVEL_NAMES[args.level]})"
@@ -252,6 +274,127 @@ def _render(chart: Chart, audio_path: Path | None, out: Path) -> None:
     with atomic_path(out) as tmp:
         sf.write(tmp, mixed.T, audio.sr, format="WAV", subtype="PCM_16")
     print(f"  saved    {out} (the song with the chart played over it)")
+
+
+def _format_stats(name: str, st: Mapping[str, float | int]) -> str:
+    timing = float(st["mean_offset_ms"])
+    lean = "late" if timing > 0 else "early" if timing < 0 else "on time"
+    return (
+        f"  {name}: accuracy {100 * float(st['accuracy']):.1f} %, "
+        f"perfect {st['perfect']}, great {st['great']}, good {st['good']}, "
+        f"miss {st['miss']} of {st['notes']} notes; extra {st['extra']}, "
+        f"wrong pad {st['wrong_pad']}\n"
+        f"    timing {timing:+.1f} ms ({lean}), spread ± {float(st['sd_offset_ms']):.1f} ms; "
+        f"best streak {st['best_streak']}"
+    )
+
+
+def _store(args: argparse.Namespace) -> SessionStore:
+    from onebeat.session import SessionStore
+
+    return SessionStore(args.db)
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from onebeat.audio.decode import file_sha256
+    from onebeat.engine import PRESETS, JudgeSettings
+    from onebeat.inputs import read_take
+    from onebeat.session import PlayerInfo, Recorder, Session, SongRef
+
+    hits = read_take(args.take, players=args.player or (), kit=args.kit)
+    chart, _, what = _load_chart(args)
+    taps = all(h.piece is None for h in hits)
+    settings = JudgeSettings(windows=PRESETS[args.windows], any_pad=True if taps else None)
+    kind = "midi" if args.take.suffix.lower() in (".mid", ".midi") else "file"
+    names = list(dict.fromkeys(h.player for h in hits))
+    session = Session(
+        chart=chart,
+        settings=settings,
+        players=[PlayerInfo(n, kind, args.offset_ms, args.take.name) for n in names],
+        song=SongRef(
+            chart.title or args.song.stem,
+            str(args.song.resolve()),
+            file_sha256(args.song) if args.song.is_file() else "",
+        ),
+    )
+    store = None if args.no_save else _store(args)
+    try:
+        recorder = Recorder(session, store)
+        recorder.hits(hits)
+        recorder.finish()
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        out = {
+            "session": None if store is None else session.id,
+            "song": session.song.title,
+            "chart": {"level": chart.level, "notes": len(chart.notes), "any_pad": taps},
+            "players": session.summary,
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{args.take.name} on {args.song.name}: {what}, {len(chart.notes)} notes")
+    if taps:
+        print("  taps without pads: any pad counts for every note")
+    for name, st in session.summary.items():
+        print(_format_stats(name, st))
+    if store is not None:
+        print(f"  saved    session {session.id[:8]} ({store.path})")
+    return 0
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        infos = store.list(args.limit)
+        if not infos:
+            print(f"no sessions in {store.path} yet (onebeat score SONG --take FILE saves one)")
+            return 0
+        for info in infos:
+            parts = [
+                f"{p} {100 * float(info.summary[p]['accuracy']):.0f} %" if p in info.summary else p
+                for p in info.players
+            ]
+            state = "" if info.finished else "  (interrupted)"
+            print(f"{info.id[:8]}  {info.created[:16]}  {info.title}: {', '.join(parts)}{state}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from onebeat.session import write_session_json, write_session_midi
+
+    if not (args.json or args.midi):
+        raise OnebeatError("export: say what to write (--json FILE, --midi FILE)")
+    with _store(args) as store:
+        session = store.load(args.session)
+    if args.json:
+        write_session_json(session, args.json)
+        print(f"  saved    {args.json} (the whole session, JSON)")
+    if args.midi:
+        write_session_midi(session, args.midi)
+        print(f"  saved    {args.midi} (the chart and one track per player, MIDI)")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from onebeat.session import replay, same_judgments
+
+    with _store(args) as store:
+        session = store.load(args.session)
+    again = replay(session)
+    print(f"session {session.id[:8]}: {session.song.title}, {len(session.hits)} hits")
+    for name, st in again.summary().items():
+        print(_format_stats(name, st))
+    if not session.finished:
+        print("  the take was interrupted: replayed to the end of the chart")
+        return 0
+    if same_judgments(again.judgments, session.judgments) and again.summary() == session.summary:
+        print(f"  replay   identical: {len(again.judgments)} judgments and every stat")
+        return 0
+    print("  replay   DIFFERS from the saved judgments", file=sys.stderr)
+    return 1
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
@@ -370,6 +513,88 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analysis_options(p)
     p.set_defaults(func=_cmd_chart)
+
+    p = sub.add_parser(
+        "score",
+        epilog=LICENCE_NOTE,
+        help="score a recorded take (e-kit MIDI or tapped times) against a song's chart",
+        description="Judge a recorded performance against the chart of a song and save "
+        "the session. The take's time 0 is the start of the song.",
+    )
+    p.add_argument(
+        "song",
+        type=Path,
+        metavar="SONG_OR_CHART",
+        help="audio file (charted at --level), Clone Hero / YARG song folder, or "
+        "General MIDI drum file",
+    )
+    p.add_argument(
+        "--take",
+        type=Path,
+        required=True,
+        help="the performance: a MIDI file recorded from an e-kit (one track per player), "
+        "or a CSV of 'time[,pad[,velocity[,player]]]' lines",
+    )
+    p.add_argument(
+        "--level", type=int, choices=LEVELS, default=2, help="chart level for an audio file"
+    )
+    p.add_argument(
+        "--difficulty",
+        choices=["easy", "medium", "hard", "expert"],
+        default="expert",
+        help="difficulty to read from a song folder",
+    )
+    p.add_argument("--audio", type=Path, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--player",
+        action="append",
+        metavar="NAME",
+        help="the player's name (repeat: one per MIDI track)",
+    )
+    p.add_argument(
+        "--kit",
+        default="gm",
+        choices=["gm", "roland", "yamaha", "alesis"],
+        help="how the e-kit's notes map to pads (default: gm)",
+    )
+    p.add_argument(
+        "--windows",
+        default="default",
+        choices=["strict", "default", "beginner"],
+        help="hit windows: strict ±34/67/84 ms, default ±40/75/110, beginner ±40/90/150",
+    )
+    p.add_argument(
+        "--offset-ms",
+        type=float,
+        default=0.0,
+        help="latency of the recording: how late its hits are [ms] (from a calibration)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--no-save", action="store_true", help="do not save the session")
+    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    analysis_options(p)
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("sessions", help="list the saved sessions, newest first")
+    p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    p.set_defaults(func=_cmd_sessions)
+
+    p = sub.add_parser("export", help="write a saved session as JSON or MIDI")
+    p.add_argument("session", help="session id (or its first characters, or 'latest')")
+    p.add_argument("--json", type=Path, metavar="FILE", help="the whole session as JSON")
+    p.add_argument(
+        "--midi", type=Path, metavar="FILE", help="the chart and one track per player, MIDI"
+    )
+    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser(
+        "replay", help="judge a saved session again and check it gives the same result"
+    )
+    p.add_argument("session", help="session id (or its first characters, or 'latest')")
+    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("backends", help="list the beat-tracking backends and their licences")
     p.set_defaults(func=_cmd_backends)

@@ -15,8 +15,10 @@ __all__ = [
     "CalibrationError",
     "ChartError",
     "CorruptAudioError",
+    "InputError",
     "NotAudioError",
     "OnebeatError",
+    "SessionError",
     "SilentAudioError",
     "SongMapError",
     "TooLongError",
@@ -79,3 +81,11 @@ class ChartError(OnebeatError):
 
 class CalibrationError(OnebeatError, ValueError):
     """Too few usable taps to calibrate an input's latency."""
+
+
+class InputError(OnebeatError):
+    """An input device or take file cannot be used (unplugged, unknown, malformed)."""
+
+
+class SessionError(OnebeatError):
+    """A saved session is missing, damaged, or of a newer format."""

@@ -19,8 +19,10 @@ EVAL = ROOT.parent / "shared" / "eval"
 def _private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each test session analyses into its own cache, never the user's."""
+    """Each test session analyses into its own cache and saves sessions into its own data
+    folder, never the user's."""
     monkeypatch.setenv("ONEBEAT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("ONEBEAT_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data"))
 
 
 @pytest.fixture

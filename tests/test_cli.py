@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,98 @@ def test_chart_from_a_general_midi_file_with_its_audio(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no song audio to render the chart over" in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_score_a_tapped_take_then_list_export_and_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from onebeat.analysis import analyze
+    from onebeat.chart import generate_chart
+
+    song = demo_song_path()
+    chart = generate_chart(analyze(song), level=1)
+    # a first-timer tapping every beat 20 ms late, skipping one in ten, plus stray taps
+    rng = np.random.default_rng(0)
+    lines = ["time"]
+    for k, n in enumerate(chart.notes):
+        if k % 10 != 9:
+            lines.append(f"{n.time + 0.020 + rng.normal(0, 0.004):.4f}")
+    lines += ["3.77", "9.41"]
+    take = tmp_path / "taps.csv"
+    take.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "s.sqlite3"
+    args = ["score", str(song), "--take", str(take), "--level", "1", "--db", str(db)]
+    assert main([*args, "--json", "--player", "ana"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    s = out["players"]["ana"]
+    for key in ("notes", "perfect", "great", "good", "miss", "extra", "mean_offset_ms"):
+        assert key in s
+    hit = len(chart.notes) - len(chart.notes) // 10
+    assert s["notes"] == len(chart.notes) and s["miss"] == len(chart.notes) // 10
+    assert s["perfect"] + s["great"] == hit and s["extra"] == 2
+    assert s["mean_offset_ms"] == pytest.approx(20.0, abs=1.5)
+    assert s["sd_offset_ms"] == pytest.approx(4.0, abs=1.5)
+    assert out["chart"]["any_pad"] is True and out["session"]
+
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "player 1: accuracy" in text and "ms (late)" in text and "saved    session" in text
+    assert main(["sessions", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and listed[1].startswith(out["session"][:8])
+    assert main(["replay", out["session"][:8], "--db", str(db)]) == 0
+    assert "replay   identical" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "export",
+                "latest",
+                "--db",
+                str(db),
+                "--json",
+                str(tmp_path / "s.json"),
+                "--midi",
+                str(tmp_path / "s.mid"),
+            ]
+        )
+        == 0
+    )
+    assert "one track per player" in capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text())["players"][0]["name"] == "player 1"
+    # the exported MIDI scores again like the take
+    assert (
+        main(
+            [
+                "score",
+                str(song),
+                "--take",
+                str(tmp_path / "s.mid"),
+                "--level",
+                "1",
+                "--json",
+                "--no-save",
+            ]
+        )
+        == 0
+    )
+    again = json.loads(capsys.readouterr().out)["players"]["player 1"]
+    assert again["miss"] == s["miss"] and again["extra"] == s["extra"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["score", "SONG", "--take", "missing.mid"], r"missing\.mid: no such take file"),
+        (["replay", "beef"], r"session 'beef': not in"),
+        (["export", "latest", "--json", "x.json"], r"no sessions saved yet"),
+    ],
+)
+def test_score_and_session_errors_are_one_line(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(demo_song_path()) if a == "SONG" else a for a in argv]
+    argv = [str(tmp_path / a) if a.endswith((".mid", ".json")) else a for a in argv]
+    code = main([*argv, "--db", str(tmp_path / "empty.sqlite3")])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert re.search(message, err)

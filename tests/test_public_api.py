@@ -17,6 +17,8 @@ PACKAGES = [
     "onebeat.chart",
     "onebeat.chart.clonehero",
     "onebeat.engine",
+    "onebeat.inputs",
+    "onebeat.session",
 ]
 
 

@@ -32,7 +32,9 @@ __all__ = [
     "note_track",
     "open_midi",
     "read_midi",
+    "second_ticks",
     "tempo_map",
+    "tick_seconds",
     "write_midi",
 ]
 
@@ -129,24 +131,44 @@ def write_midi(chart: Chart, path: str | os.PathLike[str]) -> None:
     atomic_write_bytes(Path(path), buf.getvalue())
 
 
+def _tempo_segments(
+    tempos: list[tuple[int, float]], resolution: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start tick, seconds per tick and start second of each tempo segment."""
+    tempos = sorted(tempos) or [(0, 120.0)]
+    if tempos[0][0] != 0:
+        tempos.insert(0, (0, 120.0))
+    starts = np.array([t for t, _ in tempos], dtype=float)
+    sec_per_tick = np.array([60.0 / bpm / resolution for _, bpm in tempos])
+    seg_sec = np.concatenate([[0.0], np.cumsum(np.diff(starts) * sec_per_tick[:-1])])
+    return starts, sec_per_tick, seg_sec
+
+
+def tick_seconds(tempos: list[tuple[int, float]], resolution: int, ticks: np.ndarray) -> np.ndarray:
+    """Seconds from the start of a MIDI file at ``ticks``, through its tempo changes
+    ``(tick, bpm)`` (120 BPM until the first)."""
+    starts, sec_per_tick, seg_sec = _tempo_segments(tempos, resolution)
+    tk = np.asarray(ticks, dtype=float)
+    i = np.searchsorted(starts, tk, side="right") - 1
+    return np.asarray(seg_sec[i] + (tk - starts[i]) * sec_per_tick[i], dtype=float)
+
+
+def second_ticks(
+    tempos: list[tuple[int, float]], resolution: int, seconds: np.ndarray
+) -> np.ndarray:
+    """The inverse of :func:`tick_seconds`: fractional ticks at times [s]."""
+    starts, sec_per_tick, seg_sec = _tempo_segments(tempos, resolution)
+    sec = np.asarray(seconds, dtype=float)
+    i = np.clip(np.searchsorted(seg_sec, sec, side="right") - 1, 0, len(starts) - 1)
+    return np.asarray(starts[i] + (sec - seg_sec[i]) / sec_per_tick[i], dtype=float)
+
+
 def grid_from_tempo_map(
     tempos: list[tuple[int, float]], sigs: list[tuple[int, int]], resolution: int, end_tick: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``."""
-    tempos = sorted(tempos) or [(0, 120.0)]
-    if tempos[0][0] != 0:
-        tempos.insert(0, (0, 120.0))
     n = end_tick // resolution + 2
-    ticks = np.arange(n) * resolution
-    times = np.zeros(n)
-    seg_tick, seg_time, bpm = 0, 0.0, tempos[0][1]
-    ti = 1
-    for i, tk in enumerate(ticks):
-        while ti < len(tempos) and tempos[ti][0] <= tk:
-            seg_time += (tempos[ti][0] - seg_tick) / resolution * 60.0 / bpm
-            seg_tick, bpm = tempos[ti][0], tempos[ti][1]
-            ti += 1
-        times[i] = seg_time + (tk - seg_tick) / resolution * 60.0 / bpm
+    times = tick_seconds(tempos, resolution, np.arange(n) * resolution)
     sigs = sorted(sigs) or [(0, 4)]
     positions = np.zeros(n, dtype=int)
     bar_start, num, si = 0, sigs[0][1], 1

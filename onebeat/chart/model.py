@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -108,3 +109,40 @@ class Chart:
     @property
     def downbeats(self) -> np.ndarray:
         return np.asarray(self.beats[self.beat_positions == 1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form that :meth:`from_dict` reads back exactly (floats keep all
+        their digits in JSON)."""
+        return {
+            "title": self.title,
+            "level": self.level,
+            "any_pad": self.any_pad,
+            "beats_per_bar": self.beats_per_bar,
+            "beats": [float(b) for b in self.beats],
+            "beat_positions": [int(p) for p in self.beat_positions],
+            "sections": list(self.sections),
+            "notes": [
+                [n.time, n.beat, n.piece.value, n.velocity, n.dynamic.value] for n in self.notes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "chart") -> Chart:
+        """The chart of :meth:`to_dict`; a :class:`ChartError` names the bad field."""
+        try:
+            notes = tuple(
+                Note(float(t), float(b), DrumPiece(p), int(v), Dynamic(d))
+                for t, b, p, v, d in data["notes"]
+            )
+            return cls(
+                notes=notes,
+                beats=np.asarray(data["beats"], dtype=float),
+                beat_positions=np.asarray(data["beat_positions"], dtype=int),
+                beats_per_bar=int(data["beats_per_bar"]),
+                level=int(data.get("level", 0)),
+                any_pad=bool(data.get("any_pad", False)),
+                title=str(data.get("title", "")),
+                sections=tuple(float(s) for s in data.get("sections", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ChartError(f"{source}: not a chart ({type(exc).__name__}: {exc})") from None

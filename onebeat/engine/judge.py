@@ -2,15 +2,19 @@
 
 The judge never reads a clock. Hits are pushed with their song time; ``update(t)``
 processes, in time order, every hit up to song time ``t`` and closes every note whose
-window ended before ``t`` (a Miss). The same hits therefore give the same judgments
-whatever the update times were, which is what makes a saved session replayable.
+window ended before ``t`` (a Miss), waiting ``grace_ms`` for hits still on their way.
+Hits are judged in time order; one that arrives after the judge has moved past its
+time is counted as late, not judged. Every other hit is judged the same whatever the
+update times were, and a late hit is replayed as late, which is what makes a saved
+session replayable exactly.
 
 Each player is judged against the chart on their own. A hit is matched to the nearest
 open note of its piece within the Good window; failing that it is a flam (a second
 stroke just after a matched one), a wrong pad (an open note of another piece is near)
 or an extra hit. E-kit double triggers within the debounce time and hits softer than a
 pad's threshold (crosstalk) are ignored. Bad input (a NaN time, a velocity outside
-1–127, an unknown pad, a hit older than the last update) is counted, never raised.
+1–127, an unknown pad, a late hit) is counted, never raised. With "any pad counts" a
+hit needs no pad at all (``piece=None``: someone tapping).
 """
 
 from __future__ import annotations
@@ -118,6 +122,11 @@ class JudgeSettings:
         Strokes softer than this on a pad are ignored (crosstalk).
     ghost_max_velocity, accent_min_velocity : int
         A ghost note wants a velocity at most the first; an accent at least the second.
+    grace_ms : float
+        How long [ms, real time] the judge waits for hits still on their way (from a
+        phone over Wi-Fi, from a second device): hits are judged in time order once
+        the song is this far past them, so judgments come this much later, and a hit
+        that arrives later still is counted as late. 0 for inputs that arrive in order.
     """
 
     windows: HitWindows = PRESETS["default"]
@@ -128,10 +137,13 @@ class JudgeSettings:
     velocity_threshold: Mapping[DrumPiece, int] = field(default_factory=dict)
     ghost_max_velocity: int = 60
     accent_min_velocity: int = 100
+    grace_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.speed <= 4.0:
             raise ValueError(f"speed {self.speed}: must be 0.1–4.0")
+        if not 0.0 <= self.grace_ms <= 2000.0:
+            raise ValueError(f"grace_ms {self.grace_ms}: must be 0–2000")
 
 
 @dataclass
@@ -193,8 +205,8 @@ class _PlayerState:
     def __init__(self, n_notes: int) -> None:
         self.open = np.ones(n_notes, dtype=bool)
         self.next_to_close = 0
-        self.last_stroke: dict[DrumPiece, float] = {}
-        self.last_match: dict[DrumPiece, float] = {}
+        self.last_stroke: dict[DrumPiece | None, float] = {}
+        self.last_match: dict[DrumPiece | None, float] = {}
         self.stats = PlayerStats(notes=n_notes)
 
 
@@ -227,48 +239,57 @@ class Judge:
         self.offsets_ms = {p: float((offsets_ms or {}).get(p, 0.0)) for p in players}
         self._times = [n.time for n in chart.notes]
         self._players = {p: _PlayerState(len(chart.notes)) for p in players}
-        self._pending: list[tuple[float, str, str, int, Hit]] = []
-        self._now = -math.inf
+        self._pending: list[tuple[float, str, str, int, bool, Hit]] = []
         s = self.settings
         self._good_s = s.windows.good_ms / 1000.0 * s.speed  # the Good window in song time
+        self._grace_s = s.grace_ms / 1000.0 * s.speed
+        self._horizon = -math.inf  # judged up to here: a hit before it came too late
 
     # -- input ---------------------------------------------------------------------------
-    def push(self, hit: Hit) -> None:
-        """Queue a hit; it is judged by the first ``update`` at or after its time."""
+    def push(self, hit: Hit, *, late: bool | None = None) -> bool:
+        """Queue a hit; it is judged by the first ``update`` at or after its time.
+
+        Returns False when the hit came too late to be judged in time order (the judge
+        had already moved past its time); it is then counted as late.
+        ``late`` overrides that decision (a replay gives the recorded one).
+        """
         state = self._players.get(hit.player)
         if state is None:
             raise ValueError(f"player {hit.player!r} is not in this judge")
         t = hit.time - self.offsets_ms[hit.player] / 1000.0 * self.settings.speed
         if not math.isfinite(t):
             t = math.nan
+        if late is None:
+            late = t < self._horizon  # False for NaN, which is counted as invalid
         key_piece = hit.piece.value if hit.piece is not None else ""
-        self._pending.append((t, hit.player, key_piece, hit.velocity, hit))
+        self._pending.append((t, hit.player, key_piece, hit.velocity, late, hit))
+        return not late
 
     def update(self, t: float) -> list[Judgment]:
-        """Judge every queued hit up to song time ``t`` and close the notes whose window
-        has passed; returns the judgments, in time order."""
+        """Judge every queued hit up to song time ``t`` (less the grace time) and close
+        the notes whose window has passed; returns the judgments, in time order."""
         out: list[Judgment] = []
-        ready: list[tuple[float, str, str, int, Hit]] = []
-        waiting: list[tuple[float, str, str, int, Hit]] = []
+        upto = t - self._grace_s
+        ready: list[tuple[float, str, str, int, bool, Hit]] = []
+        waiting: list[tuple[float, str, str, int, bool, Hit]] = []
         for h in self._pending:
-            (ready if math.isnan(h[0]) or h[0] <= t else waiting).append(h)
+            (ready if math.isnan(h[0]) or h[4] or h[0] <= upto else waiting).append(h)
         self._pending = waiting
         # order within equal times must not depend on push order: sort on the content
-        ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3]))
-        for ht, player, _, _, hit in ready:
+        ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3], h[4]))
+        for ht, player, _, _, late, hit in ready:
             state = self._players[player]
             if math.isnan(ht) or not 1 <= hit.velocity <= 127:
                 out.append(self._count(state, player, ht, HitOutcome.INVALID))
                 continue
-            if ht < self._now:
+            if late:
                 out.append(self._count(state, player, ht, HitOutcome.LATE))
                 continue
             out += self._close(player, state, ht)
             out.append(self._judge_hit(player, state, ht, hit))
-        if t > self._now:
-            self._now = t
+        self._horizon = max(self._horizon, upto)
         for player, state in self._players.items():
-            out += self._close(player, state, t)
+            out += self._close(player, state, upto)
         return out
 
     def finish(self) -> list[Judgment]:
@@ -314,15 +335,15 @@ class Judge:
             state.next_to_close += 1
         return out
 
-    def _matches(self, note_piece: DrumPiece, piece: DrumPiece) -> bool:
+    def _matches(self, note_piece: DrumPiece, piece: DrumPiece | None) -> bool:
         return self.any_pad or note_piece is piece or (note_piece in _HIHATS and piece in _HIHATS)
 
     def _judge_hit(self, player: str, state: _PlayerState, t: float, hit: Hit) -> Judgment:
         s = self.settings
         piece = hit.piece
-        if piece is None:
+        if piece is None and not self.any_pad:
             return self._count(state, player, t, HitOutcome.UNKNOWN)
-        if hit.velocity < s.velocity_threshold.get(piece, 1):
+        if piece is not None and hit.velocity < s.velocity_threshold.get(piece, 1):
             return self._count(state, player, t, HitOutcome.SOFT)
         last = state.last_stroke.get(piece)
         state.last_stroke[piece] = t

@@ -1,0 +1,28 @@
+"""Inputs: where hits come from (e-kits over MIDI, the keyboard, recorded takes).
+
+Every input sits behind :class:`InputSource` and is opened by name with
+:func:`open_input` (see ../shared/DESIGN.md); each turns its device's events into
+:class:`~onebeat.engine.Hit` objects in song time.
+"""
+
+from onebeat.inputs.base import BACKENDS, Clock, InputSource, open_input, register
+from onebeat.inputs.keyboard import KEYBOARD_VELOCITY, KeyboardInput, KeyMap
+from onebeat.inputs.midi import KIT_MAPS, KitMap, MidiInput, MidiMapper, list_midi_inputs
+from onebeat.inputs.takes import read_take
+
+__all__ = [
+    "BACKENDS",
+    "KEYBOARD_VELOCITY",
+    "KIT_MAPS",
+    "Clock",
+    "InputSource",
+    "KeyMap",
+    "KeyboardInput",
+    "KitMap",
+    "MidiInput",
+    "MidiMapper",
+    "list_midi_inputs",
+    "open_input",
+    "read_take",
+    "register",
+]

@@ -1,0 +1,35 @@
+"""Sessions: record a take as it is played, save it (SQLite), export it, replay it.
+
+A session is its chart, the judge's settings, its players and every raw hit; replaying
+it gives back its judgments and stats exactly (see ../shared/DESIGN.md).
+"""
+
+from onebeat.session.export import (
+    read_session_json,
+    session_to_midi,
+    write_session_json,
+    write_session_midi,
+)
+from onebeat.session.model import INPUT_KINDS, PlayerInfo, RecordedHit, Session, SongRef
+from onebeat.session.record import Recorder, Replay, replay, same_judgments
+from onebeat.session.store import MIGRATIONS, SessionInfo, SessionStore, data_dir
+
+__all__ = [
+    "INPUT_KINDS",
+    "MIGRATIONS",
+    "PlayerInfo",
+    "RecordedHit",
+    "Recorder",
+    "Replay",
+    "Session",
+    "SessionInfo",
+    "SessionStore",
+    "SongRef",
+    "data_dir",
+    "read_session_json",
+    "replay",
+    "same_judgments",
+    "session_to_midi",
+    "write_session_json",
+    "write_session_midi",
+]

@@ -1,0 +1,125 @@
+"""Recording a session as it is played, and replaying a saved one.
+
+:class:`Recorder` sits between the inputs and the judge: every hit is kept (and, with a
+store, committed at once, so that a crash loses nothing already played), every
+judgment too. :func:`replay` judges a saved session's hits again; because the judge
+never reads a clock and late hits keep their recorded verdict, it gives back the same
+judgments and stats whatever the update times (:func:`same_judgments` compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from onebeat.engine import Hit, Judge, Judgment, PlayerStats
+from onebeat.session.model import RecordedHit, Session, judgment_key, judgment_to_list
+from onebeat.session.store import SessionStore
+
+__all__ = ["Recorder", "Replay", "replay", "same_judgments"]
+
+
+def _judge_for(session: Session) -> Judge:
+    return Judge(
+        session.chart,
+        players=session.player_names,
+        settings=session.settings,
+        offsets_ms={p.name: p.offset_ms for p in session.players},
+    )
+
+
+class Recorder:
+    """Judge a session live and keep its record.
+
+    Parameters
+    ----------
+    session : Session
+        A new session (no hits yet).
+    store : SessionStore or None
+        Where to save it as it goes; None keeps it in memory only.
+    """
+
+    def __init__(self, session: Session, store: SessionStore | None = None) -> None:
+        if session.hits or session.judgments or session.finished:
+            raise ValueError("a recorder starts a new session")
+        self.session = session
+        self.store = store
+        self.judge = _judge_for(session)
+        if store is not None:
+            store.create(session)
+
+    def hit(self, hit: Hit, raw: str = "") -> bool:
+        """Take one hit (judged by the next :meth:`update`); False if it came too late."""
+        accepted = self.judge.push(hit)
+        rec = RecordedHit(len(self.session.hits), hit, not accepted, raw)
+        self.session.hits.append(rec)
+        if self.store is not None:
+            self.store.add_hits(self.session.id, [rec])
+        return accepted
+
+    def hits(self, hits: Iterable[Hit]) -> None:
+        """Take many hits at once (a recorded take), stored in one transaction."""
+        recs = []
+        for hit in hits:
+            accepted = self.judge.push(hit)
+            recs.append(RecordedHit(len(self.session.hits), hit, not accepted))
+            self.session.hits.append(recs[-1])
+        if self.store is not None and recs:
+            self.store.add_hits(self.session.id, recs)
+
+    def update(self, t: float) -> list[Judgment]:
+        """Judge up to song time ``t``; the new judgments are kept and returned."""
+        return self._keep(self.judge.update(t))
+
+    def finish(self) -> Session:
+        """Judge the rest of the chart, sum up, and mark the session finished."""
+        self._keep(self.judge.finish())
+        self.session.summary = {p: self.judge.stats(p).summary() for p in self.judge.players}
+        self.session.finished = True
+        if self.store is not None:
+            self.store.finish(self.session)
+        return self.session
+
+    def stats(self, player: str) -> PlayerStats:
+        return self.judge.stats(player)
+
+    def _keep(self, judgments: list[Judgment]) -> list[Judgment]:
+        if judgments:
+            start = len(self.session.judgments)
+            self.session.judgments += judgments
+            if self.store is not None:
+                self.store.add_judgments(self.session.id, start, judgments)
+        return judgments
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A saved session judged again."""
+
+    judgments: list[Judgment]
+    stats: dict[str, PlayerStats]
+
+    def summary(self) -> dict[str, dict[str, float | int]]:
+        return {p: s.summary() for p, s in self.stats.items()}
+
+
+def replay(session: Session, *, updates: Iterable[float] = ()) -> Replay:
+    """Judge a session's recorded hits again, with updates at the given song times
+    (any times: the result is the same), then to the end of the chart."""
+    judge = _judge_for(session)
+    for rec in sorted(session.hits, key=lambda r: r.seq):
+        judge.push(rec.hit, late=rec.late)
+    out: list[Judgment] = []
+    for t in sorted(updates):
+        out += judge.update(t)
+    out += judge.finish()
+    return Replay(out, {p: judge.stats(p) for p in judge.players})
+
+
+def same_judgments(a: Iterable[Judgment], b: Iterable[Judgment]) -> bool:
+    """Whether two runs judged alike: the same judgments, in any emission order."""
+
+    def canon(js: Iterable[Judgment]) -> list[list[object]]:
+        return [judgment_to_list(j) for j in sorted(js, key=judgment_key)]
+
+    return canon(a) == canon(b)

@@ -1,0 +1,374 @@
+"""Sessions saved in SQLite, with schema migrations.
+
+One database file (``sessions.sqlite3`` in the data folder, see :func:`data_dir`) holds
+every session. It runs in write-ahead-log mode: each hit is committed as it is played,
+a commit survives the program being killed (the log is replayed when the file is next
+opened), and a reader never sees half a transaction. ``synchronous=NORMAL`` keeps
+commits cheap; it can lose the last commits only on a power cut, never corrupt the file.
+
+The schema's version is SQLite's ``user_version``; :data:`MIGRATIONS` brings an older
+file up to date in one transaction each, and a file from a newer onebeat is refused
+rather than altered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from onebeat import __version__
+from onebeat.chart.model import Chart
+from onebeat.engine import Judgment
+from onebeat.errors import ChartError, SessionError
+from onebeat.session.model import (
+    PlayerInfo,
+    RecordedHit,
+    Session,
+    SongRef,
+    hit_from_list,
+    hit_to_list,
+    judgment_from_list,
+    judgment_to_list,
+    settings_from_dict,
+    settings_to_dict,
+)
+
+__all__ = ["MIGRATIONS", "SessionInfo", "SessionStore", "data_dir"]
+
+#: Schema migrations; entry ``k`` takes a database from version ``k`` to ``k + 1``.
+MIGRATIONS: list[str] = [
+    # 1: sessions, their players, raw hits in arrival order, judgments in emission order
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        song_title TEXT NOT NULL,
+        song_path TEXT NOT NULL,
+        song_sha256 TEXT NOT NULL,
+        chart_json TEXT NOT NULL,
+        settings_json TEXT NOT NULL,
+        finished INTEGER NOT NULL DEFAULT 0,
+        summary_json TEXT NOT NULL DEFAULT '{}',
+        app_version TEXT NOT NULL
+    );
+    CREATE TABLE players (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        input_kind TEXT NOT NULL,
+        offset_ms REAL NOT NULL,
+        PRIMARY KEY (session_id, idx)
+    );
+    CREATE TABLE hits (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        player TEXT NOT NULL,
+        time REAL,
+        piece TEXT,
+        velocity INTEGER NOT NULL,
+        late INTEGER NOT NULL,
+        raw TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    CREATE TABLE judgments (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        player TEXT NOT NULL,
+        time REAL,
+        grade TEXT,
+        outcome TEXT,
+        note_index INTEGER,
+        offset_ms REAL,
+        dynamic_ok INTEGER,
+        PRIMARY KEY (session_id, seq)
+    );
+    """,
+    # 2: the device each player used (calibration is kept per device), and an index for
+    # the progress queries over days
+    """
+    ALTER TABLE players ADD COLUMN device TEXT NOT NULL DEFAULT '';
+    CREATE INDEX sessions_by_created ON sessions (created);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+DB_NAME = "sessions.sqlite3"
+
+
+def data_dir() -> Path:
+    """Where onebeat keeps what users make (sessions, uploads): ``$ONEBEAT_DATA_DIR``,
+    else ``$XDG_DATA_HOME/onebeat``, else ``~/.local/share/onebeat``."""
+    env = os.environ.get("ONEBEAT_DATA_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "onebeat"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A line of the session list."""
+
+    id: str
+    created: str
+    title: str
+    players: list[str]
+    finished: bool
+    summary: dict[str, dict[str, float | int]]
+
+
+class SessionStore:
+    """The session database.
+
+    Parameters
+    ----------
+    path : path or None
+        The database file; None: ``data_dir() / "sessions.sqlite3"``.
+
+    Raises
+    ------
+    SessionError
+        When the file is not a database or comes from a newer onebeat (it is left as is).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else data_dir() / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise SessionError(f"{self.path}: not a usable session database ({exc})") from None
+
+    # -- schema --------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise SessionError(
+                f"{self.path}: saved by a newer onebeat (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); update onebeat to open it"
+            )
+        for k in range(version, SCHEMA_VERSION):
+            try:
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[k]}\nPRAGMA user_version = {k + 1};\nCOMMIT;"
+                )
+            except sqlite3.Error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        row = self._db.execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own check of the file."""
+        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # -- writing -------------------------------------------------------------------------
+    def _tx(self, statements: Iterable[tuple[str, Iterable[Any]]]) -> None:
+        """Run statements in one transaction: all of them are saved, or none."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            for sql, args in statements:
+                self._db.execute(sql, tuple(args))
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
+    def create(self, session: Session) -> None:
+        """Save a session, with whatever hits and judgments it has so far."""
+        song = session.song
+        rows: list[tuple[str, Iterable[Any]]] = [
+            (
+                "INSERT INTO sessions (id, created, song_title, song_path, song_sha256, "
+                "chart_json, settings_json, finished, summary_json, app_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.id,
+                    session.created,
+                    song.title,
+                    song.path,
+                    song.sha256,
+                    json.dumps(session.chart.to_dict()),
+                    json.dumps(settings_to_dict(session.settings)),
+                    int(session.finished),
+                    json.dumps(session.summary),
+                    __version__,
+                ),
+            )
+        ]
+        for i, p in enumerate(session.players):
+            rows.append(
+                (
+                    "INSERT INTO players (session_id, idx, name, input_kind, offset_ms, device) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (session.id, i, p.name, p.input_kind, p.offset_ms, p.device),
+                )
+            )
+        rows += self._hit_rows(session.id, session.hits)
+        rows += self._judgment_rows(session.id, 0, session.judgments)
+        self._tx(rows)
+
+    @staticmethod
+    def _hit_rows(sid: str, hits: Iterable[RecordedHit]) -> Iterator[tuple[str, list[Any]]]:
+        for h in hits:
+            yield (
+                "INSERT INTO hits (session_id, seq, player, time, piece, velocity, late, raw) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [sid, *hit_to_list(h)],
+            )
+
+    @staticmethod
+    def _judgment_rows(
+        sid: str, start: int, judgments: Iterable[Judgment]
+    ) -> Iterator[tuple[str, list[Any]]]:
+        for k, j in enumerate(judgments):
+            yield (
+                "INSERT INTO judgments (session_id, seq, player, time, grade, outcome, "
+                "note_index, offset_ms, dynamic_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [sid, start + k, *judgment_to_list(j)],
+            )
+
+    def add_hits(self, session_id: str, hits: Iterable[RecordedHit]) -> None:
+        """Append hits to a session, committed before this returns."""
+        self._tx(self._hit_rows(session_id, hits))
+
+    def add_judgments(self, session_id: str, start: int, judgments: Iterable[Judgment]) -> None:
+        """Append judgments numbered from ``start``."""
+        self._tx(self._judgment_rows(session_id, start, judgments))
+
+    def finish(self, session: Session) -> None:
+        """Mark a session finished, with its summary."""
+        self._tx(
+            [
+                (
+                    "UPDATE sessions SET finished = 1, summary_json = ? WHERE id = ?",
+                    (json.dumps(session.summary), session.id),
+                )
+            ]
+        )
+
+    def delete(self, session_id: str) -> None:
+        self._tx([("DELETE FROM sessions WHERE id = ?", (self.resolve(session_id),))])
+
+    # -- reading -------------------------------------------------------------------------
+    def resolve(self, ref: str) -> str:
+        """The full id of a session from its id, a unique prefix of it (4+ characters),
+        or ``latest``."""
+        if ref == "latest":
+            row = self._db.execute(
+                "SELECT id FROM sessions ORDER BY created DESC, rowid DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                raise SessionError(f"{self.path}: no sessions saved yet")
+            return str(row[0])
+        if len(ref) < 4 or not all(c in "0123456789abcdef" for c in ref.lower()):
+            raise SessionError(f"session {ref!r}: give its id (or 4+ first characters)")
+        rows = self._db.execute(
+            "SELECT id FROM sessions WHERE id >= ? AND id < ? LIMIT 2",
+            (ref.lower(), ref.lower() + "g"),
+        ).fetchall()
+        if not rows:
+            raise SessionError(f"session {ref!r}: not in {self.path}")
+        if len(rows) > 1:
+            raise SessionError(f"session {ref!r}: several sessions start so; give more of it")
+        return str(rows[0][0])
+
+    def load(self, ref: str) -> Session:
+        """A saved session (finished or not), by :meth:`resolve`'s reference."""
+        sid = self.resolve(ref)
+        row = self._db.execute(
+            "SELECT created, song_title, song_path, song_sha256, chart_json, settings_json, "
+            "finished, summary_json FROM sessions WHERE id = ?",
+            (sid,),
+        ).fetchone()
+        created, title, path, sha, chart_json, settings_json, finished, summary_json = row
+        players = [
+            PlayerInfo(name, kind, float(off), device)
+            for name, kind, off, device in self._db.execute(
+                "SELECT name, input_kind, offset_ms, device FROM players "
+                "WHERE session_id = ? ORDER BY idx",
+                (sid,),
+            )
+        ]
+        hits = [
+            hit_from_list(list(r))
+            for r in self._db.execute(
+                "SELECT seq, player, time, piece, velocity, late, raw FROM hits "
+                "WHERE session_id = ? ORDER BY seq",
+                (sid,),
+            )
+        ]
+        judgments = [
+            judgment_from_list(list(r))
+            for r in self._db.execute(
+                "SELECT player, time, grade, outcome, note_index, offset_ms, dynamic_ok "
+                "FROM judgments WHERE session_id = ? ORDER BY seq",
+                (sid,),
+            )
+        ]
+        try:
+            return Session(
+                id=sid,
+                created=created,
+                song=SongRef(title, path, sha),
+                chart=Chart.from_dict(json.loads(chart_json), source=f"session {sid}"),
+                settings=settings_from_dict(json.loads(settings_json)),
+                players=players,
+                hits=hits,
+                judgments=judgments,
+                summary=json.loads(summary_json),
+                finished=bool(finished),
+            )
+        except (ValueError, KeyError, TypeError, ChartError) as exc:
+            raise SessionError(f"session {sid} in {self.path}: damaged ({exc})") from None
+
+    def list(self, limit: int = 50) -> list[SessionInfo]:
+        """The latest sessions, newest first."""
+        out = []
+        for sid, created, title, finished, summary_json in self._db.execute(
+            "SELECT id, created, song_title, finished, summary_json FROM sessions "
+            "ORDER BY created DESC, rowid DESC LIMIT ?",
+            (limit,),
+        ).fetchall():
+            names = [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT name FROM players WHERE session_id = ? ORDER BY idx", (sid,)
+                )
+            ]
+            out.append(
+                SessionInfo(sid, created, title, names, bool(finished), json.loads(summary_json))
+            )
+        return out
+
+    def count_hits(self, session_id: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM hits WHERE session_id = ?", (session_id,))
+        return int(row.fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
