@@ -7,6 +7,10 @@ live play) and the p50/p99 time of one push+update. Targets (issue 4): ≥ 200,0
 and p99 ≤ 50 µs per hit in CPython. Reference in the same run: the cost of a bare
 ``bisect`` over the note times per hit, the least any matcher must do.
 
+Then the same live take recorded into a session database (SQLite, WAL, one commit per
+hit and one per batch of judgments, as ``onebeat`` plays): hits per second and p50/p99
+per hit, against the judge alone above.
+
 Usage: .venv/bin/python bench/engine_throughput.py
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from onebeat.chart import Chart, Note  # noqa: E402
 from onebeat.engine import Hit, Judge  # noqa: E402
 from onebeat.kit import DrumPiece  # noqa: E402
+from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef  # noqa: E402
 
 
 def expert_chart(minutes: float = 4.0, bpm: float = 150.0) -> Chart:
@@ -96,6 +102,29 @@ def main() -> None:
         f"{np.percentile(lat, 50) / ref:.0f}×"
     )
     print("targets: ≥ 200,000 hits/s, p99 ≤ 50 µs")
+
+    with tempfile.TemporaryDirectory() as tmp, SessionStore(Path(tmp) / "s.sqlite3") as store:
+        session = Session(
+            chart=chart,
+            settings=judge.settings,
+            players=[PlayerInfo("lead", "midi"), PlayerInfo("new", "keyboard")],
+            song=SongRef("bench"),
+        )
+        rec = Recorder(session, store)
+        rec_lat = np.empty(len(hits))
+        for i, h in enumerate(hits):
+            t0 = time.perf_counter_ns()
+            rec.hit(h)
+            rec.update(h.time)
+            rec_lat[i] = (time.perf_counter_ns() - t0) / 1000.0
+        rec.finish()
+        kept = store.count_hits(session.id)
+    print(
+        f"recorded to SQLite (commit per hit): {len(hits) / (rec_lat.sum() / 1e6):8,.0f} hits/s, "
+        f"p50 {np.percentile(rec_lat, 50):.0f} µs, p99 {np.percentile(rec_lat, 99):.0f} µs "
+        f"({np.percentile(rec_lat, 50) / np.percentile(lat, 50):.0f}× the judge alone); "
+        f"{kept} hits stored"
+    )
     for p in judge.players:
         s = judge.stats(p)
         print(
