@@ -2,11 +2,11 @@
 
 The judge never reads a clock. Hits are pushed with their song time; ``update(t)``
 processes, in time order, every hit up to song time ``t`` and closes every note whose
-window ended before ``t`` (a Miss), waiting ``grace_ms`` for hits still on their way.
-Hits are judged in time order; one that arrives after the judge has moved past its
-time is counted as late, not judged. Every other hit is judged the same whatever the
-update times were, and a late hit is replayed as late, which is what makes a saved
-session replayable exactly.
+window ended ``grace_ms`` before ``t`` (a Miss). Each player's hits are judged in time
+order; a hit that arrives after the judge has moved past its time for that player is
+counted as late, not judged. Every other hit is judged the same whatever the update
+times were, and a late hit is replayed as late, which is what makes a saved session
+replayable exactly.
 
 Each player is judged against the chart on their own. A hit is matched to the nearest
 open note of its piece within the Good window; failing that it is a flam (a second
@@ -123,10 +123,10 @@ class JudgeSettings:
     ghost_max_velocity, accent_min_velocity : int
         A ghost note wants a velocity at most the first; an accent at least the second.
     grace_ms : float
-        How long [ms, real time] the judge waits for hits still on their way (from a
-        phone over Wi-Fi, from a second device): hits are judged in time order once
-        the song is this far past them, so judgments come this much later, and a hit
-        that arrives later still is counted as late. 0 for inputs that arrive in order.
+        How long [ms, real time] after a note's window the judge waits for hits still
+        on their way (from a phone over Wi-Fi) before it calls the note a Miss; a hit
+        older than that when it arrives is counted as late. Hits are judged as soon as
+        they arrive: grace delays only Misses.
     """
 
     windows: HitWindows = PRESETS["default"]
@@ -205,6 +205,7 @@ class _PlayerState:
     def __init__(self, n_notes: int) -> None:
         self.open = np.ones(n_notes, dtype=bool)
         self.next_to_close = 0
+        self.horizon = -math.inf  # judged up to here: a hit before it came too late
         self.last_stroke: dict[DrumPiece | None, float] = {}
         self.last_match: dict[DrumPiece | None, float] = {}
         self.stats = PlayerStats(notes=n_notes)
@@ -243,14 +244,13 @@ class Judge:
         s = self.settings
         self._good_s = s.windows.good_ms / 1000.0 * s.speed  # the Good window in song time
         self._grace_s = s.grace_ms / 1000.0 * s.speed
-        self._horizon = -math.inf  # judged up to here: a hit before it came too late
 
     # -- input ---------------------------------------------------------------------------
     def push(self, hit: Hit, *, late: bool | None = None) -> bool:
         """Queue a hit; it is judged by the first ``update`` at or after its time.
 
         Returns False when the hit came too late to be judged in time order (the judge
-        had already moved past its time); it is then counted as late.
+        had already moved past its time for that player); it is then counted as late.
         ``late`` overrides that decision (a replay gives the recorded one).
         """
         state = self._players.get(hit.player)
@@ -260,20 +260,19 @@ class Judge:
         if not math.isfinite(t):
             t = math.nan
         if late is None:
-            late = t < self._horizon  # False for NaN, which is counted as invalid
+            late = t < state.horizon  # False for NaN, which is counted as invalid
         key_piece = hit.piece.value if hit.piece is not None else ""
         self._pending.append((t, hit.player, key_piece, hit.velocity, late, hit))
         return not late
 
     def update(self, t: float) -> list[Judgment]:
-        """Judge every queued hit up to song time ``t`` (less the grace time) and close
-        the notes whose window has passed; returns the judgments, in time order."""
+        """Judge every queued hit up to song time ``t`` and close the notes whose window
+        ended ``grace_ms`` ago; returns the judgments, in time order."""
         out: list[Judgment] = []
-        upto = t - self._grace_s
         ready: list[tuple[float, str, str, int, bool, Hit]] = []
         waiting: list[tuple[float, str, str, int, bool, Hit]] = []
         for h in self._pending:
-            (ready if math.isnan(h[0]) or h[4] or h[0] <= upto else waiting).append(h)
+            (ready if math.isnan(h[0]) or h[4] or h[0] <= t else waiting).append(h)
         self._pending = waiting
         # order within equal times must not depend on push order: sort on the content
         ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3], h[4]))
@@ -286,9 +285,11 @@ class Judge:
                 out.append(self._count(state, player, ht, HitOutcome.LATE))
                 continue
             out += self._close(player, state, ht)
+            state.horizon = max(state.horizon, ht)
             out.append(self._judge_hit(player, state, ht, hit))
-        self._horizon = max(self._horizon, upto)
+        upto = t - self._grace_s
         for player, state in self._players.items():
+            state.horizon = max(state.horizon, upto)
             out += self._close(player, state, upto)
         return out
 

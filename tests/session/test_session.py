@@ -71,21 +71,26 @@ def noisy_hits(chart: Chart, player: str, rng: np.random.Generator, sd: float) -
 def play_live(
     session: Session, hits: list[Hit], rng: np.random.Generator, store: SessionStore | None
 ) -> Session:
-    """Hits reach the recorder after a random delay (network, USB), while the song
+    """Each player's hits reach the recorder in order over their own connection, after a
+    random delay of 0–80 ms (network, USB); each is judged as it arrives, and the song
     clock drives updates at random moments in between."""
-    # a hit with a broken time (NaN, infinite) arrives at the end
-    arrivals = sorted(
-        (h.time + rng.uniform(0.0, 0.08) if math.isfinite(h.time) else 1e3, k)
-        for k, h in enumerate(hits)
-    )
+    arrivals = []
+    last: dict[str, float] = {}
+    order = sorted(enumerate(hits), key=lambda kh: (kh[1].player, kh[1].time))
+    for rank, (k, h) in enumerate(order):
+        # a hit with a broken time (NaN, infinite) arrives at the end
+        a = h.time + rng.uniform(0.0, 0.08) if math.isfinite(h.time) else 1e3
+        last[h.player] = a = max(a, last.get(h.player, -math.inf))
+        arrivals.append((a, rank, k))
+    arrivals.sort()
     rec = Recorder(session, store)
     clock = 0.0
-    for arrival, k in arrivals:
+    for arrival, _, k in arrivals:
         while clock + 0.03 < arrival:
             clock += rng.uniform(0.0, 0.03)
             rec.update(clock)
         rec.hit(hits[k], raw=f"key {k}")
-        rec.update(arrival)
+        rec.update(hits[k].time if math.isfinite(hits[k].time) else arrival)
     return rec.finish()
 
 
