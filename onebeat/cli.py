@@ -397,6 +397,49 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_play(args: argparse.Namespace) -> int:
+    import logging
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from onebeat.session import data_dir
+    from onebeat.web import AppConfig, Library, create_app, lan_address
+
+    logging.basicConfig(level=logging.WARNING, format="onebeat: %(message)s")
+    config = AppConfig(
+        data_dir=data_dir(),
+        lan=args.lan,
+        lan_host=lan_address() if args.lan else "",
+        port=args.port,
+        backend=args.backend,
+    )
+    library = Library(config.data_dir, backend=args.backend)
+    fragment = ""
+    if args.song is not None:
+        entry = library.add_path(args.song)
+        fragment = f"#song={entry.id}"
+        print(f"{entry.title}: analysing in the background (the page shows the progress)")
+    url = f"http://127.0.0.1:{args.port}/{fragment}"
+    print(f"onebeat is playing at {url}  (Ctrl+C to stop)")
+    if args.lan:
+        print(
+            f"  phones on this network join at http://{config.lan_host}:{args.port}/"
+            f"?code={config.code}  (the page shows it as a QR code)"
+        )
+    if not args.no_browser:
+        threading.Timer(1.0, webbrowser.open, (url,)).start()
+    app = create_app(config, library)
+    try:
+        uvicorn.run(
+            app, host="0.0.0.0" if args.lan else "127.0.0.1", port=args.port, log_level="warning"
+        )
+    finally:
+        library.close()
+    return 0
+
+
 def _cmd_backends(args: argparse.Namespace) -> int:
     from onebeat.analysis import BACKENDS, DEFAULT_BACKEND
 
@@ -595,6 +638,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", help="session id (or its first characters, or 'latest')")
     p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser(
+        "play",
+        epilog=LICENCE_NOTE,
+        help="play along in the browser, one or two players (a local web app)",
+        description="Start onebeat's web app on this machine and open it in the browser. "
+        "It listens on localhost only, unless --lan lets phones on the local network join "
+        "(with a join code).",
+    )
+    p.add_argument("song", type=Path, nargs="?", help="a song to add to the library and choose")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--lan", action="store_true", help="let phones on the local network join")
+    p.add_argument(
+        "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
+    )
+    p.set_defaults(func=_cmd_play)
 
     p = sub.add_parser("backends", help="list the beat-tracking backends and their licences")
     p.set_defaults(func=_cmd_backends)

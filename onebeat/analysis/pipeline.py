@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,8 +100,22 @@ def _cache_path(sha256: str, backend: str) -> Path:
     return cache_dir() / "songmaps" / name
 
 
+#: A listener for progress: called with the fraction done (0–1) and the step's name.
+ProgressListener = Callable[[float, str], None]
+
+
 @contextmanager
-def _progress_bar(total: int, label: str, enabled: bool) -> Iterator[Progress]:
+def _progress_bar(total: int, label: str, enabled: bool | ProgressListener) -> Iterator[Progress]:
+    if callable(enabled):  # a listener (the web app's progress bar), not a terminal bar
+        listener = enabled
+        done = [0]
+
+        def report(name: str) -> None:
+            done[0] += 1
+            listener(min(1.0, done[0] / total), name)
+
+        yield report
+        return
     # tqdm's delay: the bar appears only when the work takes longer than a second.
     bar = tqdm(
         total=total,
@@ -129,7 +143,7 @@ def analyze(
     *,
     backend: str = DEFAULT_BACKEND,
     use_cache: bool = True,
-    progress: bool = False,
+    progress: bool | ProgressListener = False,
 ) -> SongMap:
     """Find the beats, bars, meter and tempo curve of a song.
 
@@ -141,8 +155,9 @@ def analyze(
         Beat tracker by name (see :data:`onebeat.analysis.BACKENDS`).
     use_cache : bool
         Reuse and store results keyed by the file's SHA-256 (see :func:`cache_dir`).
-    progress : bool
-        Show a progress bar on stderr when the analysis takes more than a second.
+    progress : bool or callable
+        Show a progress bar on stderr when the analysis takes more than a second; or a
+        listener called with the fraction done and the step's name.
 
     Returns
     -------
@@ -231,7 +246,10 @@ def _drums_cache_path(sha256: str) -> Path:
 
 
 def analyze_drums(
-    path: str | os.PathLike[str], *, use_cache: bool = True, progress: bool = False
+    path: str | os.PathLike[str],
+    *,
+    use_cache: bool = True,
+    progress: bool | ProgressListener = False,
 ) -> DrumAnalysis:
     """Transcribe a song's drums and take the features its sections are found from.
 
@@ -241,8 +259,8 @@ def analyze_drums(
         An audio file, as for :func:`analyze`.
     use_cache : bool
         Reuse and store results keyed by the file's SHA-256 and the model's weights.
-    progress : bool
-        Show a progress bar on stderr when it takes more than a second.
+    progress : bool or callable
+        As for :func:`analyze`.
 
     Raises
     ------

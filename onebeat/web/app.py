@@ -1,0 +1,305 @@
+"""The play-along web app: a FastAPI server with a static front end and one WebSocket.
+
+Security: the server listens on localhost unless ``--lan`` asks for the local network.
+Requests are accepted only for the local host names (a page of some other site cannot
+reach the app through DNS rebinding); with ``--lan`` a client from another machine must
+carry the session's random join code (in the QR code's address, then a cookie), and may
+only play: adding songs by path is for the machine's own user. Every WebSocket message
+is size-limited, rate-limited and validated; a bad one is dropped and logged, with a
+one-line error back, and never ends the session. Uploads are size-limited and stored
+under the data folder only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, Response, UploadFile, WebSocket
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field, ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from onebeat.errors import OnebeatError
+from onebeat.session import SessionStore
+from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
+from onebeat.web.protocol import MAX_MESSAGE_BYTES, MESSAGE
+from onebeat.web.room import PlayRoom, RoomError
+
+__all__ = ["AppConfig", "create_app", "lan_address"]
+
+log = logging.getLogger("onebeat.web")
+STATIC = Path(__file__).resolve().parent / "static"
+COOKIE = "onebeat_code"
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+@dataclass
+class AppConfig:
+    """How the app runs.
+
+    Attributes
+    ----------
+    data_dir : Path
+        The library and the session database live here.
+    lan : bool
+        Accept players from the local network (with the join code).
+    code : str
+        The join code (random per run).
+    lan_host : str
+        This machine's address on the local network (for the join link).
+    port : int
+    backend : str
+        Beat tracker for new songs.
+    rate_per_s, burst : float
+        WebSocket messages allowed per second per connection, and the burst above it.
+    """
+
+    data_dir: Path
+    lan: bool = False
+    code: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    lan_host: str = ""
+    port: int = 8765
+    backend: str = "madmom"
+    rate_per_s: float = 400.0
+    burst: float = 800.0
+
+
+def lan_address() -> str:
+    """This machine's address on the local network (the one a route out would use)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))  # no packet is sent for a UDP connect
+            return str(s.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Bucket:
+    """A token bucket: ``rate`` messages per second, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class PathIn(BaseModel):
+    path: str = Field(min_length=1, max_length=4096)
+
+
+def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
+    """The app; ``library`` may be given (tests share one across apps)."""
+    lib = library or Library(config.data_dir, backend=config.backend)
+    db_path = config.data_dir / "sessions.sqlite3"
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if library is None:  # the app made its library: it stops its analyses
+            lib.close()
+
+    app = FastAPI(
+        title="onebeat", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    app.state.library = lib
+    app.state.config = config
+    allowed_hosts = set(LOCAL_NAMES)
+    if config.lan and config.lan_host:
+        allowed_hosts.add(config.lan_host)
+
+    def client_ok(host: str | None, headers: Any, cookies: Any, query: Any) -> str | None:
+        """None when the client may come in, else why not."""
+        name = (headers.get("host") or "").rsplit(":", 1)[0].strip("[]") or "localhost"
+        if name not in allowed_hosts and f"[{name}]" not in allowed_hosts:
+            return f"host {name!r} is not this app"
+        if _is_loopback(host):
+            return None
+        if not config.lan:
+            return "this app takes players from this machine only (start it with --lan)"
+        code = query.get("code") or cookies.get(COOKIE)
+        if not code or not secrets.compare_digest(str(code), config.code):
+            return "join code missing or wrong: scan the QR code on the host's screen"
+        return None
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        client = request.client.host if request.client else None
+        why = client_ok(client, request.headers, request.cookies, request.query_params)
+        if why is not None:
+            log.warning("refused %s %s: %s", client, request.url.path, why)
+            return JSONResponse({"error": why}, status_code=403)
+        response = await call_next(request)
+        if request.query_params.get("code") == config.code:
+            response.set_cookie(COOKIE, config.code, httponly=True, samesite="strict")
+        return response
+
+    def local_only(request: Request) -> None:
+        if not _is_loopback(request.client.host if request.client else None):
+            raise HTTPException(403, "adding songs is for the host machine")
+
+    @app.get("/")
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/info")
+    def info(request: Request) -> dict[str, Any]:
+        local = _is_loopback(request.client.host if request.client else None)
+        join = (
+            f"http://{config.lan_host}:{config.port}/?code={config.code}#join"
+            if config.lan and local
+            else None
+        )
+        return {"lan": config.lan, "join": join, "local": local}
+
+    @app.get("/api/join.svg")
+    def join_qr(request: Request) -> Response:
+        local_only(request)
+        if not config.lan:
+            raise HTTPException(404, "start onebeat play with --lan to let a phone join")
+        import segno
+
+        url = f"http://{config.lan_host}:{config.port}/?code={config.code}#join"
+        svg = segno.make(url, error="m").svg_inline(scale=6, border=2)
+        return Response(svg, media_type="image/svg+xml")
+
+    @app.get("/api/songs")
+    def songs() -> list[dict[str, Any]]:
+        return [e.to_json() for e in lib.songs()]
+
+    @app.get("/api/songs/{song_id}")
+    def song(song_id: str) -> dict[str, Any]:
+        try:
+            return lib.get(song_id).to_json()
+        except LibraryError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    @app.post("/api/songs/path")
+    def add_path(body: PathIn, request: Request) -> dict[str, Any]:
+        local_only(request)
+        try:
+            return lib.add_path(Path(body.path)).to_json()
+        except LibraryError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    @app.post("/api/songs/upload")
+    def upload(file: UploadFile, request: Request) -> dict[str, Any]:
+        size = int(request.headers.get("content-length") or 0)
+        if size > MAX_UPLOAD_BYTES + 65536:
+            raise HTTPException(413, f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+        try:
+            return lib.add_upload(file.filename or "song", file.file).to_json()
+        except LibraryError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    @app.get("/api/songs/{song_id}/audio")
+    def audio(song_id: str) -> FileResponse:
+        try:
+            entry = lib.get(song_id)
+        except LibraryError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return FileResponse(entry.path)
+
+    @app.get("/api/sessions")
+    def sessions() -> list[dict[str, Any]]:
+        with SessionStore(db_path) as store:
+            return [
+                {
+                    "id": i.id,
+                    "created": i.created,
+                    "title": i.title,
+                    "players": i.players,
+                    "finished": i.finished,
+                    "summary": i.summary,
+                }
+                for i in store.list(20)
+            ]
+
+    @app.websocket("/ws/play")
+    async def play(ws: WebSocket) -> None:
+        client = ws.client.host if ws.client else None
+        why = client_ok(client, ws.headers, ws.cookies, ws.query_params)
+        if why is not None:
+            log.warning("refused WebSocket from %s: %s", client, why)
+            await ws.close(code=1008)
+            return
+        await ws.accept()
+        bucket = _Bucket(config.rate_per_s, config.burst)
+        store = SessionStore(db_path)
+        room = PlayRoom(lib, store)
+        dropped = 0
+
+        async def refuse(why: str) -> None:
+            log.warning("dropped a message from %s: %s", client, why)
+            await ws.send_text(json.dumps({"type": "error", "message": why}))
+
+        try:
+            while True:
+                event = await ws.receive()
+                if event["type"] == "websocket.disconnect":
+                    break
+                raw = event.get("text")
+                if raw is None:
+                    await refuse("messages are JSON text")
+                    continue
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    await refuse(f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})")
+                    continue
+                if not bucket.take():
+                    dropped += 1
+                    if dropped == 1 or dropped % 100 == 0:
+                        log.warning("%s: %d messages over the rate limit dropped", client, dropped)
+                    continue
+                try:
+                    msg = MESSAGE.validate_json(raw)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    where = ".".join(str(x) for x in err["loc"]) or "message"
+                    await refuse(f"{where}: {err['msg']}")
+                    continue
+                try:
+                    replies = room.handle(msg)
+                except (RoomError, OnebeatError) as exc:
+                    await refuse(str(exc))
+                    continue
+                for r in replies:
+                    await ws.send_text(json.dumps(r))
+        except WebSocketDisconnect:
+            pass
+        finally:
+            room.close()
+            store.close()
+
+    return app

@@ -1,0 +1,226 @@
+"""The song library of the web app: songs added by path or upload, analysed in the
+background with progress, and their charts at every level.
+
+The library lives in the data folder (``songs/`` for uploads, ``library.json`` for the
+list). A song added by path stays where it is; an upload is stored under
+``songs/`` only, named by its content hash, never by the name the browser sent. The
+bundled demo song is always in the library.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from onebeat._io import atomic_write_text
+from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums
+from onebeat.analysis.drums import DrumAnalysis
+from onebeat.analysis.songmap import SongMap
+from onebeat.audio.decode import file_sha256
+from onebeat.chart import Chart, generate_chart
+from onebeat.demo import demo_song_path
+from onebeat.errors import OnebeatError
+
+__all__ = ["AUDIO_SUFFIXES", "MAX_UPLOAD_BYTES", "Library", "LibraryError", "SongEntry"]
+
+log = logging.getLogger("onebeat.web")
+
+#: Largest upload taken [bytes]: a 20-minute song in a lossless format fits.
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac")
+
+
+class LibraryError(OnebeatError):
+    """A song cannot be added or is not in the library."""
+
+
+@dataclass
+class SongEntry:
+    """A song of the library and the state of its analysis."""
+
+    id: str
+    title: str
+    path: Path
+    sha256: str
+    status: str = "queued"  # queued, analysing, ready, failed
+    progress: float = 0.0
+    step: str = ""
+    error: str = ""
+    songmap: SongMap | None = field(default=None, repr=False)
+    drums: DrumAnalysis | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        sm = self.songmap
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "progress": round(self.progress, 3),
+            "step": self.step,
+            "error": self.error,
+            "duration": None if sm is None else round(sm.duration, 3),
+            "tempo_bpm": None if sm is None else round(sm.tempo_bpm, 1),
+            "meter": None if sm is None else sm.time_signature,
+        }
+
+
+class Library:
+    """Songs, their analyses and charts.
+
+    Parameters
+    ----------
+    root : Path
+        The app's data folder.
+    backend : str
+        Beat tracker for the analyses.
+    """
+
+    def __init__(self, root: Path, *, backend: str = DEFAULT_BACKEND) -> None:
+        self.root = root
+        self.backend = backend
+        self._index = root / "library.json"
+        self._songs: dict[str, SongEntry] = {}
+        self._charts: dict[tuple[str, int], Chart] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onebeat-analysis")
+        self._jobs: dict[str, Future[None]] = {}
+        self.add_path(demo_song_path(), title="First Beat (demo)", save=False)
+        for item in self._load_index():
+            try:
+                self.add_path(Path(item["path"]), title=item["title"], save=False)
+            except LibraryError as exc:  # a song that moved or went: keep the others
+                log.warning("library: %s", exc)
+
+    # -- the list ------------------------------------------------------------------------
+    def _load_index(self) -> list[dict[str, str]]:
+        if not self._index.is_file():
+            return []
+        try:
+            data = json.loads(self._index.read_text(encoding="utf-8"))
+            return [d for d in data["songs"] if isinstance(d, dict) and "path" in d]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning(
+                "library: %s unreadable (%s); starting from the demo song", self._index, exc
+            )
+            return []
+
+    def _save_index(self) -> None:
+        demo = demo_song_path()
+        songs = [
+            {"title": e.title, "path": str(e.path)} for e in self._songs.values() if e.path != demo
+        ]
+        atomic_write_text(self._index, json.dumps({"songs": songs}, indent=1) + "\n")
+
+    def songs(self) -> list[SongEntry]:
+        with self._lock:
+            return list(self._songs.values())
+
+    def get(self, song_id: str) -> SongEntry:
+        entry = self._songs.get(song_id)
+        if entry is None:
+            raise LibraryError(f"song {song_id!r} is not in the library")
+        return entry
+
+    # -- adding --------------------------------------------------------------------------
+    def add_path(self, path: Path, *, title: str | None = None, save: bool = True) -> SongEntry:
+        """Add an audio file where it lies; its analysis starts in the background."""
+        p = path.expanduser().resolve()
+        if not p.is_file():
+            raise LibraryError(f"{path}: no such file")
+        if p.suffix.lower() not in AUDIO_SUFFIXES:
+            raise LibraryError(f"{path}: not a song file ({', '.join(AUDIO_SUFFIXES)})")
+        sha = file_sha256(p)
+        song_id = sha[:16]
+        with self._lock:
+            entry = self._songs.get(song_id)
+            if entry is None:
+                entry = SongEntry(song_id, title or p.stem, p, sha)
+                self._songs[song_id] = entry
+                self._jobs[song_id] = self._pool.submit(self._analyse, entry)
+        if save:
+            self._save_index()
+        return entry
+
+    def add_upload(self, filename: str, stream: IO[bytes]) -> SongEntry:
+        """Store an uploaded song under the data folder (size-limited) and add it."""
+        suffix = Path(filename).suffix.lower()
+        if suffix not in AUDIO_SUFFIXES:
+            raise LibraryError(f"{filename}: not a song file ({', '.join(AUDIO_SUFFIXES)})")
+        songs = self.root / "songs"
+        songs.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=songs, prefix=".upload-", suffix=suffix)
+        tmp = Path(name)
+        try:
+            size = 0
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_UPLOAD_BYTES:
+                        raise LibraryError(
+                            f"{filename}: larger than {MAX_UPLOAD_BYTES // 2**20} MiB"
+                        )
+                    out.write(chunk)
+            final = songs / f"{file_sha256(tmp)[:16]}{suffix}"
+            if final.exists():
+                tmp.unlink()
+            else:
+                os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        title = Path(filename).stem[:80] or "song"
+        return self.add_path(final, title=title)
+
+    def wait(self, song_id: str, timeout: float | None = None) -> SongEntry:
+        """Wait for a song's analysis (tests, the ``play`` command)."""
+        job = self._jobs.get(song_id)
+        if job is not None:
+            job.result(timeout=timeout)
+        return self.get(song_id)
+
+    def _analyse(self, entry: SongEntry) -> None:
+        def stage(lo: float, hi: float) -> Callable[[float, str], None]:
+            def report(fraction: float, step: str) -> None:
+                entry.progress = lo + (hi - lo) * fraction
+                entry.step = step
+
+            return report
+
+        entry.status = "analysing"
+        try:
+            entry.songmap = analyze(entry.path, backend=self.backend, progress=stage(0.0, 0.6))
+            entry.drums = analyze_drums(entry.path, progress=stage(0.6, 1.0))
+        except OnebeatError as exc:
+            entry.status, entry.error = "failed", str(exc)
+            log.warning("library: %s", exc)
+            return
+        except Exception as exc:  # an analysis bug must not kill the worker: report it
+            entry.status, entry.error = "failed", f"{entry.path.name}: analysis failed ({exc})"
+            log.exception("library: analysing %s", entry.path)
+            return
+        entry.progress, entry.status = 1.0, "ready"
+
+    # -- charts --------------------------------------------------------------------------
+    def chart(self, song_id: str, level: int) -> Chart:
+        """The song's chart at a level (computed once)."""
+        entry = self.get(song_id)
+        if entry.status != "ready" or entry.songmap is None:
+            raise LibraryError(f"{entry.title}: not analysed yet ({entry.status})")
+        key = (song_id, level)
+        chart = self._charts.get(key)
+        if chart is None:
+            drums = entry.drums if level >= 4 else None
+            chart = generate_chart(entry.songmap, level=level, title=entry.title, drums=drums)
+            self._charts[key] = chart
+        return chart
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,104 @@
+"""The play WebSocket's messages, validated before anything acts on them.
+
+Every message from a browser is JSON with a ``type``; it is checked against these
+models (types, ranges, lengths), and the raw text against :data:`MAX_MESSAGE_BYTES`.
+Times are song seconds, already converted by the page from the event's own timestamp.
+
+Browser → server:
+
+* ``start``: song, level, players (name, input kind, calibration), hit windows, speed.
+* ``key``: a key press (``key``, ``t``); the server's key map says whose and which pad.
+* ``midi``: raw Web MIDI bytes from a player's kit (``player``, ``data``, ``t``).
+* ``pad``: a touch pad (``player``, ``pad``, ``v``, ``t``).
+* ``tick``: the song clock (``t``), so that notes nobody played become Misses.
+* ``finish``: the song ended (or the players stopped): judge the rest, save, results.
+
+Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
+players' running stats), ``results`` (the summary), ``error`` (one line; the message
+that caused it was dropped).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from onebeat.kit import DrumPiece
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MESSAGE",
+    "FinishMsg",
+    "KeyMsg",
+    "MidiMsg",
+    "PadMsg",
+    "PlayerSpec",
+    "StartMsg",
+    "TickMsg",
+]
+
+#: Longest message taken [bytes]; a start message with two players is ~300.
+MAX_MESSAGE_BYTES = 4096
+#: Song times outside this range [s] are no song's (20 minutes at most, a count-in before).
+SongTime = Annotated[float, Field(ge=-30.0, le=1300.0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f<>&\"]+$")]
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlayerSpec(_Msg):
+    name: Name
+    input: Literal["keyboard", "midi", "touch"] = "keyboard"
+    offset_ms: Annotated[float, Field(ge=-500.0, le=500.0, allow_inf_nan=False)] = 0.0
+    kit: Literal["gm", "roland", "yamaha", "alesis"] = "gm"
+
+
+class StartMsg(_Msg):
+    type: Literal["start"]
+    song: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    level: Annotated[int, Field(ge=1, le=5)]
+    players: Annotated[list[PlayerSpec], Field(min_length=1, max_length=2)]
+    windows: Literal["strict", "default", "beginner"] = "default"
+    speed: Annotated[float, Field(ge=0.5, le=1.0, allow_inf_nan=False)] = 1.0
+
+
+class KeyMsg(_Msg):
+    type: Literal["key"]
+    key: Annotated[str, Field(min_length=1, max_length=20)]
+    t: SongTime
+
+
+class MidiMsg(_Msg):
+    type: Literal["midi"]
+    player: Name
+    data: Annotated[list[Annotated[int, Field(ge=0, le=255)]], Field(min_length=1, max_length=3)]
+    t: SongTime
+
+
+class PadMsg(_Msg):
+    type: Literal["pad"]
+    player: Name
+    pad: DrumPiece | None = None
+    v: Annotated[int, Field(ge=1, le=127)] = 100
+    t: SongTime
+
+
+class TickMsg(_Msg):
+    type: Literal["tick"]
+    t: SongTime
+
+
+class FinishMsg(_Msg):
+    type: Literal["finish"]
+
+
+Message = Annotated[
+    StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg, Field(discriminator="type")
+]
+#: Validates one message from its JSON text.
+MESSAGE: TypeAdapter[StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg] = TypeAdapter(
+    Message
+)

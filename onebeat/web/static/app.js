@@ -1,0 +1,561 @@
+// onebeat's play-along page. Plain ES module, no build step, nothing from a CDN.
+//
+// Time: the song plays through Web Audio. Song time s plays at audio-context time
+// c0 + s / speed. Every hit is placed by its own event timestamp (KeyboardEvent and
+// MIDIMessageEvent timeStamp, in the performance.now() clock), converted to song time
+// through AudioContext.getOutputTimestamp(), which pairs the context time being heard
+// now with a performance.now() time. The server applies each player's calibration and
+// judges; the page shows what comes back.
+
+const $ = (id) => document.getElementById(id);
+
+const LEVELS = {
+  1: ["tap the beat", "one note per beat; any pad counts"],
+  2: ["backbeat", "kick on 1 and 3, snare on 2 and 4"],
+  3: ["basic rock groove", "hi-hat eighths over the backbeat"],
+  4: ["the song's groove", "kick, snare and hi-hat as the song's drums play them"],
+  5: ["full", "level 4 with the song's fills, open hi-hats, ride and crashes"],
+};
+// Lanes left to right as a drummer sees the kit; colours per piece.
+const LANES = [
+  ["hihat_pedal", "HH foot", "#8c7a5b"], ["hihat_closed", "hi-hat", "#f2d14b"],
+  ["hihat_open", "open HH", "#f5a623"], ["snare", "snare", "#ff5a5a"],
+  ["kick", "kick", "#ff9b3d"], ["tom_high", "tom 1", "#3fc1ff"], ["tom_mid", "tom 2", "#3f8cff"],
+  ["tom_floor", "floor", "#7a5bff"], ["ride", "ride", "#5be3c9"], ["crash", "crash", "#e3e35b"],
+];
+const PLAYER_CLASS = ["p1", "p2"];
+const LOOKAHEAD_S = 2.2;
+
+const state = {
+  songs: [], song: null, level: 2, windows: "default",
+  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm" }],
+  midiAccess: null, ws: null, session: null, chart: null, keymap: null,
+  ctx: null, buffers: new Map(), source: null, c0: 0, speed: 1, playing: false, paused: false,
+  hidden: [], highways: [], tick: null, end: 0, judgments: [], results: null, errors: [],
+};
+
+// ---------------------------------------------------------------- library and setup
+async function api(path, options) {
+  const r = await fetch(path, options);
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(body.detail || body.error || `${r.status} ${r.statusText}`);
+  return body;
+}
+
+function message(el, text, err = false) {
+  el.textContent = text;
+  el.classList.toggle("err", err);
+}
+
+async function refreshSongs() {
+  try {
+    state.songs = await api("/api/songs");
+  } catch (e) {
+    message($("libmsg"), `library: ${e.message}`, true);
+    return;
+  }
+  if (!state.song && state.songs.length) state.song = state.songs[0].id;
+  renderSongs();
+  if (state.songs.some((s) => s.status === "queued" || s.status === "analysing")) {
+    setTimeout(refreshSongs, 700);
+  }
+}
+
+function renderSongs() {
+  const ul = $("songs");
+  ul.replaceChildren(...state.songs.map((s) => {
+    const li = document.createElement("li");
+    li.dataset.id = s.id;
+    li.classList.toggle("sel", s.id === state.song);
+    const name = document.createElement("span");
+    name.textContent = s.title;
+    const info = document.createElement("small");
+    if (s.status === "ready") info.textContent = `${s.tempo_bpm} BPM · ${s.meter} · ${fmtTime(s.duration)}`;
+    else if (s.status === "failed") { info.textContent = s.error; info.style.color = "var(--miss)"; }
+    else {
+      const bar = document.createElement("progress");
+      bar.max = 1; bar.value = s.progress; bar.title = s.step || "waiting";
+      info.append(bar, ` ${s.step || "queued"}`);
+    }
+    li.append(name, info);
+    li.onclick = () => { state.song = s.id; renderSongs(); };
+    return li;
+  }));
+  const sel = state.songs.find((s) => s.id === state.song);
+  $("play").disabled = !sel || sel.status !== "ready";
+}
+
+function renderLevels() {
+  $("levels").replaceChildren(...Object.entries(LEVELS).map(([n, [name, what]]) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "radio"; input.name = "level"; input.value = n;
+    input.checked = Number(n) === state.level;
+    input.onchange = () => { state.level = Number(n); };
+    const text = document.createElement("span");
+    text.innerHTML = `<b>${n}</b> ${name} <small>${what}</small>`;
+    label.append(input, text);
+    return label;
+  }));
+}
+
+function renderPlayers() {
+  const box = $("players");
+  box.replaceChildren(...state.players.map((p, i) => {
+    const div = document.createElement("div");
+    div.className = `player ${PLAYER_CLASS[i]}`;
+    div.innerHTML = `
+      <label for="pname${i}">Name</label><input id="pname${i}" type="text" maxlength="32">
+      <label for="pinput${i}">Plays on</label>
+      <select id="pinput${i}"><option value="keyboard">the computer keyboard</option>
+        <option value="midi">an e-kit / pads (MIDI)</option></select>
+      <label for="pmidi${i}" class="midi">Device</label><select id="pmidi${i}" class="midi"></select>
+      <label for="pkit${i}" class="midi">Kit</label>
+      <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
+        <option value="roland">Roland V-Drums</option><option value="yamaha">Yamaha DTX</option>
+        <option value="alesis">Alesis</option></select>`;
+    const name = div.querySelector(`#pname${i}`);
+    name.value = p.name;
+    name.oninput = () => { p.name = name.value.trim() || `player ${i + 1}`; renderKeyHint(); };
+    const input = div.querySelector(`#pinput${i}`);
+    input.value = p.input;
+    input.onchange = () => { p.input = input.value; renderPlayers(); };
+    const midi = div.querySelector(`#pmidi${i}`);
+    const devices = state.midiAccess ? [...state.midiAccess.inputs.values()] : [];
+    midi.replaceChildren(...(devices.length ? devices : [{ id: "", name: "no MIDI device found" }]).map((d) => {
+      const o = document.createElement("option"); o.value = d.id; o.textContent = d.name; return o;
+    }));
+    if (p.midi) midi.value = p.midi; else p.midi = midi.value;
+    midi.onchange = () => { p.midi = midi.value; };
+    const kit = div.querySelector(`#pkit${i}`);
+    kit.value = p.kit;
+    kit.onchange = () => { p.kit = kit.value; };
+    div.querySelectorAll(".midi").forEach((el) => { el.hidden = p.input !== "midi"; });
+    return div;
+  }));
+  $("addplayer").textContent = state.players.length === 1 ? "+ second player" : "− one player";
+  renderKeyHint();
+}
+
+function renderKeyHint() {
+  const kb = state.players.filter((p) => p.input === "keyboard");
+  $("keyhint").textContent = kb.length === 2
+    ? `${kb[0].name}: S hi-hat · D snare · C kick · F G V toms · Q crash · E ride\n` +
+      `${kb[1].name}: L hi-hat · K snare · M kick · J H N toms · P crash · I ride`
+    : kb.length === 1
+      ? `${kb[0].name}: hi-hat S or L · snare D or K · kick C or M · toms F G V / J H N · crash Q P · ride E I`
+      : "";
+}
+
+// ---------------------------------------------------------------- clock
+function songAtPerf(perfMs) {
+  const ctx = state.ctx;
+  const ts = ctx.getOutputTimestamp();
+  const heard = ts.performanceTime
+    ? ts.contextTime + (perfMs - ts.performanceTime) / 1000
+    : ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0) + (perfMs - performance.now()) / 1000;
+  return (heard - state.c0) * state.speed;
+}
+const songNow = () => songAtPerf(performance.now());
+
+function fmtTime(s) {
+  if (s == null || !isFinite(s)) return "–";
+  const t = Math.max(0, s);
+  return `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
+}
+
+// ---------------------------------------------------------------- play
+function send(msg) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
+}
+
+function connect() {
+  return new Promise((resolve, reject) => {
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${proto}://${location.host}/ws/play`);
+    ws.onopen = () => resolve(ws);
+    ws.onerror = () => reject(new Error("cannot reach the onebeat server"));
+    ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+    ws.onclose = () => { if (state.playing) stopPlaying("the connection to the server closed"); };
+  });
+}
+
+function calibration(input) {
+  return Number(localStorage.getItem(`onebeat.offset.${input}`) || 0);
+}
+
+async function start() {
+  message($("playmsg"), "");
+  $("play").disabled = true;
+  try {
+    state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+    await state.ctx.resume();
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) state.ws = await connect();
+    state.windows = $("windows").value;
+    send({
+      type: "start", song: state.song, level: state.level, windows: state.windows, speed: 1.0,
+      players: state.players.map((p) => ({
+        name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input),
+      })),
+    });
+  } catch (e) {
+    message($("playmsg"), e.message, true);
+    $("play").disabled = false;
+  }
+}
+
+async function audioBuffer(songId) {
+  if (!state.buffers.has(songId)) {
+    const r = await fetch(`/api/songs/${songId}/audio`);
+    if (!r.ok) throw new Error(`the song's audio: ${r.status}`);
+    state.buffers.set(songId, await state.ctx.decodeAudioData(await r.arrayBuffer()));
+  }
+  return state.buffers.get(songId);
+}
+
+function click(at, accent) {
+  const ctx = state.ctx;
+  const osc = ctx.createOscillator();
+  const gain = ctx.createGain();
+  osc.frequency.value = accent ? 1500 : 1000;
+  gain.gain.setValueAtTime(0.5, at);
+  gain.gain.exponentialRampToValueAtTime(0.001, at + 0.06);
+  osc.connect(gain).connect(ctx.destination);
+  osc.start(at); osc.stop(at + 0.07);
+}
+
+async function onReady(msg) {
+  state.session = msg.session;
+  state.chart = msg.chart;
+  state.keymap = msg.keymap;
+  state.judgments = [];
+  state.results = null;
+  state.hidden = state.players.map(() => new Set());
+  const buffer = await audioBuffer(state.song);
+  const ctx = state.ctx;
+  const beats = state.chart.beats;
+  const ibi = beats[1] - beats[0];
+  const perBar = state.chart.beats_per_bar;
+  // Count-in: one bar of clicks leading to the first note's downbeat.
+  const firstNote = state.chart.notes[0][0];
+  let k0 = beats.findIndex((b, i) => state.chart.beat_positions[i] === 1 && b >= firstNote - 1e-3);
+  if (k0 < 0) k0 = 0;
+  const countTimes = Array.from({ length: perBar }, (_, j) => beats[k0] - (perBar - j) * ibi);
+  const songStart = Math.min(0, countTimes[0]) - 0.3;
+  state.speed = 1.0;
+  state.c0 = ctx.currentTime + 0.15 - songStart / state.speed;
+  const src = ctx.createBufferSource();
+  src.buffer = buffer;
+  src.connect(ctx.destination);
+  src.start(state.c0);  // song time 0
+  state.source = src;
+  countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
+  state.countTimes = countTimes;
+  state.end = Math.max(buffer.duration, state.chart.notes.at(-1)[0] + 1.0);
+  src.onended = () => { if (state.playing) finish(); };
+  buildHighways();
+  showScreen("game");
+  $("songtitle").textContent = state.songs.find((s) => s.id === state.song)?.title || "";
+  state.playing = true;
+  state.paused = false;
+  state.tick = setInterval(() => {
+    if (!state.paused) send({ type: "tick", t: songNow() });
+    if (songNow() > state.end + 0.5) finish();
+  }, 50);
+  requestAnimationFrame(draw);
+}
+
+function onMessage(msg) {
+  if (msg.type === "ready") {
+    onReady(msg).catch((e) => { message($("playmsg"), e.message, true); $("play").disabled = false; });
+  } else if (msg.type === "judged") {
+    for (const j of msg.items) showJudgment(j);
+    for (const [name, s] of Object.entries(msg.stats)) showStats(name, s);
+  } else if (msg.type === "results") {
+    state.results = msg;
+    showResults(msg);
+  } else if (msg.type === "error") {
+    state.errors.push(msg.message);
+    console.warn("onebeat:", msg.message);
+    if (!state.playing) { message($("playmsg"), msg.message, true); $("play").disabled = false; }
+  }
+}
+
+function finish() {
+  if (!state.playing) return;
+  stopPlaying();
+  send({ type: "finish" });
+}
+
+function stopPlaying(why) {
+  state.playing = false;
+  clearInterval(state.tick);
+  try { state.source?.stop(); } catch (e) { /* already stopped */ }
+  if (why) message($("playmsg"), why, true);
+}
+
+// ---------------------------------------------------------------- inputs
+function onKey(e) {
+  if (!state.playing || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "Escape") { togglePause(); return; }
+  const key = e.key.toLowerCase();
+  const owner = keyOwner(key);
+  if (!owner) return;
+  e.preventDefault();
+  if (state.paused) return;
+  send({ type: "key", key, t: songAtPerf(e.timeStamp) });
+  flash(owner[0], owner[1]);
+}
+
+function keyOwner(key) {
+  if (!state.keymap) return null;
+  for (const [player, keys] of Object.entries(state.keymap.players)) {
+    if (key in keys) return [player, keys[key]];
+  }
+  return null;
+}
+
+// Web MIDI: the same function takes a device's messages and a test's scripted ones.
+function midiMessage(player, data, timeStamp) {
+  if (!state.playing || state.paused) return;
+  const bytes = Array.from(data).slice(0, 3);
+  send({ type: "midi", player, data: bytes, t: songAtPerf(timeStamp) });
+  if ((bytes[0] & 0xf0) === 0x90 && bytes[2] > 0) flash(player, null);
+}
+
+function wireMidi() {
+  if (!state.midiAccess) return;
+  for (const input of state.midiAccess.inputs.values()) input.onmidimessage = null;
+  for (const p of state.players) {
+    if (p.input !== "midi" || !p.midi) continue;
+    const input = state.midiAccess.inputs.get(p.midi);
+    if (input) input.onmidimessage = (e) => midiMessage(p.name, e.data, e.timeStamp);
+  }
+}
+
+function togglePause() {
+  if (!state.playing) return;
+  state.paused = !state.paused;
+  if (state.paused) state.ctx.suspend(); else state.ctx.resume();
+  $("pause").textContent = state.paused ? "Resume" : "Pause";
+}
+
+// ---------------------------------------------------------------- the highway
+function buildHighways() {
+  const pieces = new Set(state.chart.notes.map((n) => n[2]));
+  if (state.chart.any_pad) pieces.clear();
+  const lanes = state.chart.any_pad ? [["any", "any pad", "#f2d14b"]] : LANES.filter(([p]) => pieces.has(p));
+  const box = $("lanes");
+  const height = Math.max(360, window.innerHeight - 170);
+  const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
+  state.highways = state.players.map((p, i) => {
+    const div = document.createElement("div");
+    div.className = `highway ${PLAYER_CLASS[i]}`;
+    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span><span class="score">0</span></div>`;
+    const canvas = document.createElement("canvas");
+    canvas.width = lanes.length * laneW; canvas.height = height;
+    const judg = document.createElement("div");
+    judg.className = "judg";
+    div.append(canvas, judg);
+    return { player: p.name, div, canvas, judg, lanes, laneW, flashes: new Map(), stats: null };
+  });
+  box.replaceChildren(...state.highways.map((h) => h.div));
+}
+
+function escapeHtml(s) {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+function laneOf(h, piece) {
+  if (state.chart.any_pad) return 0;
+  const i = h.lanes.findIndex(([p]) => p === piece);
+  if (i >= 0) return i;
+  if (piece === "hihat_open" || piece === "hihat_closed") {
+    return h.lanes.findIndex(([p]) => p === "hihat_closed" || p === "hihat_open");
+  }
+  return -1;
+}
+
+function flash(player, piece) {
+  const h = state.highways.find((x) => x.player === player);
+  if (!h) return;
+  const lane = piece ? laneOf(h, piece) : -1;
+  h.flashes.set(lane, performance.now());
+}
+
+function draw() {
+  if (!state.playing) return;
+  const now = songNow();
+  $("clock").textContent = fmtTime(now);
+  const inCount = state.countTimes.findIndex((t, j) => now >= t && now < t + (state.countTimes[1] - state.countTimes[0] || 0.5));
+  $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
+  const beats = state.chart.beats;
+  const pos = state.chart.beat_positions;
+  state.highways.forEach((h, pi) => {
+    const g = h.canvas.getContext("2d");
+    const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
+    const pxPerS = hitY / LOOKAHEAD_S;
+    const y = (t) => hitY - (t - now) * pxPerS;
+    g.clearRect(0, 0, W, H);
+    h.lanes.forEach(([, label, colour], i) => {
+      g.fillStyle = i % 2 ? "#12151c" : "#0f1218";
+      g.fillRect(i * h.laneW, 0, h.laneW, H);
+      const f = h.flashes.get(i) ?? h.flashes.get(-1);
+      if (f && performance.now() - f < 120) {
+        g.fillStyle = colour + "55";
+        g.fillRect(i * h.laneW, hitY - 14, h.laneW, 28);
+      }
+    });
+    for (let k = 0; k < beats.length; k++) {
+      const by = y(beats[k]);
+      if (by < -5 || by > H) continue;
+      g.fillStyle = pos[k] === 1 ? "#556" : "#2a2f3b";
+      g.fillRect(0, by, W, pos[k] === 1 ? 2 : 1);
+    }
+    g.fillStyle = "#dde";
+    g.fillRect(0, hitY - 1, W, 3);
+    const hidden = state.hidden[pi];
+    const notes = state.chart.notes;
+    for (let i = 0; i < notes.length; i++) {
+      const [t, , piece, , dyn] = notes[i];
+      if (t < now - 0.4) continue;
+      if (t > now + LOOKAHEAD_S + 0.1) break;
+      if (hidden.has(i)) continue;
+      const lane = laneOf(h, piece);
+      if (lane < 0) continue;
+      const colour = state.chart.any_pad ? LANES[1][2] : h.lanes[lane][2];
+      const ny = y(t);
+      g.fillStyle = colour;
+      const isKick = piece === "kick" && !state.chart.any_pad;
+      const w = h.laneW - 10;
+      g.globalAlpha = dyn === "ghost" ? 0.5 : 1;
+      g.fillRect(lane * h.laneW + 5, ny - (isKick ? 4 : 7), w, isKick ? 8 : 14);
+      g.globalAlpha = 1;
+    }
+    g.fillStyle = "#0d0f14";
+    g.fillRect(0, H - 24, W, 24);
+    g.font = "12px system-ui";
+    g.textAlign = "center";
+    h.lanes.forEach(([, label], i) => {
+      g.fillStyle = "#8a93a6";
+      g.fillText(label, (i + 0.5) * h.laneW, H - 8);
+    });
+  });
+  requestAnimationFrame(draw);
+}
+
+function showJudgment(j) {
+  state.judgments.push(j);
+  const pi = state.players.findIndex((p) => p.name === j.player);
+  const h = state.highways[pi];
+  if (!h) return;
+  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add(j.note);
+  let cls, text, sub = "";
+  if (j.grade) {
+    cls = j.grade; text = j.grade.toUpperCase();
+    if (j.offset_ms != null) sub = `${j.offset_ms > 0 ? "+" : ""}${j.offset_ms.toFixed(0)} ms ${j.offset_ms > 0 ? "late" : j.offset_ms < 0 ? "early" : ""}`;
+  } else if (j.outcome === "wrong_pad" || j.outcome === "extra") {
+    cls = j.outcome; text = j.outcome === "extra" ? "EXTRA" : "WRONG PAD";
+  } else {
+    return;  // flams, double triggers and the like are not worth a flash
+  }
+  h.judg.className = `judg ${cls}`;
+  h.judg.innerHTML = `${text}<small>${sub}</small>`;
+  h.judg.dataset.t = String(performance.now());
+}
+
+function showStats(name, s) {
+  const h = state.highways.find((x) => x.player === name);
+  if (!h) return;
+  h.stats = s;
+  h.div.querySelector(".score").textContent =
+    `${s.score.toLocaleString()} · streak ${s.streak} · ${(100 * s.accuracy).toFixed(0)} %`;
+}
+
+function showResults(msg) {
+  const cards = Object.entries(msg.summary).map(([name, s], i) => {
+    const div = document.createElement("div");
+    div.className = `card ${PLAYER_CLASS[i] || ""}`;
+    const lean = s.mean_offset_ms > 3 ? "late (dragging)" : s.mean_offset_ms < -3 ? "early (rushing)" : "on time";
+    div.innerHTML = `<h3>${escapeHtml(name)}</h3><div class="acc">${(100 * s.accuracy).toFixed(1)} %</div>
+      <table>
+      <tr><td>Perfect</td><td>${s.perfect}</td></tr><tr><td>Great</td><td>${s.great}</td></tr>
+      <tr><td>Good</td><td>${s.good}</td></tr><tr><td>Miss</td><td>${s.miss}</td></tr>
+      <tr><td>Extra / wrong pad</td><td>${s.extra} / ${s.wrong_pad}</td></tr>
+      <tr><td>Timing</td><td>${s.mean_offset_ms > 0 ? "+" : ""}${s.mean_offset_ms.toFixed(1)} ms, ${lean}</td></tr>
+      <tr><td>Spread</td><td>± ${s.sd_offset_ms.toFixed(1)} ms</td></tr>
+      <tr><td>Best streak</td><td>${s.best_streak}</td></tr>
+      <tr><td>Score</td><td>${s.score.toLocaleString()}</td></tr></table>`;
+    return div;
+  });
+  $("summary").replaceChildren(...cards);
+  $("savedmsg").textContent = `Saved as session ${msg.session.slice(0, 8)} (onebeat export ${msg.session.slice(0, 8)} --json take.json).`;
+  showScreen("results");
+}
+
+function showScreen(name) {
+  for (const s of ["setup", "game", "results", "pads"]) $(s).hidden = s !== name;
+  $("play").disabled = false;
+}
+
+// ---------------------------------------------------------------- wiring
+async function init() {
+  renderLevels();
+  renderPlayers();
+  $("addplayer").onclick = () => {
+    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm" });
+    else state.players.pop();
+    renderPlayers();
+  };
+  $("play").onclick = () => { wireMidi(); start(); };
+  $("again").onclick = () => { wireMidi(); start(); };
+  $("back").onclick = () => showScreen("setup");
+  $("pause").onclick = togglePause;
+  $("stop").onclick = finish;
+  $("upload").onchange = async (e) => {
+    const file = e.target.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file);
+    message($("libmsg"), `uploading ${file.name}…`);
+    try {
+      const s = await api("/api/songs/upload", { method: "POST", body: form });
+      state.song = s.id;
+      message($("libmsg"), `${s.title}: analysing…`);
+    } catch (err) { message($("libmsg"), err.message, true); }
+    refreshSongs();
+  };
+  $("addpath").onsubmit = async (e) => {
+    e.preventDefault();
+    try {
+      const s = await api("/api/songs/path", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ path: $("path").value }),
+      });
+      state.song = s.id;
+      message($("libmsg"), `${s.title}: analysing…`);
+    } catch (err) { message($("libmsg"), err.message, true); }
+    refreshSongs();
+  };
+  window.addEventListener("keydown", onKey);
+  if (navigator.requestMIDIAccess) {
+    navigator.requestMIDIAccess().then((access) => {
+      state.midiAccess = access;
+      access.onstatechange = () => renderPlayers();
+      renderPlayers();
+    }, () => { /* no Web MIDI permission: keyboard only */ });
+  }
+  const info = await api("/api/info").catch(() => ({ local: true }));
+  document.querySelectorAll(".local-only").forEach((el) => { el.hidden = !info.local; });
+  if (info.join) {
+    $("join").hidden = false;
+    $("qr").innerHTML = await (await fetch("/api/join.svg")).text();
+  }
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("song");
+  if (wanted) state.song = wanted;
+  await refreshSongs();
+}
+
+// For tests and the curious: the page's state and its input entry points.
+window.onebeat = { state, songNow, songAtPerf, midiMessage, start };
+init();

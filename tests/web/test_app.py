@@ -1,0 +1,166 @@
+"""The web app's routes and play socket without a browser: validation, security, play."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from onebeat.web import AppConfig, Library, create_app
+from onebeat.web.library import MAX_UPLOAD_BYTES
+
+LOCAL = ("127.0.0.1", 50000)
+PHONE = ("192.168.1.23", 50000)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    lib = Library(tmp_path_factory.mktemp("lib"))
+    lib.wait(lib.songs()[0].id, timeout=600)
+    yield lib
+    lib.close()
+
+
+def client(
+    library: Library, *, lan: bool = False, who: tuple[str, int] = LOCAL, **kw: Any
+) -> TestClient:
+    config = AppConfig(data_dir=library.root, lan=lan, lan_host="192.168.1.10", code="s3cret", **kw)
+    host = "192.168.1.10:8765" if lan and who == PHONE else "localhost"
+    return TestClient(create_app(config, library), base_url=f"http://{host}", client=who)
+
+
+def start_msg(library: Library, **kw: Any) -> str:
+    msg = {"type": "start", "song": library.songs()[0].id, "level": 2, "players": [{"name": "ana"}]}
+    return json.dumps({**msg, **kw})
+
+
+def test_play_over_the_socket(library: Library) -> None:
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_text(
+            start_msg(library, players=[{"name": "ana"}, {"name": "ben", "input": "midi"}])
+        )
+        ready = ws.receive_json()
+        assert ready["type"] == "ready" and ready["keymap"]["players"]["ana"]["d"] == "snare"
+        notes = ready["chart"]["notes"]
+        kick = next(n for n in notes if n[2] == "kick")
+        ws.send_text(json.dumps({"type": "key", "key": "c", "t": kick[0] + 0.05}))
+        judged = ws.receive_json()
+        hit = [j for j in judged["items"] if j["outcome"] == "note"]
+        assert hit[0]["grade"] == "great" and hit[0]["offset_ms"] == pytest.approx(50.0)
+        ws.send_text(
+            json.dumps({"type": "midi", "player": "ben", "data": [0x99, 36, 90], "t": kick[0]})
+        )
+        judged = ws.receive_json()
+        assert [j["grade"] for j in judged["items"] if j["player"] == "ben"][-1] == "perfect"
+        ws.send_text(json.dumps({"type": "pad", "player": "ben", "pad": "crash", "t": 40.0}))
+        ws.send_text(json.dumps({"type": "finish"}))
+        while (msg := ws.receive_json())["type"] != "results":
+            pass
+        assert msg["summary"]["ana"]["great"] == 1 and msg["summary"]["ben"]["perfect"] == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("{not json", "Invalid JSON"),
+        (json.dumps({"type": "dance"}), "does not match any of the expected tags"),
+        (
+            json.dumps({"type": "key", "key": "d", "t": "soon"}),
+            "key.t: Input should be a valid number",
+        ),
+        ('{"type": "tick", "t": NaN}', "tick.t: Input should be a finite number"),
+        (json.dumps({"type": "tick", "t": 1e6}), "tick.t: Input should be less than or equal"),
+        (json.dumps({"type": "midi", "player": "ana", "data": [1, 2, 3, 4], "t": 1}), "midi.data"),
+        (json.dumps({"type": "key", "key": "d", "t": 1, "extra": 1}), "key.extra: Extra inputs"),
+        (
+            json.dumps({"type": "start", "song": "../../etc", "level": 2, "players": []}),
+            "start.song",
+        ),
+        (json.dumps({"type": "pad", "player": "<b>", "t": 1}), "pad.player"),
+        ("x" * 5000, "message of 5000 bytes"),
+        (json.dumps({"type": "tick", "t": 1.0}), "'tick' before 'start'"),
+    ],
+)
+def test_bad_messages_are_dropped_and_the_session_goes_on(
+    library: Library, raw: str, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        with caplog.at_level(logging.WARNING, logger="onebeat.web"):
+            ws.send_text(raw)
+            reply = ws.receive_json()
+        assert reply["type"] == "error" and error in reply["message"]
+        assert "\n" not in reply["message"]
+        assert any("dropped a message" in r.message for r in caplog.records)
+        ws.send_bytes(b"\x00\x01")
+        assert "JSON text" in ws.receive_json()["message"]
+        ws.send_text(start_msg(library))  # still alive
+        assert ws.receive_json()["type"] == "ready"
+
+
+def test_a_flood_is_cut_to_the_rate_limit(library: Library) -> None:
+    with (
+        client(library, rate_per_s=2.0, burst=5.0) as c,
+        c.websocket_connect("ws://localhost/ws/play") as ws,
+    ):
+        ws.send_text(start_msg(library))
+        assert ws.receive_json()["type"] == "ready"
+        for _ in range(50):  # a hostile page: 50 bad messages at once
+            ws.send_text(json.dumps({"type": "pad", "player": "nobody", "t": 1.0}))
+        time.sleep(0.6)  # one token comes back
+        ws.send_text(json.dumps({"type": "finish"}))
+        replies = []
+        while (msg := ws.receive_json())["type"] != "results":
+            replies.append(msg)
+        # the burst took the start and 4 of the flood; the other 46 were dropped unanswered
+        assert len(replies) == 4 and all("'nobody' is not in" in r["message"] for r in replies)
+
+
+def test_localhost_only_unless_lan_and_then_with_the_code(library: Library) -> None:
+    with client(library, who=PHONE) as c:
+        r = c.get("/api/songs")
+        assert r.status_code == 403 and "this machine only" in r.json()["error"]
+    with client(library, lan=True, who=PHONE) as c:
+        assert c.get("/api/songs").status_code == 403
+        r = c.get("/?code=s3cret")
+        assert r.status_code == 200 and c.cookies.get("onebeat_code") == "s3cret"
+        assert c.get("/api/songs").status_code == 200  # the cookie from now on
+        assert c.post("/api/songs/path", json={"path": "/etc/passwd"}).status_code == 403
+        assert c.get("/api/info").json()["join"] is None
+    with client(library, lan=True) as c:
+        info = c.get("/api/info").json()
+        assert info["join"] == "http://192.168.1.10:8765/?code=s3cret#join"
+        assert c.get("/api/join.svg").text.startswith("<svg")
+    # a page of another site reaching the app by DNS rebinding carries another Host
+    with TestClient(
+        create_app(AppConfig(data_dir=library.root), library),
+        base_url="http://evil.example",
+        client=LOCAL,
+    ) as c:
+        assert c.get("/api/songs").status_code == 403
+
+
+def test_uploads_are_checked_and_stored_in_the_data_folder(
+    library: Library, tmp_path: Path
+) -> None:
+    with client(library) as c:
+        r = c.post("/api/songs/upload", files={"file": ("notes.txt", io.BytesIO(b"hello"))})
+        assert r.status_code == 400 and "not a song file" in r.json()["detail"]
+        demo = library.songs()[0].path
+        r = c.post("/api/songs/upload", files={"file": ("../../My Song.ogg", demo.read_bytes())})
+        assert r.status_code == 200 and r.json()["id"] == library.songs()[0].id  # same audio
+        stored = list((library.root / "songs").iterdir())
+        assert [p.suffix for p in stored] == [".ogg"] and stored[0].parent == library.root / "songs"
+        r = c.post("/api/songs/path", json={"path": str(tmp_path / "none.mp3")})
+        assert r.status_code == 400 and "no such file" in r.json()["detail"]
+        big = {"content-length": str(MAX_UPLOAD_BYTES * 2)}
+        r = c.post("/api/songs/upload", headers=big, files={"file": ("x.ogg", b"0")})
+        assert r.status_code == 413
+        assert c.get("/api/songs/0000000000000000/audio").status_code == 404
+        assert c.get(f"/api/songs/{library.songs()[0].id}/audio").content[:4] == b"OggS"

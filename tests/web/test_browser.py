@@ -1,0 +1,152 @@
+"""End to end in headless Chromium: two players drum 16 bars of the demo song, one on
+the keyboard and one on a (scripted) Web MIDI kit, and the page shows what the judge
+decided and the session is saved.
+
+The screenshots in docs/ come from this test:
+``ONEBEAT_SCREENSHOTS=docs scripts/check.sh tests/web/test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from onebeat.session import SessionStore
+from tests.web.conftest import Server
+
+pytestmark = pytest.mark.browser
+
+# How each player plays the notes, in turn: (offset in ms or None to skip, wrong pad?)
+ANA = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
+BEN = [(30, False), (0, False), (None, False), (-60, False), (0, True)]
+EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
+
+# Runs the plan inside the page: sleeps until a few ms before each planned song time,
+# then spins to it and fires the event; returns the song time each event carried.
+SCHEDULER = """
+const plan = arguments[0], done = arguments[arguments.length - 1];
+const ob = window.onebeat, out = [];
+let i = 0;
+function next() {
+  if (i >= plan.length) { done(out); return; }
+  const p = plan[i];
+  const wait = (p.t - ob.songNow()) * 1000;
+  if (wait > 6) { setTimeout(next, wait - 5); return; }
+  while (ob.songNow() < p.t) { /* the last few ms */ }
+  if (p.kind === "key") {
+    const ev = new KeyboardEvent("keydown", { key: p.key, bubbles: true });
+    window.dispatchEvent(ev);
+    out.push(ob.songAtPerf(ev.timeStamp));
+  } else {
+    const ts = performance.now();
+    ob.midiMessage(p.player, [0x99, p.note, 100], ts);
+    out.push(ob.songAtPerf(ts));
+  }
+  i += 1;
+  next();
+}
+next();
+"""
+
+
+def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
+    beats, positions = chart["beats"], chart["beat_positions"]
+    downbeats = [b for b, p in zip(beats, positions, strict=True) if p == 1]
+    end = downbeats[bars] if len(downbeats) > bars else beats[-1]
+    plan = []
+    notes = [(i, n) for i, n in enumerate(chart["notes"]) if n[0] < end - 0.1]
+    for k, (i, (t, _, piece, _, _)) in enumerate(notes):
+        for player, style in (("ana", ANA[k % 5]), ("ben", BEN[k % 5])):
+            off, wrong = style
+            if off is None:
+                continue
+            ev: dict[str, Any] = {"player": player, "note_index": i, "off": off, "wrong": wrong}
+            ev["t"] = t + off / 1000.0
+            if player == "ana":
+                ev["kind"] = "key"
+                ev["key"] = "e" if wrong else ("c" if piece == "kick" else "d")
+            else:
+                ev["kind"] = "midi"
+                ev["note"] = 51 if wrong else (36 if piece == "kick" else 38)
+            plan.append(ev)
+    plan.sort(key=lambda e: e["t"])
+    return plan
+
+
+def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None:
+    d = browser
+    d.get(server.url + "/")
+    wait = WebDriverWait(d, 30)
+    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    d.find_element(By.ID, "addplayer").click()
+    for i, name in enumerate(("ana", "ben")):
+        box = d.find_element(By.ID, f"pname{i}")
+        box.clear()
+        box.send_keys(name)
+    d.execute_script(  # the second player plays a MIDI kit (no device in a headless browser)
+        "const s = document.getElementById('pinput1'); s.value = 'midi';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    d.find_element(By.ID, "play").click()
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    chart = d.execute_script("return window.onebeat.state.chart")
+    session_id = d.execute_script("return window.onebeat.state.session")
+    plan = _plan(chart, bars=16)
+    fired = d.execute_async_script(SCHEDULER, plan)
+    time.sleep(0.3)  # the last judgments come back
+    shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or server.config.data_dir)
+    d.save_screenshot(str(shots / "play-screen.png"))
+    judgments = d.execute_script("return window.onebeat.state.judgments")
+    errors = d.execute_script("return window.onebeat.state.errors")
+    assert errors == []
+
+    by_note = {(j["player"], j["note"]): j for j in judgments if j["grade"] is not None}
+    timing_errors = []
+    for ev, actual in zip(plan, fired, strict=True):
+        timing_errors.append((actual - ev["t"]) * 1000.0)
+        j = by_note.get((ev["player"], ev["note_index"]))
+        if ev["wrong"]:
+            assert j is None or j["grade"] == "miss"
+            continue
+        assert j is not None, ev
+        note_t = chart["notes"][ev["note_index"]][0]
+        # the judge's offset is the event's own time against the note
+        assert j["offset_ms"] == pytest.approx((actual - note_t) * 1000.0, abs=1.0)
+        assert j["grade"] == EXPECT[ev["off"]], (ev, j)
+    timing_errors.sort()
+    assert abs(timing_errors[len(timing_errors) // 2]) < 5.0  # the scripted presses were on plan
+
+    wrong = {
+        p: sum(1 for j in judgments if j["player"] == p and j["outcome"] == "wrong_pad")
+        for p in ("ana", "ben")
+    }
+    planned_wrong = {
+        p: sum(1 for e in plan if e["player"] == p and e["wrong"]) for p in ("ana", "ben")
+    }
+    assert wrong == planned_wrong
+
+    d.find_element(By.ID, "stop").click()
+    wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
+    d.save_screenshot(str(shots / "results-screen.png"))
+    cards = d.find_elements(By.CSS_SELECTOR, "#summary .card")
+    assert [c.find_element(By.TAG_NAME, "h3").text for c in cards] == ["ana", "ben"]
+
+    with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
+        saved = store.load(session_id)
+    assert saved.finished and saved.player_names == ["ana", "ben"]
+    assert len(saved.hits) == len(plan)
+    assert [p.input_kind for p in saved.players] == ["keyboard", "midi"]
+    for name, card in zip(("ana", "ben"), cards, strict=True):
+        s = saved.summary[name]
+        assert f"{100 * float(s['accuracy']):.1f} %" in card.text
+        planned = [e for e in plan if e["player"] == name and not e["wrong"]]
+        assert s["perfect"] == sum(1 for e in planned if EXPECT[e["off"]] == "perfect")
+        assert s["great"] == sum(1 for e in planned if EXPECT[e["off"]] == "great")
+        assert s["wrong_pad"] == planned_wrong[name]
