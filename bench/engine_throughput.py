@@ -20,6 +20,7 @@ import bisect
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,19 @@ def takes(chart: Chart, rng: np.random.Generator) -> list[Hit]:
     return hits
 
 
+def per_hit_us(
+    hits: list[Hit], push: Callable[[Hit], object], update: Callable[[float], object]
+) -> np.ndarray:
+    """Time [µs] of taking each hit and judging up to it, as in live play."""
+    lat = np.empty(len(hits))
+    for i, h in enumerate(hits):
+        t0 = time.perf_counter_ns()
+        push(h)
+        update(h.time)
+        lat[i] = (time.perf_counter_ns() - t0) / 1000.0
+    return lat
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     chart = expert_chart()
@@ -77,12 +91,7 @@ def main() -> None:
     batch_rate = len(hits) / best
 
     judge = Judge(chart, players=["lead", "new"])
-    lat = np.empty(len(hits))
-    for i, h in enumerate(hits):
-        t0 = time.perf_counter_ns()
-        judge.push(h)
-        judge.update(h.time)
-        lat[i] = (time.perf_counter_ns() - t0) / 1000.0
+    lat = per_hit_us(hits, judge.push, judge.update)
     judge.finish()
     live_rate = len(hits) / (lat.sum() / 1e6)
 
@@ -111,12 +120,7 @@ def main() -> None:
             song=SongRef("bench"),
         )
         rec = Recorder(session, store)
-        rec_lat = np.empty(len(hits))
-        for i, h in enumerate(hits):
-            t0 = time.perf_counter_ns()
-            rec.hit(h)
-            rec.update(h.time)
-            rec_lat[i] = (time.perf_counter_ns() - t0) / 1000.0
+        rec_lat = per_hit_us(hits, rec.hit, rec.update)
         rec.finish()
         kept = store.count_hits(session.id)
     print(

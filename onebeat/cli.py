@@ -31,6 +31,7 @@ LICENCE_NOTE = (
     "The default backend, madmom, uses neural-network weights licensed CC BY-NC-SA 4.0 "
     "(non-commercial use only); --backend librosa uses no model (ISC)."
 )
+SESSION_HELP = "session id (or its first characters, or 'latest')"
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -463,6 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"onebeat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+
     def analysis_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--backend",
@@ -614,29 +618,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-save", action="store_true", help="do not save the session")
-    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    db_option(p)
     analysis_options(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("sessions", help="list the saved sessions, newest first")
     p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
-    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    db_option(p)
     p.set_defaults(func=_cmd_sessions)
 
     p = sub.add_parser("export", help="write a saved session as JSON or MIDI")
-    p.add_argument("session", help="session id (or its first characters, or 'latest')")
+    p.add_argument("session", help=SESSION_HELP)
     p.add_argument("--json", type=Path, metavar="FILE", help="the whole session as JSON")
     p.add_argument(
         "--midi", type=Path, metavar="FILE", help="the chart and one track per player, MIDI"
     )
-    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    db_option(p)
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser(
         "replay", help="judge a saved session again and check it gives the same result"
     )
-    p.add_argument("session", help="session id (or its first characters, or 'latest')")
-    p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
+    p.add_argument("session", help=SESSION_HELP)
+    db_option(p)
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser(

@@ -270,10 +270,11 @@ class Judge:
         ended ``grace_ms`` ago; returns the judgments, in time order."""
         out: list[Judgment] = []
         ready: list[tuple[float, str, str, int, bool, Hit]] = []
-        waiting: list[tuple[float, str, str, int, bool, Hit]] = []
-        for h in self._pending:
-            (ready if math.isnan(h[0]) or h[4] or h[0] <= t else waiting).append(h)
-        self._pending = waiting
+        if self._pending:
+            waiting: list[tuple[float, str, str, int, bool, Hit]] = []
+            for h in self._pending:
+                (ready if math.isnan(h[0]) or h[4] or h[0] <= t else waiting).append(h)
+            self._pending = waiting
         # order within equal times must not depend on push order: sort on the content
         ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3], h[4]))
         for ht, player, _, _, late, hit in ready:
@@ -288,9 +289,14 @@ class Judge:
             state.horizon = max(state.horizon, ht)
             out.append(self._judge_hit(player, state, ht, hit))
         upto = t - self._grace_s
+        due = upto - self._good_s  # notes before this are closed
+        times = self._times
         for player, state in self._players.items():
-            state.horizon = max(state.horizon, upto)
-            out += self._close(player, state, upto)
+            if upto > state.horizon:
+                state.horizon = upto
+            k = state.next_to_close
+            if k < len(times) and times[k] < due:
+                out += self._close(player, state, upto)
         return out
 
     def finish(self) -> list[Judgment]:
@@ -322,18 +328,18 @@ class Judge:
     def _close(self, player: str, state: _PlayerState, t: float) -> list[Judgment]:
         """Miss every open note whose Good window ended before ``t``."""
         out = []
-        notes = self.chart.notes
-        while (
-            state.next_to_close < len(notes) and notes[state.next_to_close].time + self._good_s < t
-        ):
-            i = state.next_to_close
+        times = self._times
+        due = t - self._good_s
+        i = state.next_to_close
+        while i < len(times) and times[i] < due:
             if state.open[i]:
                 state.open[i] = False
                 st = state.stats
                 st.miss += 1
                 st.streak = 0
-                out.append(Judgment(player, notes[i].time, Grade.MISS, None, i))
-            state.next_to_close += 1
+                out.append(Judgment(player, times[i], Grade.MISS, None, i))
+            i += 1
+        state.next_to_close = i
         return out
 
     def _matches(self, note_piece: DrumPiece, piece: DrumPiece | None) -> bool:
