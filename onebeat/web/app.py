@@ -22,14 +22,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import numpy as np
 from fastapi import FastAPI, HTTPException, Request, Response, UploadFile, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
+from onebeat.engine import CalibrationError, calibrate
 from onebeat.errors import OnebeatError
 from onebeat.session import SessionStore
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
@@ -114,6 +116,16 @@ class _Bucket:
 
 class PathIn(BaseModel):
     path: str = Field(min_length=1, max_length=4096)
+
+
+Seconds = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
+
+class CalibrationIn(BaseModel):
+    """Taps and clicks on one clock [s] (the page's audio clock)."""
+
+    taps: Annotated[list[Seconds], Field(max_length=256)]
+    clicks: Annotated[list[Seconds], Field(min_length=2, max_length=256)]
 
 
 def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
@@ -231,6 +243,19 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         except LibraryError as exc:
             raise HTTPException(404, str(exc)) from None
         return FileResponse(entry.path)
+
+    @app.post("/api/calibrate")
+    def calibration(body: CalibrationIn) -> dict[str, Any]:
+        try:
+            c = calibrate(taps=np.asarray(body.taps), clicks=np.asarray(body.clicks))
+        except CalibrationError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return {
+            "offset_ms": round(c.offset_ms, 2),
+            "spread_ms": round(c.spread_ms, 2),
+            "used": c.used,
+            "dropped": c.dropped,
+        }
 
     @app.get("/api/sessions")
     def sessions() -> list[dict[str, Any]]:

@@ -164,3 +164,17 @@ def test_uploads_are_checked_and_stored_in_the_data_folder(
         assert r.status_code == 413
         assert c.get("/api/songs/0000000000000000/audio").status_code == 404
         assert c.get(f"/api/songs/{library.songs()[0].id}/audio").content[:4] == b"OggS"
+
+
+def test_calibration_endpoint(library: Library) -> None:
+    clicks = [1.0 + 0.75 * k for k in range(16)]
+    taps = [c + 0.031 for c in clicks[:12]] + [clicks[12] + 0.3]  # one flub
+    with client(library) as c:
+        r = c.post("/api/calibrate", json={"taps": taps, "clicks": clicks})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["offset_ms"] == pytest.approx(31.0) and body["used"] == 12
+        r = c.post("/api/calibrate", json={"taps": taps[:5], "clicks": clicks})
+        assert r.status_code == 400 and "5 usable taps" in r.json()["detail"]
+        r = c.post("/api/calibrate", json={"taps": [1e300], "clicks": clicks})
+        assert r.status_code == 422

@@ -150,3 +150,50 @@ def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None
         assert s["perfect"] == sum(1 for e in planned if EXPECT[e["off"]] == "perfect")
         assert s["great"] == sum(1 for e in planned if EXPECT[e["off"]] == "great")
         assert s["wrong_pad"] == planned_wrong[name]
+
+
+CALIBRATION_TAPS = """
+const lateMs = arguments[0], done = arguments[arguments.length - 1];
+const ob = window.onebeat;
+const now = () => ob.heardAt(performance.now());
+function waitCalib() {
+  if (!ob.state.calib) { setTimeout(waitCalib, 5); return; }
+  const clicks = ob.state.calib.clicks;
+  let k = 0;
+  function next() {
+    if (k >= clicks.length) { done(clicks.length); return; }
+    const t = clicks[k] + lateMs / 1000;
+    const wait = (t - now()) * 1000;
+    if (wait > 6) { setTimeout(next, wait - 5); return; }
+    while (now() < t) { /* the last few ms */ }
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "d", bubbles: true }));
+    k += 1;
+    next();
+  }
+  next();
+}
+waitCalib();
+"""
+
+
+def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
+    server: Server, browser: Any
+) -> None:
+    d = browser
+    d.get(server.url + "/")
+    wait = WebDriverWait(d, 30)
+    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    assert "not calibrated" in d.find_element(By.ID, "pcal0").text
+    d.find_element(By.ID, "pcalbtn0").click()
+    assert d.execute_async_script(CALIBRATION_TAPS, 25.0) == 16
+    wait.until(lambda _: "taps used" in d.find_element(By.ID, "pcal0").text)
+    offset = float(d.execute_script("return localStorage.getItem('onebeat.offset.keyboard')"))
+    assert offset == pytest.approx(25.0, abs=3.0)
+    # the next take carries it: the session's player has that offset
+    d.find_element(By.ID, "play").click()
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    session_id = d.execute_script("return window.onebeat.state.session")
+    d.find_element(By.ID, "stop").click()
+    wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
+    with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
+        assert store.load(session_id).players[0].offset_ms == pytest.approx(offset)

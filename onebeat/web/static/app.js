@@ -113,7 +113,9 @@ function renderPlayers() {
       <label for="pkit${i}" class="midi">Kit</label>
       <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
         <option value="roland">Roland V-Drums</option><option value="yamaha">Yamaha DTX</option>
-        <option value="alesis">Alesis</option></select>`;
+        <option value="alesis">Alesis</option></select>
+      <button id="pcalbtn${i}" type="button">Calibrate</button>
+      <span id="pcal${i}" class="msg"></span>`;
     const name = div.querySelector(`#pname${i}`);
     name.value = p.name;
     name.oninput = () => { p.name = name.value.trim() || `player ${i + 1}`; renderKeyHint(); };
@@ -131,6 +133,11 @@ function renderPlayers() {
     kit.value = p.kit;
     kit.onchange = () => { p.kit = kit.value; };
     div.querySelectorAll(".midi").forEach((el) => { el.hidden = p.input !== "midi"; });
+    div.querySelector(`#pcalbtn${i}`).onclick = () => calibrate(i);
+    const off = localStorage.getItem(`onebeat.offset.${p.input}`);
+    div.querySelector(`#pcal${i}`).textContent = off === null
+      ? "not calibrated: tap along to clicks once"
+      : `${p.input} latency ${Number(off) > 0 ? "+" : ""}${Number(off).toFixed(1)} ms`;
     return div;
   }));
   $("addplayer").textContent = state.players.length === 1 ? "+ second player" : "− one player";
@@ -148,14 +155,15 @@ function renderKeyHint() {
 }
 
 // ---------------------------------------------------------------- clock
-function songAtPerf(perfMs) {
+// The audio-context time being heard at a performance.now() time.
+function heardAt(perfMs) {
   const ctx = state.ctx;
   const ts = ctx.getOutputTimestamp();
-  const heard = ts.performanceTime
+  return ts.performanceTime
     ? ts.contextTime + (perfMs - ts.performanceTime) / 1000
     : ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0) + (perfMs - performance.now()) / 1000;
-  return (heard - state.c0) * state.speed;
 }
+const songAtPerf = (perfMs) => (heardAt(perfMs) - state.c0) * state.speed;
 const songNow = () => songAtPerf(performance.now());
 
 function fmtTime(s) {
@@ -182,6 +190,38 @@ function connect() {
 
 function calibration(input) {
   return Number(localStorage.getItem(`onebeat.offset.${input}`) || 0);
+}
+
+// Calibration: 16 clicks at 80 BPM; the player taps along on their own input; the server
+// drops outliers and takes the median (onebeat.engine.calibrate). Kept per input kind.
+const CALIBRATION_CLICKS = 16;
+const CALIBRATION_IBI = 0.75;
+
+async function calibrate(i) {
+  const p = state.players[i];
+  const out = $(`pcal${i}`);
+  state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+  await state.ctx.resume();
+  const t0 = state.ctx.currentTime + 0.8;
+  const clicks = Array.from({ length: CALIBRATION_CLICKS }, (_, k) => t0 + k * CALIBRATION_IBI);
+  clicks.forEach((c, k) => click(c, k % 4 === 0));
+  state.calib = { player: p.name, input: p.input, taps: [], clicks };
+  message(out, `${p.name}: tap along with the ${CALIBRATION_CLICKS} clicks…`);
+  await new Promise((r) => setTimeout(r, (clicks.at(-1) - state.ctx.currentTime + 0.6) * 1000));
+  const taps = state.calib.taps;
+  state.calib = null;
+  try {
+    const r = await api("/api/calibrate", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ taps, clicks }),
+    });
+    localStorage.setItem(`onebeat.offset.${p.input}`, String(r.offset_ms));
+    renderPlayers();
+    message($(`pcal${i}`), `${p.input} latency ${r.offset_ms > 0 ? "+" : ""}` +
+      `${r.offset_ms.toFixed(1)} ms (spread ± ${r.spread_ms.toFixed(1)} ms, ${r.used} taps used)`);
+  } catch (e) {
+    message(out, e.message, true);
+  }
 }
 
 async function start() {
@@ -296,7 +336,13 @@ function stopPlaying(why) {
 
 // ---------------------------------------------------------------- inputs
 function onKey(e) {
-  if (!state.playing || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (state.calib && state.calib.input === "keyboard" && e.key !== "Tab") {
+    e.preventDefault();
+    state.calib.taps.push(heardAt(e.timeStamp));
+    return;
+  }
+  if (!state.playing) return;
   if (e.key === "Escape") { togglePause(); return; }
   const key = e.key.toLowerCase();
   const owner = keyOwner(key);
@@ -317,10 +363,15 @@ function keyOwner(key) {
 
 // Web MIDI: the same function takes a device's messages and a test's scripted ones.
 function midiMessage(player, data, timeStamp) {
-  if (!state.playing || state.paused) return;
   const bytes = Array.from(data).slice(0, 3);
+  const noteOn = (bytes[0] & 0xf0) === 0x90 && bytes[2] > 0;
+  if (state.calib && state.calib.player === player) {
+    if (noteOn) state.calib.taps.push(heardAt(timeStamp));
+    return;
+  }
+  if (!state.playing || state.paused) return;
   send({ type: "midi", player, data: bytes, t: songAtPerf(timeStamp) });
-  if ((bytes[0] & 0xf0) === 0x90 && bytes[2] > 0) flash(player, null);
+  if (noteOn) flash(player, null);
 }
 
 function wireMidi() {
@@ -557,5 +608,5 @@ async function init() {
 }
 
 // For tests and the curious: the page's state and its input entry points.
-window.onebeat = { state, songNow, songAtPerf, midiMessage, start };
+window.onebeat = { state, songNow, songAtPerf, heardAt, midiMessage, start, calibrate };
 init();
