@@ -309,7 +309,8 @@ function onMessage(msg) {
   if (msg.type === "ready") {
     onReady(msg).catch((e) => { message($("playmsg"), e.message, true); $("play").disabled = false; });
   } else if (msg.type === "judged") {
-    for (const j of msg.items) showJudgment(j);
+    const rx = performance.now();
+    for (const j of msg.items) { j.rx = rx; showJudgment(j); }
     for (const [name, s] of Object.entries(msg.stats)) showStats(name, s);
   } else if (msg.type === "results") {
     state.results = msg;

@@ -1,0 +1,206 @@
+"""Timing through the whole play path: browser event → WebSocket → server → judge → page.
+
+Starts onebeat's web app on a free port and drives its page in headless Chromium (Debian
+``chromium`` + ``chromium-driver``). One player on the keyboard plays the demo song's
+level-3 chart (kick, snare, hi-hat eighths) for ``--bars`` bars with scripted key presses
+planned at the notes' times plus a known offset (0, +30, −45 ms in turn). Prints:
+
+- **scheduling**: the event's own song time minus the planned time (how well the script
+  hit its plan; not onebeat's error);
+- **judged vs event**: the judge's offset minus the offset the event carried, i.e. the
+  error added by onebeat between the event and the judgment (targets: |median| ≤ 2 ms,
+  p95 ≤ 5 ms). Real devices add their own latency before the event (a USB kit, the
+  audio output); that is what the calibration measures and removes, and no script in a
+  headless browser can measure it;
+- **judged vs plan**: the judge's offset minus the planned offset, both together;
+- **round trip**: from the key event to its judgment arriving in the page [ms] (target:
+  p95 ≤ 15 ms on localhost), against a reference measured in the same run: the same
+  messages sent by a Python WebSocket client straight to the server (no browser).
+
+Usage: .venv/bin/python bench/input_timing.py [--bars 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import uvicorn  # noqa: E402
+
+from onebeat.web import AppConfig, Library, create_app  # noqa: E402
+
+OFFSETS_MS = (0.0, 30.0, -45.0)
+KEYS = {"kick": "c", "snare": "d", "hihat_closed": "s", "hihat_open": "w"}
+
+SCHEDULER = """
+const plan = arguments[0], done = arguments[arguments.length - 1];
+const ob = window.onebeat, out = [];
+let i = 0;
+function next() {
+  if (i >= plan.length) { done(out); return; }
+  const p = plan[i];
+  const wait = (p.t - ob.songNow()) * 1000;
+  if (wait > 6) { setTimeout(next, wait - 5); return; }
+  while (ob.songNow() < p.t) { }
+  const ev = new KeyboardEvent("keydown", { key: p.key, bubbles: true });
+  window.dispatchEvent(ev);
+  out.push([ob.songAtPerf(ev.timeStamp), ev.timeStamp]);
+  i += 1;
+  next();
+}
+next();
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stats(name: str, x: np.ndarray, unit: str = "ms") -> str:
+    p95 = np.percentile(np.abs(x), 95)
+    return (
+        f"{name:22s} median {np.median(x):+7.2f} {unit}, p95 |·| {p95:6.2f} {unit}, "
+        f"max |·| {np.max(np.abs(x)):6.2f} {unit}  (n={len(x)})"
+    )
+
+
+def _reference_round_trip(url: str, song: str, plan: list[dict[str, Any]]) -> np.ndarray:
+    """Round trips of the same key messages from a Python client, no browser."""
+    from websockets.sync.client import connect
+
+    out = []
+    with connect(url.replace("http", "ws") + "/ws/play") as ws:
+        ws.send(json.dumps({"type": "start", "song": song, "level": 3, "players": [{"name": "p"}]}))
+        json.loads(ws.recv())
+        for p in plan:
+            t0 = time.perf_counter()
+            ws.send(json.dumps({"type": "key", "key": p["key"], "t": p["t"]}))
+            while True:
+                msg = json.loads(ws.recv())
+                if msg["type"] == "judged" and any(j["outcome"] for j in msg["items"]):
+                    break
+            out.append((time.perf_counter() - t0) * 1000.0)
+    return np.array(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bars", type=int, default=16)
+    args = ap.parse_args()
+    chromium, driver_bin = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver_bin):
+        sys.exit("input_timing: needs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    data = Path(tempfile.mkdtemp(prefix="onebeat-bench-"))
+    port = _free_port()
+    library = Library(data)
+    song = library.songs()[0].id
+    library.wait(song, timeout=600)
+    srv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(AppConfig(data_dir=data, port=port), library),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    threading.Thread(target=srv.run, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for a in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+    ]:
+        options.add_argument(a)
+    d = webdriver.Chrome(options=options, service=Service(driver_bin))
+    d.set_script_timeout(300)
+    try:
+        d.get(url + "/")
+        WebDriverWait(d, 60).until(lambda _: d.find_element(By.ID, "play").is_enabled())
+        d.find_element(By.CSS_SELECTOR, "input[name=level][value='3']").click()
+        d.find_element(By.ID, "play").click()
+        WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))
+        chart = d.execute_script("return onebeat.state.chart")
+        downbeats = [
+            b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1
+        ]
+        end = downbeats[min(args.bars, len(downbeats) - 1)]
+        plan = []
+        # one key per time: a chord's second stroke would be a flam of the first key
+        seen: set[float] = set()
+        for i, (t, _, piece, _, _) in enumerate(chart["notes"]):
+            if t >= end or round(t, 3) in seen or piece not in KEYS:
+                continue
+            seen.add(round(t, 3))
+            off = OFFSETS_MS[len(plan) % len(OFFSETS_MS)]
+            plan.append({"t": t + off / 1000.0, "key": KEYS[piece], "note": i, "off": off})
+        fired = d.execute_async_script(SCHEDULER, plan)
+        time.sleep(0.5)
+        judged = d.execute_script("return onebeat.state.judgments")
+    finally:
+        d.quit()
+
+    by_note = {j["note"]: j for j in judged if j["grade"] not in (None, "miss")}
+    sched, added, total, rtt = [], [], [], []
+    for p, (song_t, perf) in zip(plan, fired, strict=True):
+        j = by_note.get(p["note"])
+        if j is None:
+            continue
+        note_t = chart["notes"][p["note"]][0]
+        event_off = (song_t - note_t) * 1000.0
+        sched.append(event_off - p["off"])
+        added.append(j["offset_ms"] - event_off)
+        total.append(j["offset_ms"] - p["off"])
+        rtt.append(j["rx"] - perf)
+    ref = _reference_round_trip(url, song, plan)
+    srv.should_exit = True
+    library.close()
+
+    print(
+        f"demo song, level 3, {args.bars} bars: {len(plan)} planned key presses, "
+        f"{len(added)} judged on a note"
+    )
+    print(_stats("scheduling", np.array(sched)))
+    print(_stats("judged vs event", np.array(added)))
+    print(_stats("judged vs plan", np.array(total)))
+    r = np.array(rtt)
+    print(
+        f"round trip (browser)   median {np.median(r):6.2f} ms, p95 {np.percentile(r, 95):6.2f} ms"
+    )
+    print(
+        f"reference (Python ws)  median {np.median(ref):6.2f} ms, p95 {np.percentile(ref, 95):6.2f}"
+        f" ms; browser p95 / reference p95 = {np.percentile(r, 95) / np.percentile(ref, 95):.1f}×"
+    )
+    print("targets: judged vs event |median| ≤ 2 ms, p95 ≤ 5 ms; round trip p95 ≤ 15 ms")
+
+
+if __name__ == "__main__":
+    main()
