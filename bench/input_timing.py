@@ -153,7 +153,7 @@ def main() -> None:
             b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1
         ]
         end = downbeats[min(args.bars, len(downbeats) - 1)]
-        plan = []
+        plan: list[dict[str, Any]] = []
         # one key per time: a chord's second stroke would be a flam of the first key
         seen: set[float] = set()
         for i, (t, _, piece, _, _) in enumerate(chart["notes"]):
