@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Request, Response, UploadFile, WebSocket
+from fastapi import FastAPI, HTTPException, Query, Request, Response, UploadFile, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError
@@ -237,12 +237,13 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(400, str(exc)) from None
 
     @app.get("/api/songs/{song_id}/audio")
-    def audio(song_id: str) -> FileResponse:
+    def audio(song_id: str, speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0) -> FileResponse:
+        """The song's audio; at a practice speed below 1, time-stretched (made on the
+        first request, in a worker thread, then cached)."""
         try:
-            entry = lib.get(song_id)
+            return FileResponse(lib.audio(song_id, round(speed, 2)))
         except LibraryError as exc:
             raise HTTPException(404, str(exc)) from None
-        return FileResponse(entry.path)
 
     @app.post("/api/calibrate")
     def calibration(body: CalibrationIn) -> dict[str, Any]:

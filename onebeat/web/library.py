@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from onebeat._io import atomic_write_text
-from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums
+from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.songmap import SongMap
+from onebeat.audio import load_audio, write_ogg_vorbis
 from onebeat.audio.decode import file_sha256
+from onebeat.audio.stretch import MIN_SPEED, time_stretch
 from onebeat.chart import Chart, generate_chart
 from onebeat.demo import demo_song_path
 from onebeat.errors import OnebeatError
@@ -90,6 +92,7 @@ class Library:
         self._songs: dict[str, SongEntry] = {}
         self._charts: dict[tuple[str, int], Chart] = {}
         self._lock = threading.Lock()
+        self._stretch_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onebeat-analysis")
         self._jobs: dict[str, Future[None]] = {}
         self.add_path(demo_song_path(), title="First Beat (demo)", save=False)
@@ -221,6 +224,21 @@ class Library:
             chart = generate_chart(entry.songmap, level=level, title=entry.title, drums=drums)
             self._charts[key] = chart
         return chart
+
+    def audio(self, song_id: str, speed: float = 1.0) -> Path:
+        """The song's audio file at a practice speed: the original at 1, else the song
+        time-stretched to that speed at the same pitch, made once and cached."""
+        entry = self.get(song_id)
+        if speed == 1.0:
+            return entry.path
+        if not MIN_SPEED <= speed < 1.0:
+            raise LibraryError(f"speed {speed}: practice speeds are {MIN_SPEED}–1")
+        out = cache_dir() / "stretch" / f"{entry.sha256}.{round(speed * 100)}.ogg"
+        with self._stretch_lock:
+            if not out.is_file():
+                audio = load_audio(entry.path, mono=False)
+                write_ogg_vorbis(out, time_stretch(audio.y, audio.sr, speed), audio.sr)
+        return out
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -178,3 +178,20 @@ def test_calibration_endpoint(library: Library) -> None:
         assert r.status_code == 400 and "5 usable taps" in r.json()["detail"]
         r = c.post("/api/calibrate", json={"taps": [1e300], "clicks": clicks})
         assert r.status_code == 422
+
+
+def test_audio_at_a_practice_speed_is_stretched_once_and_cached(library: Library) -> None:
+    import soundfile as sf
+
+    song = library.songs()[0]
+    with client(library) as c:
+        r = c.get(f"/api/songs/{song.id}/audio?speed=0.8")
+        assert r.status_code == 200 and r.content[:4] == b"OggS"
+        path = library.audio(song.id, 0.8)
+        info = sf.info(path)
+        original = sf.info(song.path)
+        assert info.frames == pytest.approx(original.frames / 0.8, abs=2)
+        before = path.stat().st_mtime_ns
+        assert c.get(f"/api/songs/{song.id}/audio?speed=0.8").status_code == 200
+        assert path.stat().st_mtime_ns == before  # served from the cache
+        assert c.get(f"/api/songs/{song.id}/audio?speed=0.3").status_code == 422

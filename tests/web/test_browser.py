@@ -197,3 +197,37 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
     with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
         assert store.load(session_id).players[0].offset_ms == pytest.approx(offset)
+
+
+def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, browser: Any) -> None:
+    d = browser
+    d.get(server.url + "/")
+    wait = WebDriverWait(d, 60)
+    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='1']").click()
+    d.execute_script(
+        "const s = document.getElementById('speed'); s.value = '0.75';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    d.find_element(By.ID, "play").click()
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    assert d.execute_script("return window.onebeat.state.speed") == 0.75
+    chart = d.execute_script("return window.onebeat.state.chart")
+    # real-time offsets: +30 ms is 22.5 ms of song time at 75 %, -60 ms is -45 ms
+    real = [30.0, -60.0] * 4
+    plan = [
+        {"t": n[0] + off * 0.75 / 1000.0, "kind": "key", "key": "d", "note_index": i}
+        for i, (n, off) in enumerate(zip(chart["notes"][:8], real, strict=True))
+    ]
+    fired = d.execute_async_script(SCHEDULER, plan)
+    time.sleep(0.3)
+    judged = {
+        j["note"]: j for j in d.execute_script("return onebeat.state.judgments") if j["grade"]
+    }
+    for ev, actual, off in zip(plan, fired, real, strict=True):
+        j = judged[ev["note_index"]]
+        note_t = chart["notes"][ev["note_index"]][0]
+        assert j["offset_ms"] == pytest.approx((actual - note_t) * 1000.0 / 0.75, abs=1.0)
+        assert j["grade"] == ("perfect" if off == 30.0 else "great")
+    d.find_element(By.ID, "stop").click()
+    wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())

@@ -232,8 +232,12 @@ async function start() {
     await state.ctx.resume();
     if (!state.ws || state.ws.readyState !== WebSocket.OPEN) state.ws = await connect();
     state.windows = $("windows").value;
+    state.wantSpeed = Number($("speed").value);
+    if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
+    await audioBuffer(state.song, state.wantSpeed);
+    message($("playmsg"), "");
     send({
-      type: "start", song: state.song, level: state.level, windows: state.windows, speed: 1.0,
+      type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed,
       players: state.players.map((p) => ({
         name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input),
       })),
@@ -244,13 +248,15 @@ async function start() {
   }
 }
 
-async function audioBuffer(songId) {
-  if (!state.buffers.has(songId)) {
-    const r = await fetch(`/api/songs/${songId}/audio`);
+// The song's audio at a practice speed (time-stretched by the server, same pitch).
+async function audioBuffer(songId, speed) {
+  const key = `${songId}@${speed}`;
+  if (!state.buffers.has(key)) {
+    const r = await fetch(`/api/songs/${songId}/audio?speed=${speed}`);
     if (!r.ok) throw new Error(`the song's audio: ${r.status}`);
-    state.buffers.set(songId, await state.ctx.decodeAudioData(await r.arrayBuffer()));
+    state.buffers.set(key, await state.ctx.decodeAudioData(await r.arrayBuffer()));
   }
-  return state.buffers.get(songId);
+  return state.buffers.get(key);
 }
 
 function click(at, accent) {
@@ -271,7 +277,8 @@ async function onReady(msg) {
   state.judgments = [];
   state.results = null;
   state.hidden = state.players.map(() => new Set());
-  const buffer = await audioBuffer(state.song);
+  state.speed = state.wantSpeed;
+  const buffer = await audioBuffer(state.song, state.speed);
   const ctx = state.ctx;
   const beats = state.chart.beats;
   const ibi = beats[1] - beats[0];
@@ -282,7 +289,6 @@ async function onReady(msg) {
   if (k0 < 0) k0 = 0;
   const countTimes = Array.from({ length: perBar }, (_, j) => beats[k0] - (perBar - j) * ibi);
   const songStart = Math.min(0, countTimes[0]) - 0.3;
-  state.speed = 1.0;
   state.c0 = ctx.currentTime + 0.15 - songStart / state.speed;
   const src = ctx.createBufferSource();
   src.buffer = buffer;
@@ -291,7 +297,7 @@ async function onReady(msg) {
   state.source = src;
   countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
   state.countTimes = countTimes;
-  state.end = Math.max(buffer.duration, state.chart.notes.at(-1)[0] + 1.0);
+  state.end = Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
   src.onended = () => { if (state.playing) finish(); };
   buildHighways();
   showScreen("game");
@@ -439,14 +445,15 @@ function draw() {
   if (!state.playing) return;
   const now = songNow();
   $("clock").textContent = fmtTime(now);
-  const inCount = state.countTimes.findIndex((t, j) => now >= t && now < t + (state.countTimes[1] - state.countTimes[0] || 0.5));
+  const step = state.countTimes[1] - state.countTimes[0] || 0.5;
+  const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
   $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
   const beats = state.chart.beats;
   const pos = state.chart.beat_positions;
   state.highways.forEach((h, pi) => {
     const g = h.canvas.getContext("2d");
     const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
-    const pxPerS = hitY / LOOKAHEAD_S;
+    const pxPerS = hitY / (LOOKAHEAD_S * state.speed);  // the same scroll in real time
     const y = (t) => hitY - (t - now) * pxPerS;
     g.clearRect(0, 0, W, H);
     h.lanes.forEach(([, label, colour], i) => {
@@ -471,7 +478,7 @@ function draw() {
     for (let i = 0; i < notes.length; i++) {
       const [t, , piece, , dyn] = notes[i];
       if (t < now - 0.4) continue;
-      if (t > now + LOOKAHEAD_S + 0.1) break;
+      if (t > now + LOOKAHEAD_S * state.speed + 0.1) break;
       if (hidden.has(i)) continue;
       const lane = laneOf(h, piece);
       if (lane < 0) continue;
@@ -563,6 +570,13 @@ async function init() {
   $("again").onclick = () => { wireMidi(); start(); };
   $("back").onclick = () => showScreen("setup");
   $("pause").onclick = togglePause;
+  $("speed").onchange = () => {  // start preparing the slower song while the player gets ready
+    const speed = Number($("speed").value);
+    if (speed < 1 && state.song) {
+      state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+      audioBuffer(state.song, speed).catch((e) => message($("playmsg"), e.message, true));
+    }
+  };
   $("stop").onclick = finish;
   $("upload").onchange = async (e) => {
     const file = e.target.files[0];
