@@ -342,6 +342,10 @@ class Judge:
         state.next_to_close = i
         return out
 
+    def _offset_ms(self, t: float, note_index: int) -> float:
+        """Hit minus note in the player's real time [ms]."""
+        return (t - self._times[note_index]) / self.settings.speed * 1000.0
+
     def _matches(self, note_piece: DrumPiece, piece: DrumPiece | None) -> bool:
         return self.any_pad or note_piece is piece or (note_piece in _HIHATS and piece in _HIHATS)
 
@@ -369,6 +373,8 @@ class Judge:
                     best = i
             else:
                 other = True
+        if best is not None and s.windows.grade(self._offset_ms(t, best)) is Grade.MISS:
+            best = None  # at the window's very edge, where song time and ms round apart
         if best is None:
             matched = state.last_match.get(piece)
             if matched is not None and 0 <= (t - matched) / s.speed * 1000.0 <= s.flam_ms:
@@ -378,7 +384,7 @@ class Judge:
             )
 
         note = self.chart.notes[best]
-        offset_ms = (t - note.time) / s.speed * 1000.0
+        offset_ms = self._offset_ms(t, best)
         grade = s.windows.grade(offset_ms)
         state.open[best] = False
         state.last_match[piece] = t
