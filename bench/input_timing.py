@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import socket
 import sys
 import tempfile
@@ -41,28 +40,10 @@ sys.path.insert(0, str(ROOT))
 import uvicorn  # noqa: E402
 
 from onebeat.web import AppConfig, Library, create_app  # noqa: E402
+from tests.web.browser import SCHEDULER, have_chromium, open_chromium  # noqa: E402
 
 OFFSETS_MS = (0.0, 30.0, -45.0)
 KEYS = {"kick": "c", "snare": "d", "hihat_closed": "s", "hihat_open": "w"}
-
-SCHEDULER = """
-const plan = arguments[0], done = arguments[arguments.length - 1];
-const ob = window.onebeat, out = [];
-let i = 0;
-function next() {
-  if (i >= plan.length) { done(out); return; }
-  const p = plan[i];
-  const wait = (p.t - ob.songNow()) * 1000;
-  if (wait > 6) { setTimeout(next, wait - 5); return; }
-  while (ob.songNow() < p.t) { }
-  const ev = new KeyboardEvent("keydown", { key: p.key, bubbles: true });
-  window.dispatchEvent(ev);
-  out.push([ob.songAtPerf(ev.timeStamp), ev.timeStamp]);
-  i += 1;
-  next();
-}
-next();
-"""
 
 
 def _free_port() -> int:
@@ -102,11 +83,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, default=16)
     args = ap.parse_args()
-    chromium, driver_bin = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver_bin):
+    if not have_chromium():
         sys.exit("input_timing: needs Debian's chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -128,20 +106,7 @@ def main() -> None:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for a in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required",
-    ]:
-        options.add_argument(a)
-    d = webdriver.Chrome(options=options, service=Service(driver_bin))
-    d.set_script_timeout(300)
+    d = open_chromium()
     try:
         d.get(url + "/")
         WebDriverWait(d, 60).until(lambda _: d.find_element(By.ID, "play").is_enabled())
@@ -161,7 +126,9 @@ def main() -> None:
                 continue
             seen.add(round(t, 3))
             off = OFFSETS_MS[len(plan) % len(OFFSETS_MS)]
-            plan.append({"t": t + off / 1000.0, "key": KEYS[piece], "note": i, "off": off})
+            plan.append(
+                {"t": t + off / 1000.0, "kind": "key", "key": KEYS[piece], "note": i, "off": off}
+            )
         fired = d.execute_async_script(SCHEDULER, plan)
         time.sleep(0.5)
         judged = d.execute_script("return onebeat.state.judgments")

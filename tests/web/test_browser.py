@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from onebeat.session import SessionStore
+from tests.web.browser import SCHEDULER
 from tests.web.conftest import Server
 
 pytestmark = pytest.mark.browser
@@ -26,33 +27,6 @@ pytestmark = pytest.mark.browser
 ANA = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
 BEN = [(30, False), (0, False), (None, False), (-60, False), (0, True)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
-
-# Runs the plan inside the page: sleeps until a few ms before each planned song time,
-# then spins to it and fires the event; returns the song time each event carried.
-SCHEDULER = """
-const plan = arguments[0], done = arguments[arguments.length - 1];
-const ob = window.onebeat, out = [];
-let i = 0;
-function next() {
-  if (i >= plan.length) { done(out); return; }
-  const p = plan[i];
-  const wait = (p.t - ob.songNow()) * 1000;
-  if (wait > 6) { setTimeout(next, wait - 5); return; }
-  while (ob.songNow() < p.t) { /* the last few ms */ }
-  if (p.kind === "key") {
-    const ev = new KeyboardEvent("keydown", { key: p.key, bubbles: true });
-    window.dispatchEvent(ev);
-    out.push(ob.songAtPerf(ev.timeStamp));
-  } else {
-    const ts = performance.now();
-    ob.midiMessage(p.player, [0x99, p.note, 100], ts);
-    out.push(ob.songAtPerf(ts));
-  }
-  i += 1;
-  next();
-}
-next();
-"""
 
 
 def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
@@ -99,7 +73,7 @@ def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None
     chart = d.execute_script("return window.onebeat.state.chart")
     session_id = d.execute_script("return window.onebeat.state.session")
     plan = _plan(chart, bars=16)
-    fired = d.execute_async_script(SCHEDULER, plan)
+    fired = [song_t for song_t, _ in d.execute_async_script(SCHEDULER, plan)]
     time.sleep(0.3)  # the last judgments come back
     shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or server.config.data_dir)
     d.save_screenshot(str(shots / "play-screen.png"))
@@ -219,7 +193,7 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
         {"t": n[0] + off * 0.75 / 1000.0, "kind": "key", "key": "d", "note_index": i}
         for i, (n, off) in enumerate(zip(chart["notes"][:8], real, strict=True))
     ]
-    fired = d.execute_async_script(SCHEDULER, plan)
+    fired = [song_t for song_t, _ in d.execute_async_script(SCHEDULER, plan)]
     time.sleep(0.3)
     judged = {
         j["note"]: j for j in d.execute_script("return onebeat.state.judgments") if j["grade"]

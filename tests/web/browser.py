@@ -1,0 +1,68 @@
+"""Driving onebeat's page in headless Chromium, shared by the browser tests and
+bench/input_timing.py: the browser's options and the in-page input scheduler."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    "--window-size=1280,860",
+)
+
+# Runs a plan of inputs inside the page: sleeps until a few ms before each planned song
+# time, spins to it and fires the event (a key press, or a Web MIDI note on the page's
+# MIDI entry point); returns [song time, event timeStamp] of each event as fired.
+SCHEDULER = """
+const plan = arguments[0], done = arguments[arguments.length - 1];
+const ob = window.onebeat, out = [];
+let i = 0;
+function next() {
+  if (i >= plan.length) { done(out); return; }
+  const p = plan[i];
+  const wait = (p.t - ob.songNow()) * 1000;
+  if (wait > 6) { setTimeout(next, wait - 5); return; }
+  while (ob.songNow() < p.t) { /* the last few ms */ }
+  let ts;
+  if (p.kind === "key") {
+    const ev = new KeyboardEvent("keydown", { key: p.key, bubbles: true });
+    window.dispatchEvent(ev);
+    ts = ev.timeStamp;
+  } else {
+    ts = performance.now();
+    ob.midiMessage(p.player, [0x99, p.note, 100], ts);
+  }
+  out.push([ob.songAtPerf(ts), ts]);
+  i += 1;
+  next();
+}
+next();
+"""
+
+
+def have_chromium() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+def open_chromium() -> Any:
+    """A headless Chromium driven by Selenium."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in CHROMIUM_ARGS:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_script_timeout(300)
+    return driver
