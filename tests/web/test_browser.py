@@ -182,6 +182,7 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
     d.execute_script(
         "const s = document.getElementById('speed'); s.value = '0.75';"
         "s.dispatchEvent(new Event('change'));"
+        "document.getElementById('metronome').checked = true;"
     )
     d.find_element(By.ID, "play").click()
     wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
@@ -203,5 +204,11 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
         note_t = chart["notes"][ev["note_index"]][0]
         assert j["offset_ms"] == pytest.approx((actual - note_t) * 1000.0 / 0.75, abs=1.0)
         assert j["grade"] == ("perfect" if off == 30.0 else "great")
+    # the metronome clicked every beat played so far, on the song's grid
+    played = d.execute_script(
+        "const o = window.onebeat.state; const now = o.chart.beats.filter(b => b < "
+        "window.onebeat.songNow()).length; return [o.clicks, now]"
+    )
+    assert played[0] >= played[1] - 2 > 0
     d.find_element(By.ID, "stop").click()
     wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())

@@ -292,7 +292,12 @@ async function onReady(msg) {
   state.c0 = ctx.currentTime + 0.15 - songStart / state.speed;
   const src = ctx.createBufferSource();
   src.buffer = buffer;
-  src.connect(ctx.destination);
+  state.songGain = ctx.createGain();
+  state.songGain.gain.value = Number($("volume").value);
+  src.connect(state.songGain).connect(ctx.destination);
+  state.metronome = $("metronome").checked;
+  state.nextClick = 0;
+  state.clicks = 0;
   src.start(state.c0);  // song time 0
   state.source = src;
   countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
@@ -441,9 +446,22 @@ function flash(player, piece) {
   h.flashes.set(lane, performance.now());
 }
 
+// The metronome: clicks on the song's own beats (accent on the downbeat), scheduled a
+// little ahead on the audio clock so they land exactly whatever the frame rate.
+function scheduleClicks(now) {
+  if (!state.metronome || state.paused) return;
+  const beats = state.chart.beats, pos = state.chart.beat_positions;
+  while (state.nextClick < beats.length && beats[state.nextClick] < now + 0.3 * state.speed) {
+    const t = beats[state.nextClick];
+    if (t > now) { click(state.c0 + t / state.speed, pos[state.nextClick] === 1); state.clicks += 1; }
+    state.nextClick += 1;
+  }
+}
+
 function draw() {
   if (!state.playing) return;
   const now = songNow();
+  scheduleClicks(now);
   $("clock").textContent = fmtTime(now);
   const step = state.countTimes[1] - state.countTimes[0] || 0.5;
   const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
@@ -570,6 +588,7 @@ async function init() {
   $("again").onclick = () => { wireMidi(); start(); };
   $("back").onclick = () => showScreen("setup");
   $("pause").onclick = togglePause;
+  $("volume").oninput = () => { if (state.songGain) state.songGain.gain.value = Number($("volume").value); };
   $("speed").onchange = () => {  // start preparing the slower song while the player gets ready
     const speed = Number($("speed").value);
     if (speed < 1 && state.song) {
