@@ -27,7 +27,6 @@ import json
 import socket
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import uvicorn  # noqa: E402
 
-from onebeat.web import AppConfig, Library, create_app  # noqa: E402
-from tests.web.browser import SCHEDULER, have_chromium, open_chromium  # noqa: E402
+from tests.web.browser import SCHEDULER, have_chromium, live_server, open_chromium  # noqa: E402
 
 OFFSETS_MS = (0.0, 30.0, -45.0)
 KEYS = {"kick": "c", "snare": "d", "hihat_closed": "s", "hihat_open": "w"}
@@ -88,52 +85,44 @@ def main() -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    data = Path(tempfile.mkdtemp(prefix="onebeat-bench-"))
-    port = _free_port()
-    library = Library(data)
-    song = library.songs()[0].id
-    library.wait(song, timeout=600)
-    srv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(AppConfig(data_dir=data, port=port), library),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    threading.Thread(target=srv.run, daemon=True).start()
-    while not srv.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    with live_server(Path(tempfile.mkdtemp(prefix="onebeat-bench-"))) as server:
+        url, song = server.url, server.demo_id
+        d = open_chromium()
+        try:
+            d.get(url + "/")
+            WebDriverWait(d, 60).until(lambda _: d.find_element(By.ID, "play").is_enabled())
+            d.find_element(By.CSS_SELECTOR, "input[name=level][value='3']").click()
+            d.find_element(By.ID, "play").click()
+            WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))
+            chart = d.execute_script("return onebeat.state.chart")
+            downbeats = [
+                b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1
+            ]
+            end = downbeats[min(args.bars, len(downbeats) - 1)]
+            plan: list[dict[str, Any]] = []
+            # one key per time: a chord's second stroke would be a flam of the first key
+            seen: set[float] = set()
+            for i, (t, _, piece, _, _) in enumerate(chart["notes"]):
+                if t >= end or round(t, 3) in seen or piece not in KEYS:
+                    continue
+                seen.add(round(t, 3))
+                off = OFFSETS_MS[len(plan) % len(OFFSETS_MS)]
+                plan.append(
+                    {
+                        "t": t + off / 1000.0,
+                        "kind": "key",
+                        "key": KEYS[piece],
+                        "note": i,
+                        "off": off,
+                    }
+                )
+            fired = d.execute_async_script(SCHEDULER, plan)
+            time.sleep(0.5)
+            judged = d.execute_script("return onebeat.state.judgments")
+        finally:
+            d.quit()
 
-    d = open_chromium()
-    try:
-        d.get(url + "/")
-        WebDriverWait(d, 60).until(lambda _: d.find_element(By.ID, "play").is_enabled())
-        d.find_element(By.CSS_SELECTOR, "input[name=level][value='3']").click()
-        d.find_element(By.ID, "play").click()
-        WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))
-        chart = d.execute_script("return onebeat.state.chart")
-        downbeats = [
-            b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1
-        ]
-        end = downbeats[min(args.bars, len(downbeats) - 1)]
-        plan: list[dict[str, Any]] = []
-        # one key per time: a chord's second stroke would be a flam of the first key
-        seen: set[float] = set()
-        for i, (t, _, piece, _, _) in enumerate(chart["notes"]):
-            if t >= end or round(t, 3) in seen or piece not in KEYS:
-                continue
-            seen.add(round(t, 3))
-            off = OFFSETS_MS[len(plan) % len(OFFSETS_MS)]
-            plan.append(
-                {"t": t + off / 1000.0, "kind": "key", "key": KEYS[piece], "note": i, "off": off}
-            )
-        fired = d.execute_async_script(SCHEDULER, plan)
-        time.sleep(0.5)
-        judged = d.execute_script("return onebeat.state.judgments")
-    finally:
-        d.quit()
+        ref = _reference_round_trip(url, song, plan)
 
     by_note = {j["note"]: j for j in judged if j["grade"] not in (None, "miss")}
     sched, added, total, rtt = [], [], [], []
@@ -147,9 +136,6 @@ def main() -> None:
         added.append(j["offset_ms"] - event_off)
         total.append(j["offset_ms"] - p["off"])
         rtt.append(j["rx"] - perf)
-    ref = _reference_round_trip(url, song, plan)
-    srv.should_exit = True
-    library.close()
 
     print(
         f"demo song, level 3, {args.bars} bars: {len(plan)} planned key presses, "

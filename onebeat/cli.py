@@ -510,6 +510,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo)
 
     from onebeat.chart import LEVEL_NAMES, LEVELS
+    from onebeat.engine import PRESETS
+    from onebeat.inputs import KIT_MAPS
+
+    def chart_options(p: argparse.ArgumentParser) -> None:
+        """Which chart of a song: the level written for audio, the difficulty read from
+        a song folder."""
+        p.add_argument(
+            "--level",
+            type=int,
+            choices=LEVELS,
+            default=2,
+            help="level of the chart written for an audio file (default: 2)",
+        )
+        p.add_argument(
+            "--difficulty",
+            choices=["easy", "medium", "hard", "expert"],
+            default="expert",
+            help="difficulty to read from a song folder",
+        )
 
     p = sub.add_parser(
         "chart",
@@ -528,9 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--audio", type=Path, help="the song's audio, for a MIDI drum file (--render, --clonehero)"
     )
-    p.add_argument(
-        "--level", type=int, choices=LEVELS, default=2, help="difficulty level (default: 2)"
-    )
+    chart_options(p)
     p.add_argument(
         "--render",
         type=Path,
@@ -551,12 +568,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="write a Clone Hero / YARG song folder (notes.mid, song.ini, song.ogg)",
-    )
-    p.add_argument(
-        "--difficulty",
-        choices=["easy", "medium", "hard", "expert"],
-        default="expert",
-        help="difficulty to read from a song folder",
     )
     analysis_options(p)
     p.set_defaults(func=_cmd_chart)
@@ -582,15 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the performance: a MIDI file recorded from an e-kit (one track per player), "
         "or a CSV of 'time[,pad[,velocity[,player]]]' lines",
     )
-    p.add_argument(
-        "--level", type=int, choices=LEVELS, default=2, help="chart level for an audio file"
-    )
-    p.add_argument(
-        "--difficulty",
-        choices=["easy", "medium", "hard", "expert"],
-        default="expert",
-        help="difficulty to read from a song folder",
-    )
+    chart_options(p)
     p.add_argument("--audio", type=Path, help=argparse.SUPPRESS)
     p.add_argument(
         "--player",
@@ -601,13 +604,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kit",
         default="gm",
-        choices=["gm", "roland", "yamaha", "alesis"],
+        choices=list(KIT_MAPS),
         help="how the e-kit's notes map to pads (default: gm)",
     )
     p.add_argument(
         "--windows",
         default="default",
-        choices=["strict", "default", "beginner"],
+        choices=list(PRESETS),
         help="hit windows: strict ±34/67/84 ms, default ±40/75/110, beginner ±40/90/150",
     )
     p.add_argument(

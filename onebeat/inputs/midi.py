@@ -31,7 +31,7 @@ from onebeat.errors import InputError
 from onebeat.inputs.base import Clock, InputSource, register
 from onebeat.kit import DrumPiece, gm_note_to_piece
 
-__all__ = ["KIT_MAPS", "KitMap", "MidiInput", "MidiMapper", "list_midi_inputs"]
+__all__ = ["KIT_MAPS", "KitMap", "MidiInput", "MidiMapper", "kit_map", "list_midi_inputs"]
 
 #: The hi-hat pedal's position controller (MIDI "foot controller").
 HIHAT_CC = 4

@@ -26,7 +26,7 @@ import numpy as np
 from onebeat.chart.midi import open_midi, tempo_map, tick_seconds
 from onebeat.engine import Hit
 from onebeat.errors import ChartError, InputError
-from onebeat.inputs.midi import KIT_MAPS, MidiMapper
+from onebeat.inputs.midi import KIT_MAPS, MidiMapper, kit_map
 from onebeat.kit import DrumPiece
 
 __all__ = ["MAX_TAKE_HITS", "read_take"]
@@ -100,12 +100,10 @@ def _read_midi_take(p: Path, players: Sequence[str], kit: str) -> list[Hit]:
         names = [name for name, _ in tracks]
         if len(set(names)) != len(names):  # two tracks with one name: number them
             names = [f"{n} {i + 1}" for i, n in enumerate(names)]
-    kit_map = KIT_MAPS.get(kit)
-    if kit_map is None:
-        raise InputError(f"kit map {kit!r} is unknown; known: {', '.join(KIT_MAPS)}")
+    kmap = kit_map(kit)
     hits: list[Hit] = []
     for player, (_, msgs) in zip(names, tracks, strict=True):
-        mapper = MidiMapper(player, kit_map)
+        mapper = MidiMapper(player, kmap)
         times = tick_seconds(tempos, mid.ticks_per_beat, np.array([t for t, _ in msgs]))
         for t, (_, msg) in zip(times, msgs, strict=True):
             hit = mapper.feed(msg, float(t))

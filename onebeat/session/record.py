@@ -50,22 +50,22 @@ class Recorder:
 
     def hit(self, hit: Hit, raw: str = "") -> bool:
         """Take one hit (judged by the next :meth:`update`); False if it came too late."""
-        accepted = self.judge.push(hit)
-        rec = RecordedHit(len(self.session.hits), hit, not accepted, raw)
-        self.session.hits.append(rec)
+        rec = self._take(hit, raw)
         if self.store is not None:
             self.store.add_hits(self.session.id, [rec])
-        return accepted
+        return not rec.late
 
     def hits(self, hits: Iterable[Hit]) -> None:
         """Take many hits at once (a recorded take), stored in one transaction."""
-        recs = []
-        for hit in hits:
-            accepted = self.judge.push(hit)
-            recs.append(RecordedHit(len(self.session.hits), hit, not accepted))
-            self.session.hits.append(recs[-1])
+        recs = [self._take(hit, "") for hit in hits]
         if self.store is not None and recs:
             self.store.add_hits(self.session.id, recs)
+
+    def _take(self, hit: Hit, raw: str) -> RecordedHit:
+        """Push a hit to the judge and keep it, numbered in arrival order."""
+        rec = RecordedHit(len(self.session.hits), hit, not self.judge.push(hit), raw)
+        self.session.hits.append(rec)
+        return rec
 
     def update(self, t: float) -> list[Judgment]:
         """Judge up to song time ``t``; the new judgments are kept and returned."""

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request, Response, UploadFile, WebSocket
@@ -43,7 +44,7 @@ __all__ = ["AppConfig", "create_app", "lan_address"]
 log = logging.getLogger("onebeat.web")
 STATIC = Path(__file__).resolve().parent / "static"
 COOKIE = "onebeat_code"
-LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
 @dataclass
@@ -85,6 +86,11 @@ def lan_address() -> str:
             return str(s.getsockname()[0])
         except OSError:
             return "127.0.0.1"
+
+
+def _host_name(header: str | None) -> str:
+    """The host name of a Host header (``localhost:8765``, ``[::1]:8765``, ``[::1]``)."""
+    return urlsplit(f"//{header or 'localhost'}").hostname or "localhost"
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -147,11 +153,12 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     allowed_hosts = set(LOCAL_NAMES)
     if config.lan and config.lan_host:
         allowed_hosts.add(config.lan_host)
+    join_url = f"http://{config.lan_host}:{config.port}/?code={config.code}#join"
 
     def client_ok(host: str | None, headers: Any, cookies: Any, query: Any) -> str | None:
         """None when the client may come in, else why not."""
-        name = (headers.get("host") or "").rsplit(":", 1)[0].strip("[]") or "localhost"
-        if name not in allowed_hosts and f"[{name}]" not in allowed_hosts:
+        name = _host_name(headers.get("host"))
+        if name not in allowed_hosts:
             return f"host {name!r} is not this app"
         if _is_loopback(host):
             return None
@@ -176,9 +183,12 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             response.set_cookie(COOKIE, config.code, httponly=True, samesite="strict")
         return response
 
+    def is_local(request: Request) -> bool:
+        return _is_loopback(request.client.host if request.client else None)
+
     def local_only(request: Request) -> None:
-        if not _is_loopback(request.client.host if request.client else None):
-            raise HTTPException(403, "adding songs is for the host machine")
+        if not is_local(request):
+            raise HTTPException(403, "only the host machine may do this")
 
     @app.get("/")
     def index() -> FileResponse:
@@ -188,13 +198,12 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
 
     @app.get("/api/info")
     def info(request: Request) -> dict[str, Any]:
-        local = _is_loopback(request.client.host if request.client else None)
-        join = (
-            f"http://{config.lan_host}:{config.port}/?code={config.code}#join"
-            if config.lan and local
-            else None
-        )
-        return {"lan": config.lan, "join": join, "local": local}
+        local = is_local(request)
+        return {
+            "lan": config.lan,
+            "join": join_url if config.lan and local else None,
+            "local": local,
+        }
 
     @app.get("/api/join.svg")
     def join_qr(request: Request) -> Response:
@@ -203,8 +212,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(404, "start onebeat play with --lan to let a phone join")
         import segno
 
-        url = f"http://{config.lan_host}:{config.port}/?code={config.code}#join"
-        svg = segno.make(url, error="m").svg_inline(scale=6, border=2)
+        svg = segno.make(join_url, error="m").svg_inline(scale=6, border=2)
         return Response(svg, media_type="image/svg+xml")
 
     @app.get("/api/songs")

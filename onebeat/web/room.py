@@ -64,14 +64,13 @@ class PlayRoom:
         if isinstance(msg, FinishMsg):
             session = rec.finish()
             return [{"type": "results", "session": session.id, "summary": session.summary}]
-        hit, raw = self._hit(msg)
+        hit, raw = self._hit(msg, rec.session.player_names)
         if hit is None:
             return []
         rec.hit(hit, raw)
         return self._judged(rec.update(hit.time))
 
-    def _hit(self, msg: KeyMsg | MidiMsg | PadMsg) -> tuple[Hit | None, str]:
-        names = self.recorder.session.player_names if self.recorder else []
+    def _hit(self, msg: KeyMsg | MidiMsg | PadMsg, names: list[str]) -> tuple[Hit | None, str]:
         if isinstance(msg, KeyMsg):
             if self.keymap is None:
                 raise RoomError("no player plays the keyboard")
@@ -112,11 +111,6 @@ class PlayRoom:
             "session": session.id,
             "chart": chart.to_dict(),
             "keymap": self.keymap.to_dict() if self.keymap else None,
-            "windows": {
-                "perfect_ms": session.settings.windows.perfect_ms,
-                "great_ms": session.settings.windows.great_ms,
-                "good_ms": session.settings.windows.good_ms,
-            },
         }
 
     def _judged(self, judgments: list[Judgment]) -> list[dict[str, Any]]:

@@ -1,11 +1,22 @@
 """Driving onebeat's page in headless Chromium, shared by the browser tests and
-bench/input_timing.py: the browser's options and the in-page input scheduler."""
+bench/input_timing.py: a live server, the browser's options and the in-page input
+scheduler."""
 
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import uvicorn
+
+from onebeat.web import AppConfig, Library, create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -66,3 +77,42 @@ def open_chromium() -> Any:
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_script_timeout(300)
     return driver
+
+
+@dataclass
+class Server:
+    url: str
+    config: AppConfig
+    library: Library
+    demo_id: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(data: Path) -> Iterator[Server]:
+    """onebeat's web app on a free localhost port, in a thread, with the demo song
+    analysed; stopped on exit."""
+    port = _free_port()
+    config = AppConfig(data_dir=data, port=port)
+    library = Library(data)
+    demo = library.songs()[0]
+    library.wait(demo.id, timeout=600)
+    app = create_app(config, library)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert srv.started, "the server did not start"
+        yield Server(f"http://127.0.0.1:{port}", config, library, demo.id)
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        library.close()

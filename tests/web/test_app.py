@@ -137,6 +137,11 @@ def test_localhost_only_unless_lan_and_then_with_the_code(library: Library) -> N
         info = c.get("/api/info").json()
         assert info["join"] == "http://192.168.1.10:8765/?code=s3cret#join"
         assert c.get("/api/join.svg").text.startswith("<svg")
+    # the loopback address as a Host, with or without a port
+    for host in ("http://[::1]", "http://[::1]:8765", "http://127.0.0.1:8765"):
+        app = create_app(AppConfig(data_dir=library.root), library)
+        with TestClient(app, base_url=host, client=LOCAL) as c:
+            assert c.get("/api/songs").status_code == 200, host
     # a page of another site reaching the app by DNS rebinding carries another Host
     with TestClient(
         create_app(AppConfig(data_dir=library.root), library),

@@ -29,6 +29,14 @@ BEN = [(30, False), (0, False), (None, False), (-60, False), (0, True)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
 
 
+def _open_page(d: Any, server: Server, *, timeout: float) -> WebDriverWait[Any]:
+    """Load the page and wait until the demo song is ready to play."""
+    d.get(server.url + "/")
+    wait = WebDriverWait(d, timeout)
+    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    return wait
+
+
 def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
     beats, positions = chart["beats"], chart["beat_positions"]
     downbeats = [b for b, p in zip(beats, positions, strict=True) if p == 1]
@@ -55,9 +63,7 @@ def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
 
 def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None:
     d = browser
-    d.get(server.url + "/")
-    wait = WebDriverWait(d, 30)
-    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    wait = _open_page(d, server, timeout=30)
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
     d.find_element(By.ID, "addplayer").click()
     for i, name in enumerate(("ana", "ben")):
@@ -154,9 +160,7 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     server: Server, browser: Any
 ) -> None:
     d = browser
-    d.get(server.url + "/")
-    wait = WebDriverWait(d, 30)
-    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    wait = _open_page(d, server, timeout=30)
     assert "not calibrated" in d.find_element(By.ID, "pcal0").text
     d.find_element(By.ID, "pcalbtn0").click()
     assert d.execute_async_script(CALIBRATION_TAPS, 25.0) == 16
@@ -175,9 +179,7 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
 
 def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, browser: Any) -> None:
     d = browser
-    d.get(server.url + "/")
-    wait = WebDriverWait(d, 60)
-    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    wait = _open_page(d, server, timeout=60)
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='1']").click()
     d.execute_script(
         "const s = document.getElementById('speed'); s.value = '0.75';"
