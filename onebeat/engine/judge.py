@@ -342,10 +342,6 @@ class Judge:
         state.next_to_close = i
         return out
 
-    def _offset_ms(self, t: float, note_index: int) -> float:
-        """Hit minus note in the player's real time [ms]."""
-        return (t - self._times[note_index]) / self.settings.speed * 1000.0
-
     def _matches(self, note_piece: DrumPiece, piece: DrumPiece | None) -> bool:
         return self.any_pad or note_piece is piece or (note_piece in _HIHATS and piece in _HIHATS)
 
@@ -373,9 +369,13 @@ class Judge:
                     best = i
             else:
                 other = True
-        if best is not None and s.windows.grade(self._offset_ms(t, best)) is Grade.MISS:
-            best = None  # at the window's very edge, where song time and ms round apart
-        if best is None:
+        offset_ms = 0.0
+        grade = Grade.MISS
+        if best is not None:
+            offset_ms = (t - self._times[best]) / s.speed * 1000.0  # real time
+            grade = s.windows.grade(offset_ms)
+            # on the window's very edge song seconds and ms round apart: no match
+        if best is None or grade is Grade.MISS:
             matched = state.last_match.get(piece)
             if matched is not None and 0 <= (t - matched) / s.speed * 1000.0 <= s.flam_ms:
                 return self._count(state, player, t, HitOutcome.FLAM)
@@ -384,8 +384,6 @@ class Judge:
             )
 
         note = self.chart.notes[best]
-        offset_ms = self._offset_ms(t, best)
-        grade = s.windows.grade(offset_ms)
         state.open[best] = False
         state.last_match[piece] = t
         st = state.stats
