@@ -1,4 +1,5 @@
-"""Files that are either complete or not there: write to a temp file, then rename."""
+"""Files that are either complete or not there (write to a temp file, then rename), and
+where onebeat keeps its files."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "user_dir"]
 
 
 @contextmanager
@@ -35,3 +36,13 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def user_dir(env: str, xdg: str, home_default: str) -> Path:
+    """A folder of onebeat's: ``$<env>``, else ``$<xdg>/onebeat``, else
+    ``~/<home_default>/onebeat`` (the XDG base-directory convention)."""
+    chosen = os.environ.get(env)
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get(xdg)
+    return (Path(base) if base else Path.home() / home_default) / "onebeat"

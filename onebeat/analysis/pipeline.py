@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from onebeat import __version__
-from onebeat._io import atomic_path
+from onebeat._io import atomic_path, user_dir
 from onebeat.analysis.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -88,11 +88,7 @@ def trim_edges(track: BeatTrack, *, threshold: float = EDGE_CONFIDENCE) -> BeatT
 def cache_dir() -> Path:
     """Where analysis results are cached: ``$ONEBEAT_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/onebeat``, else ``~/.cache/onebeat``."""
-    env = os.environ.get("ONEBEAT_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "onebeat"
+    return user_dir("ONEBEAT_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
 
 
 def _cache_path(sha256: str, backend: str) -> Path:

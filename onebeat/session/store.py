@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from onebeat import __version__
+from onebeat._io import user_dir
 from onebeat.chart.model import Chart
 from onebeat.engine import Judgment
 from onebeat.errors import ChartError, SessionError
@@ -103,11 +104,7 @@ DB_NAME = "sessions.sqlite3"
 def data_dir() -> Path:
     """Where onebeat keeps what users make (sessions, uploads): ``$ONEBEAT_DATA_DIR``,
     else ``$XDG_DATA_HOME/onebeat``, else ``~/.local/share/onebeat``."""
-    env = os.environ.get("ONEBEAT_DATA_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "onebeat"
+    return user_dir("ONEBEAT_DATA_DIR", "XDG_DATA_HOME", ".local/share")
 
 
 @dataclass(frozen=True)
