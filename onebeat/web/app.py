@@ -13,7 +13,6 @@ under the data folder only.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import secrets
 import socket
@@ -29,14 +28,22 @@ import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request, Response, UploadFile, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from onebeat.engine import CalibrationError, calibrate
 from onebeat.errors import OnebeatError
 from onebeat.session import SessionStore
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
-from onebeat.web.protocol import MAX_MESSAGE_BYTES, MESSAGE
+from onebeat.web.lobby import Link, Lobby
+from onebeat.web.protocol import (
+    MAX_MESSAGE_BYTES,
+    MESSAGE,
+    PAD_MESSAGE,
+    HelloMsg,
+    PongMsg,
+    SyncMsg,
+)
 from onebeat.web.room import PlayRoom, RoomError
 
 __all__ = ["AppConfig", "create_app", "lan_address"]
@@ -149,6 +156,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         title="onebeat", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
     app.state.library = lib
+    lobby = Lobby()
+    app.state.lobby = lobby
     app.state.config = config
     allowed_hosts = set(LOCAL_NAMES)
     if config.lan and config.lan_host:
@@ -281,59 +290,125 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 for i in store.list(20)
             ]
 
-    @app.websocket("/ws/play")
-    async def play(ws: WebSocket) -> None:
-        client = ws.client.host if ws.client else None
+    async def messages(
+        ws: WebSocket, link: Link, adapter: TypeAdapter[Any], client: str | None
+    ) -> AsyncIterator[Any]:
+        """The socket's messages, each checked for size, rate and schema; a bad one is
+        dropped and logged, with a one-line error back."""
+        bucket = _Bucket(config.rate_per_s, config.burst)
+        dropped = 0
+        while True:
+            event = await ws.receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            raw = event.get("text")
+            why = None
+            if raw is None:
+                why = "messages are JSON text"
+            elif len(raw) > MAX_MESSAGE_BYTES:
+                why = f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})"
+            elif not bucket.take():
+                dropped += 1
+                if dropped == 1 or dropped % 100 == 0:
+                    log.warning("%s: %d messages over the rate limit dropped", client, dropped)
+                continue
+            else:
+                try:
+                    yield adapter.validate_json(raw)
+                    continue
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    where = ".".join(str(x) for x in err["loc"]) or "message"
+                    why = f"{where}: {err['msg']}"
+            log.warning("dropped a message from %s: %s", client, why)
+            await link.send({"type": "error", "message": why})
+
+    async def admitted(ws: WebSocket) -> str | None:
+        """Accept the socket if its client may come in; None (closed) if not."""
+        client = ws.client.host if ws.client else "?"
         why = client_ok(client, ws.headers, ws.cookies, ws.query_params)
         if why is not None:
             log.warning("refused WebSocket from %s: %s", client, why)
             await ws.close(code=1008)
-            return
+            return None
         await ws.accept()
-        bucket = _Bucket(config.rate_per_s, config.burst)
+        return client
+
+    @app.websocket("/ws/play")
+    async def play(ws: WebSocket) -> None:
+        client = await admitted(ws)
+        if client is None:
+            return
+        link = Link(ws)
+        lobby.hosts.add(link)
         store = SessionStore(db_path)
         room = PlayRoom(lib, store)
-        dropped = 0
-
-        async def refuse(why: str) -> None:
-            log.warning("dropped a message from %s: %s", client, why)
-            await ws.send_text(json.dumps({"type": "error", "message": why}))
-
         try:
-            while True:
-                event = await ws.receive()
-                if event["type"] == "websocket.disconnect":
-                    break
-                raw = event.get("text")
-                if raw is None:
-                    await refuse("messages are JSON text")
+            async for msg in messages(ws, link, MESSAGE, client):
+                if isinstance(msg, SyncMsg):
+                    link.start_sync()
+                    await link.send(lobby.phones_msg())
                     continue
-                if len(raw) > MAX_MESSAGE_BYTES:
-                    await refuse(f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})")
-                    continue
-                if not bucket.take():
-                    dropped += 1
-                    if dropped == 1 or dropped % 100 == 0:
-                        log.warning("%s: %d messages over the rate limit dropped", client, dropped)
-                    continue
-                try:
-                    msg = MESSAGE.validate_json(raw)
-                except ValidationError as exc:
-                    err = exc.errors()[0]
-                    where = ".".join(str(x) for x in err["loc"]) or "message"
-                    await refuse(f"{where}: {err['msg']}")
+                if isinstance(msg, PongMsg):
+                    link.pong(msg)
                     continue
                 try:
                     replies = room.handle(msg)
                 except (RoomError, OnebeatError) as exc:
-                    await refuse(str(exc))
+                    log.warning("dropped a message from %s: %s", client, exc)
+                    await link.send({"type": "error", "message": str(exc)})
                     continue
                 for r in replies:
-                    await ws.send_text(json.dumps(r))
+                    await link.send(r)
+                    await lobby.forward(r)
         except WebSocketDisconnect:
             pass
         finally:
+            lobby.hosts.discard(link)
+            link.close()
             room.close()
             store.close()
+
+    @app.websocket("/ws/pad")
+    async def pad(ws: WebSocket) -> None:
+        """A phone or tablet playing touch pads for one player."""
+        client = await admitted(ws)
+        if client is None:
+            return
+        link = Link(ws)
+        joined = False
+        try:
+            async for msg in messages(ws, link, PAD_MESSAGE, client):
+                if isinstance(msg, HelloMsg):
+                    if joined:
+                        await link.send({"type": "error", "message": "hello: already joined"})
+                        continue
+                    link.name, joined = msg.name, True
+                    await lobby.join(link)
+                    link.start_sync()
+                    await link.send({"type": "welcome", "name": msg.name})
+                elif not joined:
+                    await link.send({"type": "error", "message": "say hello (your name) first"})
+                elif isinstance(msg, PongMsg):
+                    was_ready = link.clock.ready
+                    link.pong(msg)
+                    if link.clock.ready and (not was_ready or len(link.clock.samples) % 8 == 0):
+                        await link.send({"type": "synced", **lobby.phone_info(link)})
+                        if not was_ready:
+                            await lobby.announce()
+                else:
+                    try:
+                        if await lobby.tap(link, msg) == 0:
+                            await link.send(
+                                {"type": "error", "message": "no onebeat screen is open to play on"}
+                            )
+                    except ValueError as exc:
+                        await link.send({"type": "error", "message": str(exc)})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if joined:
+                await lobby.leave(link)
+            link.close()
 
     return app

@@ -12,10 +12,16 @@ Browser → server:
 * ``pad``: a touch pad (``player``, ``pad``, ``v``, ``t``).
 * ``tick``: the song clock (``t``), so that notes nobody played become Misses.
 * ``finish``: the song ended (or the players stopped): judge the rest, save, results.
+* ``sync``: ping me, so that a phone's taps can be put on my clock.
+* ``pong``: the answer to a ping (``id``; ``c``, the page's ``performance.now()`` [ms]).
+
+A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``tap``
+(``pad``, ``v``, and ``c``, the touch event's own time on its clock [ms]).
 
 Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
-players' running stats), ``results`` (the summary), ``error`` (one line; the message
-that caused it was dropped).
+players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
+names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
+``error`` (one line; the message that caused it was dropped).
 """
 
 from __future__ import annotations
@@ -29,12 +35,17 @@ from onebeat.kit import DrumPiece
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MESSAGE",
+    "PAD_MESSAGE",
     "FinishMsg",
+    "HelloMsg",
     "KeyMsg",
     "MidiMsg",
     "PadMsg",
     "PlayerSpec",
+    "PongMsg",
     "StartMsg",
+    "SyncMsg",
+    "TapMsg",
     "TickMsg",
 ]
 
@@ -95,10 +106,36 @@ class FinishMsg(_Msg):
     type: Literal["finish"]
 
 
-Message = Annotated[
-    StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg, Field(discriminator="type")
-]
-#: Validates one message from its JSON text.
-MESSAGE: TypeAdapter[StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg] = TypeAdapter(
-    Message
+class SyncMsg(_Msg):
+    type: Literal["sync"]
+
+
+#: A browser clock reading: performance.now() [ms], up to a month after the page opened.
+ClockMs = Annotated[float, Field(ge=0.0, le=2.6e9, allow_inf_nan=False)]
+
+
+class PongMsg(_Msg):
+    type: Literal["pong"]
+    id: Annotated[int, Field(ge=0, le=2**31)]
+    c: ClockMs
+
+
+class HelloMsg(_Msg):
+    type: Literal["hello"]
+    name: Name
+
+
+class TapMsg(_Msg):
+    type: Literal["tap"]
+    pad: DrumPiece | None = None
+    v: Annotated[int, Field(ge=1, le=127)] = 100
+    c: ClockMs
+
+
+PlayMessage = StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg | SyncMsg | PongMsg
+#: Validates one message of the play socket from its JSON text.
+MESSAGE: TypeAdapter[PlayMessage] = TypeAdapter(Annotated[PlayMessage, Field(discriminator="type")])
+#: Validates one message of a phone's pad socket.
+PAD_MESSAGE: TypeAdapter[HelloMsg | PongMsg | TapMsg] = TypeAdapter(
+    Annotated[HelloMsg | PongMsg | TapMsg, Field(discriminator="type")]
 )

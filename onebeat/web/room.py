@@ -51,6 +51,7 @@ class PlayRoom:
         self.recorder: Recorder | None = None
         self.keymap: KeyMap | None = None
         self.mappers: dict[str, MidiMapper] = {}
+        self.touch: set[str] = set()
 
     def handle(self, msg: Any) -> list[dict[str, Any]]:
         """Act on one validated message; the replies, in order."""
@@ -82,6 +83,10 @@ class PlayRoom:
             if mapper is None:
                 raise RoomError(f"player {msg.player!r} does not play MIDI")
             return mapper.feed_bytes(msg.data, msg.t), "midi " + " ".join(map(str, msg.data))
+        if not isinstance(msg, PadMsg):
+            raise RoomError(f"'{msg.type}' is not a message for the room")
+        if msg.player not in self.touch:
+            raise RoomError(f"player {msg.player!r} does not play touch pads")
         return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
 
     def _start(self, msg: StartMsg) -> dict[str, Any]:
@@ -97,6 +102,7 @@ class PlayRoom:
         self.mappers = {
             p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in msg.players if p.input == "midi"
         }
+        self.touch = {p.name for p in msg.players if p.input == "touch"}
         session = Session(
             chart=chart,
             settings=JudgeSettings(
@@ -109,6 +115,7 @@ class PlayRoom:
         return {
             "type": "ready",
             "session": session.id,
+            "players": names,
             "chart": chart.to_dict(),
             "keymap": self.keymap.to_dict() if self.keymap else None,
         }

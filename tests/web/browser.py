@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from onebeat.web import AppConfig, Library, create_app
+from onebeat.web import AppConfig, Library, create_app, lan_address
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -94,16 +94,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(data: Path) -> Iterator[Server]:
-    """onebeat's web app on a free localhost port, in a thread, with the demo song
-    analysed; stopped on exit."""
+def live_server(data: Path, *, lan: bool = False) -> Iterator[Server]:
+    """onebeat's web app on a free port, in a thread, with the demo song analysed;
+    stopped on exit. With ``lan``, open to the local network as ``onebeat play --lan``
+    runs it (a phone then joins at ``config.lan_host`` with the join code)."""
     port = _free_port()
-    config = AppConfig(data_dir=data, port=port)
+    config = AppConfig(data_dir=data, port=port, lan=lan, lan_host=lan_address() if lan else "")
     library = Library(data)
     demo = library.songs()[0]
     library.wait(demo.id, timeout=600)
     app = create_app(config, library)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    host = "0.0.0.0" if lan else "127.0.0.1"
+    srv = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from onebeat.web import AppConfig, Library, create_app
 from onebeat.web.library import MAX_UPLOAD_BYTES
@@ -200,3 +203,93 @@ def test_audio_at_a_practice_speed_is_stretched_once_and_cached(library: Library
         assert c.get(f"/api/songs/{song.id}/audio?speed=0.8").status_code == 200
         assert path.stat().st_mtime_ns == before  # served from the cache
         assert c.get(f"/api/songs/{song.id}/audio?speed=0.3").status_code == 422
+
+
+class _Device:
+    """A test socket that answers pings at once on its own clock (in a thread, as a
+    browser would while the test does other things) and queues everything else."""
+
+    def __init__(self, ws: Any, origin_s: float) -> None:
+        self.ws, self.origin_s = ws, origin_s
+        self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def clock_ms(self, at: float | None = None) -> float:
+        return ((time.perf_counter() if at is None else at) - self.origin_s) * 1000
+
+    def _run(self) -> None:
+        try:
+            while True:
+                msg = self.ws.receive_json()
+                if msg["type"] == "ping":
+                    self.ws.send_json({"type": "pong", "id": msg["id"], "c": self.clock_ms()})
+                else:
+                    self.inbox.put(msg)
+        except Exception:  # the socket closed at the end of the test
+            return
+
+    def next(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+            if msg["type"] == kind:
+                return msg
+
+
+def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
+    library: Library,
+) -> None:
+    with client(library, lan=True, who=PHONE) as c:
+        with (
+            pytest.raises(WebSocketDisconnect),
+            c.websocket_connect("ws://192.168.1.10:8765/ws/pad") as ws,
+        ):
+            ws.receive_json()  # no code: closed at once
+        code = "?code=s3cret"
+        with (
+            c.websocket_connect(f"ws://192.168.1.10:8765/ws/play{code}") as host_ws,
+            c.websocket_connect(f"ws://192.168.1.10:8765/ws/pad{code}") as phone_ws,
+        ):
+            host = _Device(host_ws, origin_s=-5.0)
+            host_ws.send_text(json.dumps({"type": "sync"}))
+            assert host.next("phones")["phones"] == []
+            phone = _Device(phone_ws, origin_s=100.0)
+            phone_ws.send_text(json.dumps({"type": "tap", "pad": "snare", "c": 1.0}))
+            assert "hello" in phone.next("error")["message"]
+            phone_ws.send_text(json.dumps({"type": "hello", "name": "ben"}))
+            assert phone.next("welcome")["name"] == "ben"
+            synced = phone.next("synced")
+            assert synced["name"] == "ben" and synced["error_ms"] < 20
+            while not (p := host.next("phones")["phones"]) or not p[0]["synced"]:
+                pass
+            time.sleep(0.5)  # the host's own clock is pinged too
+
+            # a tap stamped 30 ms ago on the phone's clock reaches the host page on its
+            # clock, 30 ms ago there too
+            at = time.perf_counter() - 0.030
+            phone_ws.send_text(
+                json.dumps({"type": "tap", "pad": "snare", "v": 90, "c": phone.clock_ms(at)})
+            )
+            tap = host.next("tap")
+            assert tap["player"] == "ben" and tap["pad"] == "snare" and tap["v"] == 90
+            assert tap["c"] == pytest.approx(host.clock_ms(at), abs=5.0)
+
+            # the page judges it as ben's touch hit; ben's phone gets its judgment
+            host_ws.send_text(
+                start_msg(library, players=[{"name": "ana"}, {"name": "ben", "input": "touch"}])
+            )
+            ready = host.next("ready")
+            assert phone.next("take")["title"] == ready["chart"]["title"]
+            snare = next(n for n in ready["chart"]["notes"] if n[2] == "snare")
+            host_ws.send_text(
+                json.dumps({"type": "pad", "player": "ben", "pad": "snare", "t": snare[0] - 0.02})
+            )
+            host.next("judged")
+            mine = phone.next("judged")
+            assert {j["player"] for j in mine["items"]} == {"ben"}  # its own player's only
+            assert mine["items"][-1]["grade"] == "perfect"  # (notes before it were missed)
+            assert mine["stats"]["streak"] == 1
+            host_ws.send_text(json.dumps({"type": "pad", "player": "ana", "t": 1.0}))
+            assert "does not play touch pads" in host.next("error")["message"]
+            host_ws.send_text(json.dumps({"type": "finish"}))
+            assert phone.next("results")["summary"]["perfect"] == 1

@@ -7,7 +7,7 @@
 // now with a performance.now() time. The server applies each player's calibration and
 // judges; the page shows what comes back.
 
-const $ = (id) => document.getElementById(id);
+import { $, LANES } from "./kit.js";
 
 const LEVELS = {
   1: ["tap the beat", "one note per beat; any pad counts"],
@@ -16,13 +16,6 @@ const LEVELS = {
   4: ["the song's groove", "kick, snare and hi-hat as the song's drums play them"],
   5: ["full", "level 4 with the song's fills, open hi-hats, ride and crashes"],
 };
-// Lanes left to right as a drummer sees the kit; colours per piece.
-const LANES = [
-  ["hihat_pedal", "HH foot", "#8c7a5b"], ["hihat_closed", "hi-hat", "#f2d14b"],
-  ["hihat_open", "open HH", "#f5a623"], ["snare", "snare", "#ff5a5a"],
-  ["kick", "kick", "#ff9b3d"], ["tom_high", "tom 1", "#3fc1ff"], ["tom_mid", "tom 2", "#3f8cff"],
-  ["tom_floor", "floor", "#7a5bff"], ["ride", "ride", "#5be3c9"], ["crash", "crash", "#e3e35b"],
-];
 const PLAYER_CLASS = ["p1", "p2"];
 const LOOKAHEAD_S = 2.2;
 
@@ -32,6 +25,7 @@ const state = {
   midiAccess: null, ws: null, session: null, chart: null, keymap: null,
   ctx: null, buffers: new Map(), source: null, c0: 0, speed: 1, playing: false, paused: false,
   hidden: [], highways: [], tick: null, end: 0, judgments: [], results: null, errors: [],
+  lan: false, phones: [],
 };
 
 // ---------------------------------------------------------------- library and setup
@@ -108,7 +102,8 @@ function renderPlayers() {
       <label for="pname${i}">Name</label><input id="pname${i}" type="text" maxlength="32">
       <label for="pinput${i}">Plays on</label>
       <select id="pinput${i}"><option value="keyboard">the computer keyboard</option>
-        <option value="midi">an e-kit / pads (MIDI)</option></select>
+        <option value="midi">an e-kit / pads (MIDI)</option>
+        <option value="touch">a phone or tablet (touch pads)</option></select>
       <label for="pmidi${i}" class="midi">Device</label><select id="pmidi${i}" class="midi"></select>
       <label for="pkit${i}" class="midi">Kit</label>
       <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
@@ -133,6 +128,17 @@ function renderPlayers() {
     kit.value = p.kit;
     kit.onchange = () => { p.kit = kit.value; };
     div.querySelectorAll(".midi").forEach((el) => { el.hidden = p.input !== "midi"; });
+    if (p.input === "touch") {
+      const phone = state.phones.find((x) => x.name === p.name);
+      const note = document.createElement("p");
+      note.className = "hint span2";
+      note.textContent = phone
+        ? `${p.name}'s phone is joined${phone.synced ? `, clock synchronised (worst case ± ${phone.error_ms.toFixed(1)} ms)` : ", synchronising its clock…"}`
+        : state.lan
+          ? `waiting for a phone to join as “${p.name}” (scan the QR code)`
+          : "phones join when onebeat play runs with --lan";
+      div.querySelector(`#pcalbtn${i}`).before(note);
+    }
     div.querySelector(`#pcalbtn${i}`).onclick = () => calibrate(i);
     const off = localStorage.getItem(`onebeat.offset.${p.input}`);
     div.querySelector(`#pcal${i}`).textContent = off === null
@@ -165,6 +171,11 @@ function heardAt(perfMs) {
 }
 const songAtPerf = (perfMs) => (heardAt(perfMs) - state.c0) * state.speed;
 const songNow = () => songAtPerf(performance.now());
+// The performance.now() time at which song time t is heard (the inverse of songAtPerf).
+function perfAtSong(t) {
+  const ts = state.ctx.getOutputTimestamp();
+  return ts.performanceTime + (state.c0 + t / state.speed - ts.contextTime) * 1000;
+}
 
 function fmtTime(s) {
   if (s == null || !isFinite(s)) return "–";
@@ -181,7 +192,11 @@ function connect() {
   return new Promise((resolve, reject) => {
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${proto}://${location.host}/ws/play`);
-    ws.onopen = () => resolve(ws);
+    ws.onopen = () => {
+      // With --lan, phones may join: the server pings this page to know its clock.
+      if (state.lan) ws.send(JSON.stringify({ type: "sync" }));
+      resolve(ws);
+    };
     ws.onerror = () => reject(new Error("cannot reach the onebeat server"));
     ws.onmessage = (e) => onMessage(JSON.parse(e.data));
     ws.onclose = () => { if (state.playing) stopPlaying("the connection to the server closed"); };
@@ -197,9 +212,14 @@ function calibration(input) {
 const CALIBRATION_CLICKS = 16;
 const CALIBRATION_IBI = 0.75;
 
+async function ensureConnected() {
+  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) state.ws = await connect();
+}
+
 async function calibrate(i) {
   const p = state.players[i];
   const out = $(`pcal${i}`);
+  if (p.input === "touch") await ensureConnected().catch((e) => message(out, e.message, true));
   state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
   await state.ctx.resume();
   const t0 = state.ctx.currentTime + 0.8;
@@ -230,7 +250,7 @@ async function start() {
   try {
     state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
     await state.ctx.resume();
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) state.ws = await connect();
+    await ensureConnected();
     state.windows = $("windows").value;
     state.wantSpeed = Number($("speed").value);
     if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
@@ -317,7 +337,13 @@ async function onReady(msg) {
 }
 
 function onMessage(msg) {
-  if (msg.type === "ready") {
+  if (msg.type === "ping") {  // answered at once: the round trip times this page's clock
+    send({ type: "pong", id: msg.id, c: performance.now() });
+  } else if (msg.type === "tap") {
+    onTap(msg);
+  } else if (msg.type === "phones") {
+    onPhones(msg.phones);
+  } else if (msg.type === "ready") {
     onReady(msg).catch((e) => { message($("playmsg"), e.message, true); $("play").disabled = false; });
   } else if (msg.type === "judged") {
     const rx = performance.now();
@@ -363,6 +389,37 @@ function onKey(e) {
   if (state.paused) return;
   send({ type: "key", key, t: songAtPerf(e.timeStamp) });
   flash(owner[0], owner[1]);
+}
+
+// A phone's tap, its time already put on this page's clock by the server.
+function onTap(msg) {
+  const p = state.players.find((x) => x.name === msg.player && x.input === "touch");
+  if (!p) return;
+  if (state.calib && state.calib.player === p.name) {
+    state.calib.taps.push(heardAt(msg.c));
+    return;
+  }
+  if (!state.playing || state.paused) return;
+  send({ type: "pad", player: p.name, pad: msg.pad, v: msg.v, t: songAtPerf(msg.c) });
+  flash(p.name, msg.pad);
+}
+
+// Phones joined: a phone whose name no player has takes the second place (or a free
+// touch player's), so that scanning the QR code is all a second player needs to do.
+function onPhones(phones) {
+  const known = new Set(state.phones.map((x) => x.name));
+  state.phones = phones;
+  $("phonelist").textContent = phones.length
+    ? "Joined: " + phones.map((x) => `${x.name}${x.synced ? ` (± ${x.error_ms.toFixed(1)} ms)` : " (syncing…)"}`).join(", ")
+    : "";
+  const onSetup = !$("setup").hidden;
+  for (const ph of phones) {
+    if (known.has(ph.name) || !onSetup || state.players.some((p) => p.name === ph.name)) continue;
+    const free = state.players.find((p, i) => p.input === "touch" && p.name === `player ${i + 1}`);
+    if (free) free.name = ph.name;
+    else if (state.players.length === 1) state.players.push({ name: ph.name, input: "touch", midi: "", kit: "gm" });
+  }
+  renderPlayers();
 }
 
 function keyOwner(key) {
@@ -630,17 +687,25 @@ async function init() {
       renderPlayers();
     }, () => { /* no Web MIDI permission: keyboard only */ });
   }
+  if (location.hash === "#join") {  // a phone or tablet, joined from the QR code
+    const { startPads } = await import("./pads.js");
+    startPads();
+    return;
+  }
   const info = await api("/api/info").catch(() => ({ local: true }));
+  state.lan = Boolean(info.lan);
   document.querySelectorAll(".local-only").forEach((el) => { el.hidden = !info.local; });
   if (info.join) {
     $("join").hidden = false;
     $("qr").innerHTML = await (await fetch("/api/join.svg")).text();
+    $("joinurl").textContent = info.join;
   }
+  if (state.lan) ensureConnected().catch((e) => message($("playmsg"), e.message, true));
   const wanted = new URLSearchParams(location.hash.slice(1)).get("song");
   if (wanted) state.song = wanted;
   await refreshSongs();
 }
 
 // For tests and the curious: the page's state and its input entry points.
-window.onebeat = { state, songNow, songAtPerf, heardAt, midiMessage, start, calibrate };
+window.onebeat = { state, songNow, songAtPerf, perfAtSong, heardAt, midiMessage, start, calibrate };
 init();

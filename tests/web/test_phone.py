@@ -1,0 +1,188 @@
+"""End to end in two headless Chromiums: a phone joins over the local network with the
+join code and plays touch pads beside a keyboard player on the host's screen.
+
+The screenshots docs/join-screen.png and docs/phone-pads.png come from this test:
+``ONEBEAT_SCREENSHOTS=docs scripts/check.sh tests/web/test_phone.py``.
+
+The phone's page runs in its own browser (its own clock origin) and reaches the server
+at the machine's network address, not localhost, so the join code is needed. Its
+messages wait random Wi-Fi-like delays both ways. The taps are scripted at planned song
+times on the host's clock through the wall clock the two browsers share
+(``performance.timeOrigin``); the server has to map the phone's clock to the host's for
+the judged offsets to come out right.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from onebeat.session import SessionStore
+from tests.web.browser import Server, have_chromium, live_server, open_chromium
+
+pytestmark = pytest.mark.browser
+
+#: Mean one-way delay added to every phone message, each way [ms].
+WIFI_MS = 8.0
+# The phone plays the notes in turn: (offset in ms or None to skip, wrong pad?)
+STYLE = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
+EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
+
+# Fires scripted taps on the phone's pads at planned wall-clock times (ms since the
+# epoch, as performance.timeOrigin + performance.now()); returns when each was fired.
+TAPS = """
+const plan = arguments[0], done = arguments[arguments.length - 1];
+const wall = () => performance.timeOrigin + performance.now();
+const out = [];
+let i = 0;
+function next() {
+  if (i >= plan.length) { done(out); return; }
+  const p = plan[i];
+  const wait = p.wall - wall();
+  if (wait > 6) { setTimeout(next, wait - 5); return; }
+  while (wall() < p.wall) { /* the last few ms */ }
+  const pad = document.querySelector(`#padgrid button[data-pad="${p.pad}"]`);
+  const ev = new PointerEvent("pointerdown", { bubbles: true, cancelable: true, pointerId: 1 });
+  pad.dispatchEvent(ev);
+  out.push(performance.timeOrigin + ev.timeStamp);
+  i += 1;
+  next();
+}
+next();
+"""
+
+
+@pytest.fixture(scope="module")
+def lan_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with live_server(tmp_path_factory.mktemp("landata"), lan=True) as srv:
+        yield srv
+
+
+@pytest.fixture
+def two_browsers() -> Iterator[tuple[Any, Any]]:
+    if not have_chromium():
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver (apt-get install chromium "
+            "chromium-driver; scripts/check.sh installs them when run as root)"
+        )
+    host = open_chromium()
+    try:
+        phone = open_chromium()
+        try:
+            yield host, phone
+        finally:
+            phone.quit()
+    finally:
+        host.quit()
+
+
+def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
+    lan_server: Server, two_browsers: tuple[Any, Any]
+) -> None:
+    host, phone = two_browsers
+    cfg = lan_server.config
+    assert cfg.lan_host not in ("", "127.0.0.1"), "needs a network address besides loopback"
+    host.get(f"http://localhost:{cfg.port}/")
+    wait = WebDriverWait(host, 30)
+    wait.until(lambda _: host.find_element(By.ID, "play").is_enabled())
+    host.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    box = host.find_element(By.ID, "pname0")
+    box.clear()
+    box.send_keys("ana")
+    join_url = host.find_element(By.ID, "joinurl").text
+    assert join_url == f"http://{cfg.lan_host}:{cfg.port}/?code={cfg.code}#join"
+
+    # without the code the phone is turned away
+    phone.get(f"http://{cfg.lan_host}:{cfg.port}/#join")
+    assert "join code" in phone.find_element(By.TAG_NAME, "body").text
+
+    phone.set_window_size(412, 860)
+    phone.get(join_url)
+    pwait = WebDriverWait(phone, 30)
+    pwait.until(lambda _: phone.find_element(By.ID, "padname").is_displayed())
+    phone.execute_script("window.onebeat.pads.netsim = {mean_ms: arguments[0]}", WIFI_MS)
+    phone.find_element(By.ID, "padname").send_keys("ben")
+    phone.find_element(By.CSS_SELECTOR, "#padjoin button").click()
+    pwait.until(lambda _: "synchronised" in phone.find_element(By.ID, "padstatus").text)
+
+    # the host's page puts the phone in as the second player, on touch pads
+    wait.until(
+        lambda _: host.execute_script(
+            "const s = window.onebeat.state; return s.players.length === 2 && "
+            "s.players[1].name === 'ben' && s.players[1].input === 'touch' && "
+            "s.phones.some(p => p.name === 'ben' && p.synced)"
+        )
+    )
+    time.sleep(1.0)  # a few more pings at the slow pace
+    shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or cfg.data_dir)
+    host.execute_script("document.getElementById('join').scrollIntoView()")
+    host.save_screenshot(str(shots / "join-screen.png"))
+    host.find_element(By.ID, "play").click()
+    wait.until(lambda _: host.execute_script("return window.onebeat.state.playing"))
+    chart = host.execute_script("return window.onebeat.state.chart")
+    session_id = host.execute_script("return window.onebeat.state.session")
+
+    downbeats = [b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1]
+    end = downbeats[8]
+    plan = []
+    for k, (i, n) in enumerate((i, n) for i, n in enumerate(chart["notes"]) if n[0] < end - 0.1):
+        off, wrong = STYLE[k % len(STYLE)]
+        if off is None:
+            continue
+        pad = "ride" if wrong else ("kick" if n[2] == "kick" else "snare")
+        plan.append({"note": i, "t": n[0] + off / 1000, "off": off, "wrong": wrong, "pad": pad})
+    # song time -> the host's wall clock, then the phone fires at that wall-clock time
+    walls = host.execute_script(
+        "return arguments[0].map(t => performance.timeOrigin + window.onebeat.perfAtSong(t))",
+        [p["t"] for p in plan],
+    )
+    for p, w in zip(plan, walls, strict=True):
+        p["wall"] = w
+    note_walls = host.execute_script(
+        "return arguments[0].map(t => performance.timeOrigin + window.onebeat.perfAtSong(t))",
+        [chart["notes"][p["note"]][0] for p in plan],
+    )
+    fired = phone.execute_async_script(TAPS, plan)
+    time.sleep(0.5)  # the last taps travel and come back judged
+    judgments = host.execute_script("return window.onebeat.state.judgments")
+    assert host.execute_script("return window.onebeat.state.errors") == []
+    by_note = {j["note"]: j for j in judgments if j["player"] == "ben" and j["grade"]}
+
+    errors = []
+    for p, at, note_wall in zip(plan, fired, note_walls, strict=True):
+        j = by_note.get(p["note"])
+        if p["wrong"]:
+            assert j is None or j["grade"] == "miss"
+            continue
+        assert j is not None, p
+        assert j["grade"] == EXPECT[p["off"]], (p, j)
+        errors.append(j["offset_ms"] - (at - note_wall))  # judged vs the tap's own time
+    errors.sort()
+    median = statistics.median(errors)
+    p95 = sorted(abs(e) for e in errors)[int(0.95 * (len(errors) - 1))]
+    print(f"phone taps: judged - true offset, median {median:+.2f} ms, p95 |.| {p95:.2f} ms")
+    assert abs(median) <= 2.0
+    assert p95 <= 5.0
+    wrong = sum(1 for j in judgments if j["player"] == "ben" and j["outcome"] == "wrong_pad")
+    assert wrong == sum(1 for p in plan if p["wrong"])
+
+    # the phone shows its player's judgments
+    assert phone.find_element(By.ID, "padjudg").text
+    phone.save_screenshot(str(shots / "phone-pads.png"))
+    assert "%" in phone.find_element(By.ID, "padstats").text
+
+    host.find_element(By.ID, "stop").click()
+    wait.until(lambda _: host.find_element(By.ID, "results").is_displayed())
+    pwait.until(lambda _: "take over" in phone.find_element(By.ID, "padstatus").text)
+    with SessionStore(cfg.data_dir / "sessions.sqlite3") as store:
+        saved = store.load(session_id)
+    assert [p.input_kind for p in saved.players] == ["keyboard", "touch"]
+    assert sum(1 for h in saved.hits if h.hit.player == "ben") == len(plan)
