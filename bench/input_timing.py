@@ -17,7 +17,13 @@ planned at the notes' times plus a known offset (0, +30, −45 ms in turn). Prin
   p95 ≤ 15 ms on localhost), against a reference measured in the same run: the same
   messages sent by a Python WebSocket client straight to the server (no browser).
 
-Usage: .venv/bin/python bench/input_timing.py [--bars 16]
+Then a phone joins over the machine's network address with the join code (a second
+Chromium, phone-sized) and plays touch pads at level 2 for 8 bars, its messages delayed
+by simulated Wi-Fi (an exponential delay each way, mean ``--wifi-ms``): prints the
+judged offset minus the tap's own offset (targets as above; the clock sync is what is
+measured, since the tap's time travels with it).
+
+Usage: .venv/bin/python bench/input_timing.py [--bars 16] [--wifi-ms 0,8,20]
 """
 
 from __future__ import annotations
@@ -37,7 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from tests.web.browser import SCHEDULER, have_chromium, live_server, open_chromium  # noqa: E402
+from tests.web.browser import (  # noqa: E402
+    SCHEDULER,
+    TAPS,
+    have_chromium,
+    join_phone,
+    live_server,
+    open_chromium,
+    wall_clock,
+)
 
 OFFSETS_MS = (0.0, 30.0, -45.0)
 KEYS = {"kick": "c", "snare": "d", "hihat_closed": "s", "hihat_open": "w"}
@@ -76,9 +90,71 @@ def _reference_round_trip(url: str, song: str, plan: list[dict[str, Any]]) -> np
     return np.array(out)
 
 
+def _downbeats(chart: dict[str, Any]) -> list[float]:
+    return [b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1]
+
+
+def _phone_runs(wifi_ms: list[float], bars: int = 8) -> None:
+    """A keyboard player on the host's screen, a phone playing touch pads beside it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with live_server(Path(tempfile.mkdtemp(prefix="onebeat-bench-")), lan=True) as server:
+        cfg = server.config
+        join_url = f"http://{cfg.lan_host}:{cfg.port}/?code={cfg.code}#join"
+        host, phone = open_chromium(), open_chromium()
+        try:
+            for wifi in wifi_ms:
+                host.get(f"http://localhost:{cfg.port}/")
+                wait = WebDriverWait(host, 60)
+                wait.until(lambda _: host.find_element(By.ID, "play").is_enabled())
+                host.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+                join_phone(phone, join_url, "phone", wifi_ms=wifi)
+                wait.until(
+                    lambda _: host.execute_script(
+                        "return window.onebeat.state.phones.some(p => p.synced) && "
+                        "window.onebeat.state.players.length === 2"
+                    )
+                )
+                time.sleep(2.0)  # pings at the slow pace
+                host.find_element(By.ID, "play").click()
+                wait.until(lambda _: host.execute_script("return onebeat.state.playing"))
+                chart = host.execute_script("return onebeat.state.chart")
+                downbeats = _downbeats(chart)
+                plan: list[dict[str, Any]] = []
+                for i, (t, _, piece, _, _) in enumerate(chart["notes"]):
+                    if t < downbeats[min(bars, len(downbeats) - 1)]:
+                        off = OFFSETS_MS[len(plan) % len(OFFSETS_MS)]
+                        pad = "kick" if piece == "kick" else "snare"
+                        plan.append({"note": i, "t": t + off / 1000, "pad": pad})
+                for p, w in zip(plan, wall_clock(host, [p["t"] for p in plan]), strict=True):
+                    p["wall"] = w
+                notes = wall_clock(host, [chart["notes"][p["note"]][0] for p in plan])
+                fired = phone.execute_async_script(TAPS, plan)
+                time.sleep(0.6)
+                judged = {
+                    j["note"]: j
+                    for j in host.execute_script("return onebeat.state.judgments")
+                    if j["player"] == "phone" and j["grade"] not in (None, "miss")
+                }
+                host.find_element(By.ID, "stop").click()
+                err = [
+                    judged[p["note"]]["offset_ms"] - (at - note)
+                    for p, at, note in zip(plan, fired, notes, strict=True)
+                    if p["note"] in judged
+                ]
+                print(_stats(f"phone, Wi-Fi {wifi:g} ms", np.array(err)))
+        finally:
+            host.quit()
+            phone.quit()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, default=16)
+    ap.add_argument(
+        "--wifi-ms", default="0,8,20", help="mean delay each way for the phone runs [ms]"
+    )
     args = ap.parse_args()
     if not have_chromium():
         sys.exit("input_timing: needs Debian's chromium and chromium-driver")
@@ -95,9 +171,7 @@ def main() -> None:
             d.find_element(By.ID, "play").click()
             WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))
             chart = d.execute_script("return onebeat.state.chart")
-            downbeats = [
-                b for b, p in zip(chart["beats"], chart["beat_positions"], strict=True) if p == 1
-            ]
+            downbeats = _downbeats(chart)
             end = downbeats[min(args.bars, len(downbeats) - 1)]
             plan: list[dict[str, Any]] = []
             # one key per time: a chord's second stroke would be a flam of the first key
@@ -153,6 +227,8 @@ def main() -> None:
         f" ms; browser p95 / reference p95 = {np.percentile(r, 95) / np.percentile(ref, 95):.1f}×"
     )
     print("targets: judged vs event |median| ≤ 2 ms, p95 ≤ 5 ms; round trip p95 ≤ 15 ms")
+    print("phone touch pads, level 2, 8 bars: judged offset minus the tap's own offset")
+    _phone_runs([float(w) for w in args.wifi_ms.split(",") if w])
 
 
 if __name__ == "__main__":

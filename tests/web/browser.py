@@ -60,6 +60,29 @@ function next() {
 next();
 """
 
+# Fires scripted taps on the phone's pads at planned wall-clock times (ms since the
+# epoch, as performance.timeOrigin + performance.now()); returns when each was fired.
+TAPS = """
+const plan = arguments[0], done = arguments[arguments.length - 1];
+const wall = () => performance.timeOrigin + performance.now();
+const out = [];
+let i = 0;
+function next() {
+  if (i >= plan.length) { done(out); return; }
+  const p = plan[i];
+  const wait = p.wall - wall();
+  if (wait > 6) { setTimeout(next, wait - 5); return; }
+  while (wall() < p.wall) { /* the last few ms */ }
+  const pad = document.querySelector(`#padgrid button[data-pad="${p.pad}"]`);
+  const ev = new PointerEvent("pointerdown", { bubbles: true, cancelable: true, pointerId: 1 });
+  pad.dispatchEvent(ev);
+  out.push(performance.timeOrigin + ev.timeStamp);
+  i += 1;
+  next();
+}
+next();
+"""
+
 
 def have_chromium() -> bool:
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
@@ -118,3 +141,36 @@ def live_server(data: Path, *, lan: bool = False) -> Iterator[Server]:
         srv.should_exit = True
         thread.join(timeout=10)
         library.close()
+
+
+def join_phone(phone: Any, join_url: str, name: str, *, wifi_ms: float = 0.0) -> Any:
+    """Open the join link in a phone-sized browser, join as ``name`` with each message
+    delayed ``wifi_ms`` on average either way, and wait for the clock to be synchronised;
+    a wait on that browser."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    phone.set_window_size(412, 860)
+    phone.get("about:blank")  # a fresh page, even where the link is the one open now
+    phone.get(join_url)
+    wait = WebDriverWait(phone, 30)
+    wait.until(lambda _: phone.find_element(By.ID, "padname").is_displayed())
+    if wifi_ms:
+        phone.execute_script("window.onebeat.pads.netsim = {mean_ms: arguments[0]}", wifi_ms)
+    box = phone.find_element(By.ID, "padname")
+    box.clear()  # the page offers the name it joined with last time
+    box.send_keys(name)
+    phone.find_element(By.CSS_SELECTOR, "#padjoin button").click()
+    wait.until(lambda _: "synchronised" in phone.find_element(By.ID, "padstatus").text)
+    return wait
+
+
+def wall_clock(host: Any, song_times: list[float]) -> list[float]:
+    """The wall-clock times [ms since the epoch] at which the host page plays these song
+    times (``performance.timeOrigin`` is on the wall clock every browser shares)."""
+    return list(
+        host.execute_script(
+            "return arguments[0].map(t => performance.timeOrigin + window.onebeat.perfAtSong(t))",
+            song_times,
+        )
+    )

@@ -26,7 +26,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from onebeat.session import SessionStore
-from tests.web.browser import Server, have_chromium, live_server, open_chromium
+from tests.web.browser import (
+    TAPS,
+    Server,
+    have_chromium,
+    join_phone,
+    live_server,
+    open_chromium,
+    wall_clock,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,29 +43,6 @@ WIFI_MS = 8.0
 # The phone plays the notes in turn: (offset in ms or None to skip, wrong pad?)
 STYLE = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
-
-# Fires scripted taps on the phone's pads at planned wall-clock times (ms since the
-# epoch, as performance.timeOrigin + performance.now()); returns when each was fired.
-TAPS = """
-const plan = arguments[0], done = arguments[arguments.length - 1];
-const wall = () => performance.timeOrigin + performance.now();
-const out = [];
-let i = 0;
-function next() {
-  if (i >= plan.length) { done(out); return; }
-  const p = plan[i];
-  const wait = p.wall - wall();
-  if (wait > 6) { setTimeout(next, wait - 5); return; }
-  while (wall() < p.wall) { /* the last few ms */ }
-  const pad = document.querySelector(`#padgrid button[data-pad="${p.pad}"]`);
-  const ev = new PointerEvent("pointerdown", { bubbles: true, cancelable: true, pointerId: 1 });
-  pad.dispatchEvent(ev);
-  out.push(performance.timeOrigin + ev.timeStamp);
-  i += 1;
-  next();
-}
-next();
-"""
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +89,7 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
     phone.get(f"http://{cfg.lan_host}:{cfg.port}/#join")
     assert "join code" in phone.find_element(By.TAG_NAME, "body").text
 
-    phone.set_window_size(412, 860)
-    phone.get(join_url)
-    pwait = WebDriverWait(phone, 30)
-    pwait.until(lambda _: phone.find_element(By.ID, "padname").is_displayed())
-    phone.execute_script("window.onebeat.pads.netsim = {mean_ms: arguments[0]}", WIFI_MS)
-    phone.find_element(By.ID, "padname").send_keys("ben")
-    phone.find_element(By.CSS_SELECTOR, "#padjoin button").click()
-    pwait.until(lambda _: "synchronised" in phone.find_element(By.ID, "padstatus").text)
+    pwait = join_phone(phone, join_url, "ben", wifi_ms=WIFI_MS)
 
     # the host's page puts the phone in as the second player, on touch pads
     wait.until(
@@ -140,16 +118,9 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
         pad = "ride" if wrong else ("kick" if n[2] == "kick" else "snare")
         plan.append({"note": i, "t": n[0] + off / 1000, "off": off, "wrong": wrong, "pad": pad})
     # song time -> the host's wall clock, then the phone fires at that wall-clock time
-    walls = host.execute_script(
-        "return arguments[0].map(t => performance.timeOrigin + window.onebeat.perfAtSong(t))",
-        [p["t"] for p in plan],
-    )
-    for p, w in zip(plan, walls, strict=True):
+    for p, w in zip(plan, wall_clock(host, [p["t"] for p in plan]), strict=True):
         p["wall"] = w
-    note_walls = host.execute_script(
-        "return arguments[0].map(t => performance.timeOrigin + window.onebeat.perfAtSong(t))",
-        [chart["notes"][p["note"]][0] for p in plan],
-    )
+    note_walls = wall_clock(host, [chart["notes"][p["note"]][0] for p in plan])
     fired = phone.execute_async_script(TAPS, plan)
     time.sleep(0.5)  # the last taps travel and come back judged
     judgments = host.execute_script("return window.onebeat.state.judgments")
