@@ -5,6 +5,7 @@ Pure library: no I/O, no clock, no UI (see ../shared/DESIGN.md).
 
 from onebeat.engine.calibration import MIN_TAPS, Calibration, CalibrationError, calibrate
 from onebeat.engine.judge import Hit, HitOutcome, Judge, JudgeSettings, Judgment, PlayerStats
+from onebeat.engine.loop import LoopPlan
 from onebeat.engine.windows import PRESETS, Grade, HitWindows
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Judge",
     "JudgeSettings",
     "Judgment",
+    "LoopPlan",
     "PlayerStats",
     "calibrate",
 ]

@@ -6,7 +6,9 @@ Times are song seconds, already converted by the page from the event's own times
 
 Browser → server:
 
-* ``start``: song, level, players (name, input kind, calibration), hit windows, speed.
+* ``start``: song, level, players (name, input kind, calibration), hit windows, speed,
+  and optionally a loop of bars (``loop: [first, last]``): then the page's song time runs
+  on across passes, and each pass is judged and saved as its own session.
 * ``key``: a key press (``key``, ``t``); the server's key map says whose and which pad.
 * ``midi``: raw Web MIDI bytes from a player's kit (``player``, ``data``, ``t``).
 * ``pad``: a touch pad (``player``, ``pad``, ``v``, ``t``).
@@ -21,7 +23,8 @@ A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``ta
 Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
 players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
 names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
-``error`` (one line; the message that caused it was dropped).
+``pass`` (a loop's pass ended: its session and summary), ``error`` (one line; the
+message that caused it was dropped).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ __all__ = [
 MAX_MESSAGE_BYTES = 4096
 #: Song times outside this range [s] are no song's (20 minutes at most, a count-in before).
 SongTime = Annotated[float, Field(ge=-30.0, le=1300.0, allow_inf_nan=False)]
+Bar = Annotated[int, Field(ge=1, le=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f<>&\"]+$")]
 
 
@@ -74,6 +78,8 @@ class StartMsg(_Msg):
     players: Annotated[list[PlayerSpec], Field(min_length=1, max_length=2)]
     windows: Literal["strict", "default", "beginner"] = "default"
     speed: Annotated[float, Field(ge=0.5, le=1.0, allow_inf_nan=False)] = 1.0
+    #: Loop bars [first, last] (1-based, inclusive), one session per pass.
+    loop: tuple[Bar, Bar] | None = None
 
 
 class KeyMsg(_Msg):

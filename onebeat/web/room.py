@@ -11,16 +11,21 @@ database before the judgment goes back.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment
+from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.inputs import KIT_MAPS, KeyMap, MidiMapper
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.web.library import Library
 from onebeat.web.protocol import FinishMsg, KeyMsg, MidiMsg, PadMsg, StartMsg, TickMsg
 
 __all__ = ["GRACE_MS", "PlayRoom", "RoomError"]
+
+log = logging.getLogger("onebeat.web")
 
 #: How long a Miss waits for hits still on their way from a phone [ms].
 GRACE_MS = 150.0
@@ -43,33 +48,107 @@ def judgment_json(j: Judgment) -> dict[str, Any]:
 
 
 class PlayRoom:
-    """A play session driven by WebSocket messages."""
+    """A play session driven by WebSocket messages.
+
+    A take is one session. A loop of bars is one session per pass: the page's clock runs
+    on across passes (unwrapped song time), and the room sends each hit to its pass
+    (:class:`~onebeat.engine.LoopPlan`), keeps the pass before open for the grace period
+    after the seam, then finishes it and reports it with a ``pass`` message.
+    """
 
     def __init__(self, library: Library, store: SessionStore) -> None:
         self.library = library
         self.store = store
-        self.recorder: Recorder | None = None
         self.keymap: KeyMap | None = None
         self.mappers: dict[str, MidiMapper] = {}
         self.touch: set[str] = set()
+        self.loop: LoopPlan | None = None
+        self.passes: dict[int, Recorder] = {}  # open ones
+        self.done: list[dict[str, Any]] = []  # finished passes, in order
+        self._new_session: Callable[[int], Session] | None = None
+        self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The newest open take (the only one outside a loop)."""
+        return self.passes[max(self.passes)] if self.passes else None
 
     def handle(self, msg: Any) -> list[dict[str, Any]]:
         """Act on one validated message; the replies, in order."""
         if isinstance(msg, StartMsg):
             return [self._start(msg)]
-        rec = self.recorder
-        if rec is None or rec.session.finished:
+        if self._new_session is None:
             raise RoomError(f"'{msg.type}' before 'start'")
         if isinstance(msg, TickMsg):
-            return self._judged(rec.update(msg.t))
+            return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
-            session = rec.finish()
-            return [{"type": "results", "session": session.id, "summary": session.summary}]
-        hit, raw = self._hit(msg, rec.session.player_names)
+            return self._finish()
+        hit, raw = self._hit(msg, self.players)
         if hit is None:
             return []
-        rec.hit(hit, raw)
-        return self._judged(rec.update(hit.time))
+        p, t = self.loop.local(hit.time) if self.loop else (0, hit.time)
+        if p not in self.passes and self.done and p <= self.done[-1]["pass"]:
+            log.warning("a hit for pass %d came after that pass was closed", p + 1)
+            return []
+        rec = self._pass(p)
+        rec.hit(replace(hit, time=t), raw)
+        replies = self._judged(p, rec.update(t))
+        return replies + (self._tick(hit.time) if self.loop else [])
+
+    @property
+    def players(self) -> list[str]:
+        rec = self.recorder
+        return rec.session.player_names if rec else []
+
+    def _pass(self, p: int) -> Recorder:
+        rec = self.passes.get(p)
+        if rec is None:
+            assert self._new_session is not None
+            rec = self.passes[p] = Recorder(self._new_session(p), self.store)
+        return rec
+
+    def _tick(self, u: float) -> list[dict[str, Any]]:
+        self._clock = max(self._clock, u)
+        if self.loop is None:
+            return self._judged(0, self._pass(0).update(u))
+        out: list[dict[str, Any]] = []
+        self._pass(self.loop.pass_of(u))
+        for p in sorted(self.passes):
+            t = u - p * self.loop.length
+            out += self._judged(p, self.passes[p].update(t))
+            if u >= self.loop.pass_end(p) + GRACE_MS / 1000:
+                out.append(self._close_pass(p))
+        return out
+
+    def _close_pass(self, p: int) -> dict[str, Any]:
+        session = self.passes.pop(p).finish()
+        info = {"type": "pass", "pass": p, "session": session.id, "summary": session.summary}
+        self.done.append(info)
+        return info
+
+    def _finish(self) -> list[dict[str, Any]]:
+        if self.loop is None:
+            session = self._pass(0).finish()
+            self.passes.clear()
+            self._new_session = None
+            return [{"type": "results", "session": session.id, "summary": session.summary}]
+        out = []
+        for p in sorted(self.passes):
+            # a pass played to its end counts; one stopped half-way stays saved as interrupted
+            if self._clock >= self.loop.pass_end(p) - 0.05:
+                out.append(self._close_pass(p))
+        self.passes.clear()
+        self._new_session = None
+        last = self.done[-1] if self.done else None
+        out.append(
+            {
+                "type": "results",
+                "session": last["session"] if last else None,
+                "summary": last["summary"] if last else {},
+                "passes": [{k: d[k] for k in ("pass", "session", "summary")} for d in self.done],
+            }
+        )
+        return out
 
     def _hit(self, msg: KeyMsg | MidiMsg | PadMsg, names: list[str]) -> tuple[Hit | None, str]:
         if isinstance(msg, KeyMsg):
@@ -90,46 +169,64 @@ class PlayRoom:
         return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
 
     def _start(self, msg: StartMsg) -> dict[str, Any]:
-        if self.recorder is not None and not self.recorder.session.finished:
-            self.recorder.finish()  # a new take ends the one before, saved
+        for rec in self.passes.values():
+            rec.finish()  # a new take ends the one before, saved
+        self.passes.clear()
+        self.done = []
+        self._clock = -math.inf
         names = [p.name for p in msg.players]
         if len(set(names)) != len(names):
             raise RoomError("players: two players have one name")
         entry = self.library.get(msg.song)
         chart = self.library.chart(msg.song, msg.level)
+        self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None
+        if self.loop is not None:
+            chart = self.loop.chart
         keyboard = [p.name for p in msg.players if p.input == "keyboard"]
         self.keymap = KeyMap.default(keyboard) if keyboard else None
         self.mappers = {
             p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in msg.players if p.input == "midi"
         }
         self.touch = {p.name for p in msg.players if p.input == "touch"}
-        session = Session(
-            chart=chart,
-            settings=JudgeSettings(
-                windows=PRESETS[msg.windows], speed=msg.speed, grace_ms=GRACE_MS
-            ),
-            players=[PlayerInfo(p.name, p.input, p.offset_ms, "browser") for p in msg.players],
-            song=SongRef(entry.title, str(entry.path), entry.sha256),
-        )
-        self.recorder = Recorder(session, self.store)
-        return {
+        settings = JudgeSettings(windows=PRESETS[msg.windows], speed=msg.speed, grace_ms=GRACE_MS)
+        players = [PlayerInfo(p.name, p.input, p.offset_ms, "browser") for p in msg.players]
+        song = SongRef(entry.title, str(entry.path), entry.sha256)
+
+        def new_session(p: int) -> Session:
+            c = replace(chart, title=f"{chart.title} · pass {p + 1}") if self.loop else chart
+            return Session(chart=c, settings=settings, players=players, song=song)
+
+        self._new_session = new_session
+        session = self._pass(0).session
+        ready: dict[str, Any] = {
             "type": "ready",
             "session": session.id,
             "players": names,
             "chart": chart.to_dict(),
             "keymap": self.keymap.to_dict() if self.keymap else None,
         }
+        if self.loop is not None:
+            lp = self.loop
+            ready["loop"] = {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end}
+        return ready
 
-    def _judged(self, judgments: list[Judgment]) -> list[dict[str, Any]]:
-        if not judgments or self.recorder is None:
+    def _judged(self, p: int, judgments: list[Judgment]) -> list[dict[str, Any]]:
+        rec = self.passes.get(p)
+        if not judgments or rec is None:
             return []
-        rec = self.recorder
         stats = {}
-        for p in rec.session.player_names:
-            s = rec.stats(p)
-            stats[p] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
-        return [{"type": "judged", "items": [judgment_json(j) for j in judgments], "stats": stats}]
+        for name in rec.session.player_names:
+            s = rec.stats(name)
+            stats[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
+        items = [judgment_json(j) for j in judgments]
+        if self.loop is not None:
+            shift = p * self.loop.length
+            for item in items:
+                item["pass"] = p
+                item["t"] = None if item["t"] is None else round(item["t"] + shift, 4)
+        return [{"type": "judged", "items": items, "stats": stats}]
 
     def close(self) -> None:
-        """The socket went: an unfinished take stays saved as interrupted."""
-        self.recorder = None
+        """The socket went: unfinished takes stay saved as interrupted."""
+        self.passes.clear()
+        self._new_session = None

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from onebeat.session import SessionStore
 from onebeat.web import AppConfig, Library, create_app
 from onebeat.web.library import MAX_UPLOAD_BYTES
 
@@ -293,3 +294,59 @@ def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
             assert "does not play touch pads" in host.next("error")["message"]
             host_ws.send_text(json.dumps({"type": "finish"}))
             assert phone.next("results")["summary"]["perfect"] == 1
+
+
+def test_a_loop_of_bars_is_one_session_per_pass(library: Library) -> None:
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_text(start_msg(library, loop=[2, 3]))
+        ready = ws.receive_json()
+        loop, notes = ready["loop"], ready["chart"]["notes"]
+        assert (loop["first"], loop["last"]) == (2, 3)
+        assert ready["chart"]["title"].endswith("bars 2–3")
+        assert all(loop["start"] - 1e-6 <= n[0] < loop["end"] for n in notes)
+        length = loop["end"] - loop["start"]
+        key = {"kick": "c", "snare": "d"}
+
+        def play(p: int, early_ms: float = 0.0, upto: int | None = None) -> None:
+            for n in notes[:upto]:
+                u = n[0] + p * length - early_ms / 1000
+                ws.send_text(json.dumps({"type": "key", "key": key[n[2]], "t": u}))
+
+        play(0)
+        play(1, early_ms=30.0)  # the first note of pass 2 lies just before the seam
+        play(2, upto=len(notes) // 2)
+        ws.send_text(json.dumps({"type": "tick", "t": notes[len(notes) // 2][0] + 2 * length}))
+        ws.send_text(json.dumps({"type": "finish"}))
+        passes, judged = [], []
+        while (msg := ws.receive_json())["type"] != "results":
+            if msg["type"] == "pass":
+                passes.append(msg)
+            elif msg["type"] == "judged":
+                judged += msg["items"]
+        first = [j for j in judged if j["note"] == 0 and j["pass"] == 1 and j["grade"]]
+        assert first[0]["offset_ms"] == pytest.approx(-30.0)
+        assert first[0]["t"] == pytest.approx(loop["start"] + length - 0.03, abs=1e-3)
+        # two passes played through; the third was stopped half-way
+        assert [p["pass"] for p in passes] == [0, 1]
+        assert passes[0]["summary"]["ana"]["perfect"] == len(notes)
+        assert passes[1]["summary"]["ana"]["perfect"] == len(notes)  # -30 ms is Perfect
+        assert [p["session"] for p in msg["passes"]] == [p["session"] for p in passes]
+        assert msg["session"] == passes[1]["session"]
+
+    with SessionStore(library.root / "sessions.sqlite3") as store:
+        listed = {i.id: i for i in store.list(50)}
+        titles = {i: store.load(i).chart.title for i in listed}
+        for p in passes:
+            assert listed[p["session"]].finished
+            assert titles[p["session"]].endswith(f"bars 2–3 · pass {p['pass'] + 1}")
+        third = [i for i, title in titles.items() if title.endswith("bars 2–3 · pass 3")]
+        assert len(third) == 1 and not listed[third[0]].finished  # kept, as interrupted
+
+
+def test_a_loop_of_bars_that_are_not_there_is_refused(library: Library) -> None:
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_text(start_msg(library, loop=[5, 2000]))
+        reply = ws.receive_json()
+        assert reply["type"] == "error" and "bars 5–2000 are not in" in reply["message"]
+        ws.send_text(start_msg(library, loop=[3, 2]))
+        assert "are not in" in ws.receive_json()["message"]
