@@ -400,6 +400,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_play(args: argparse.Namespace) -> int:
     import logging
+    import socket
     import threading
     import webbrowser
 
@@ -409,6 +410,15 @@ def _cmd_play(args: argparse.Namespace) -> int:
     from onebeat.web import AppConfig, Library, create_app, lan_address
 
     logging.basicConfig(level=logging.WARNING, format="onebeat: %(message)s")
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    with socket.socket() as probe:  # a clear line rather than uvicorn's traceback
+        try:
+            probe.bind((host, args.port))
+        except OSError as exc:
+            raise OnebeatError(
+                f"port {args.port}: cannot listen there ({exc.strerror}); is onebeat already "
+                "running? Choose another with --port"
+            ) from None
     config = AppConfig(
         data_dir=data_dir(),
         lan=args.lan,
@@ -433,9 +443,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
     app = create_app(config, library)
     try:
-        uvicorn.run(
-            app, host="0.0.0.0" if args.lan else "127.0.0.1", port=args.port, log_level="warning"
-        )
+        uvicorn.run(app, host=host, port=args.port, log_level="warning")
     finally:
         library.close()
     return 0

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Install onebeat and run its main job on the bundled demo song.
+# Install onebeat, analyse the bundled demo song, and open the play-along page on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/onebeat demo "$@"
+.venv/bin/onebeat demo
+# Then the play-along page on the demo song (Ctrl+C stops it). Options go to `onebeat
+# play`: --lan lets phones join, --port N, --no-browser.
+exec .venv/bin/onebeat play "$@"

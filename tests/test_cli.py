@@ -290,3 +290,16 @@ def test_score_and_session_errors_are_one_line(
     err = capsys.readouterr().err
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert re.search(message, err)
+
+
+def test_play_on_a_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["play", "--port", str(port), "--no-browser"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"onebeat: error: port {port}: cannot listen there")
+    assert "--port" in err and "\n" not in err

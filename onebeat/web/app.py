@@ -253,6 +253,14 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         except LibraryError as exc:
             raise HTTPException(400, str(exc)) from None
 
+    @app.get("/api/songs/{song_id}/bars")
+    def bars(song_id: str) -> dict[str, Any]:
+        """Bars and sections, for choosing a loop."""
+        try:
+            return lib.bars(song_id)
+        except LibraryError as exc:
+            raise HTTPException(404, str(exc)) from None
+
     @app.get("/api/songs/{song_id}/audio")
     def audio(song_id: str, speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0) -> FileResponse:
         """The song's audio; at a practice speed below 1, time-stretched (made on the

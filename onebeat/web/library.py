@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.drums import DrumAnalysis
@@ -224,6 +226,22 @@ class Library:
             chart = generate_chart(entry.songmap, level=level, title=entry.title, drums=drums)
             self._charts[key] = chart
         return chart
+
+    def bars(self, song_id: str) -> dict[str, Any]:
+        """How many bars the song has, and its sections as bar ranges (1-based,
+        inclusive; from the level-4 chart, which finds them; empty where it cannot)."""
+        chart = self.chart(song_id, 1)
+        down = np.flatnonzero(chart.beat_positions == 1)
+        sections: list[list[int]] = []
+        try:
+            starts = self.chart(song_id, 4).sections
+        except OnebeatError as exc:  # no transcription for this song: no sections
+            log.info("library: no sections for %s: %s", song_id, exc)
+            starts = ()
+        first_bars = sorted({int(np.searchsorted(down, b, side="right")) for b in starts} - {0})
+        for a, b in zip(first_bars, [*first_bars[1:], len(down) + 1], strict=True):
+            sections.append([a, b - 1])
+        return {"bars": len(down), "sections": sections}
 
     def audio(self, song_id: str, speed: float = 1.0) -> Path:
         """The song's audio file at a practice speed: the original at 1, else the song

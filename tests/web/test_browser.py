@@ -214,3 +214,50 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
     assert played[0] >= played[1] - 2 > 0
     d.find_element(By.ID, "stop").click()
     wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
+
+
+def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: Any) -> None:
+    d = browser
+    wait = _open_page(d, server, timeout=30)
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    # the song's sections are offered as loops
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#loopsection option")) > 2)
+    d.execute_script(
+        "document.getElementById('loopon').checked = true;"
+        "document.getElementById('loopfrom').value = '3';"
+        "document.getElementById('loopto').value = '4';"
+    )
+    d.find_element(By.ID, "play").click()
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    loop = d.execute_script("return window.onebeat.state.loop")
+    notes = d.execute_script("return window.onebeat.state.chart.notes")
+    assert (loop["first"], loop["last"]) == (3, 4)
+    assert d.execute_script("return window.onebeat.state.source.loop") is True
+    length = loop["end"] - loop["start"]
+    # three passes: the first 60 ms late (Great), then on time (Perfect)
+    plan = [
+        {
+            "t": n[0] + p * length + (0.06 if p == 0 else 0.0),
+            "kind": "key",
+            "key": "c" if n[2] == "kick" else "d",
+        }
+        for p in range(3)
+        for n in notes
+    ]
+    d.execute_async_script(SCHEDULER, plan)
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.passes.length") >= 3)
+    clock = d.execute_script("return document.getElementById('clock').textContent")
+    m, sec = clock.split(":")
+    assert loop["start"] - 1 <= 60 * int(m) + int(sec) <= loop["end"]  # the song's place
+    d.find_element(By.ID, "stop").click()
+    wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
+    passes = d.execute_script("return window.onebeat.state.passes")
+    n = len(notes)
+    assert passes[0]["summary"]["player 1"]["great"] == n
+    assert [p["summary"]["player 1"]["perfect"] for p in passes[1:3]] == [n, n]
+    rows = d.find_elements(By.CSS_SELECTOR, "#passes tr")
+    assert len(rows) == 1 + len(passes)  # a header and a row per pass played through
+    assert "Bars 3–4" in d.find_element(By.CSS_SELECTOR, "#passes caption").text
+    with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
+        for p in passes:
+            assert store.load(p["session"]).chart.title.endswith(f"pass {p['pass'] + 1}")

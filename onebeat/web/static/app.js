@@ -77,6 +77,19 @@ function renderSongs() {
   }));
   const sel = state.songs.find((s) => s.id === state.song);
   $("play").disabled = !sel || sel.status !== "ready";
+  renderLoop();
+}
+
+// The loop's bar range, and the song's sections to pick one from.
+async function renderLoop() {
+  const sel = state.songs.find((s) => s.id === state.song);
+  if (!sel || sel.status !== "ready" || state.barsFor === sel.id) return;
+  state.barsFor = sel.id;
+  let info = { bars: 1, sections: [] };
+  try { info = await api(`/api/songs/${sel.id}/bars`); } catch (e) { message($("libmsg"), e.message, true); }
+  for (const id of ["loopfrom", "loopto"]) $(id).max = String(info.bars);
+  $("loopsection").replaceChildren(new Option("or a section of the song…", ""),
+    ...info.sections.map(([a, b], i) => new Option(`section ${i + 1}: bars ${a}–${b}`, `${a}-${b}`)));
 }
 
 function renderLevels() {
@@ -256,8 +269,9 @@ async function start() {
     if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
     await audioBuffer(state.song, state.wantSpeed);
     message($("playmsg"), "");
+    const loop = $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
     send({
-      type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed,
+      type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
       players: state.players.map((p) => ({
         name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input),
       })),
@@ -290,9 +304,41 @@ function click(at, accent) {
   osc.start(at); osc.stop(at + 0.07);
 }
 
+// What scrolls past: the chart's notes and beats on the page's song clock. In a loop
+// that clock runs on across passes, so the loop's bars are laid end to end (pass p's
+// note i is index p·n + i), after the bar before the loop, which plays as a count-in.
+const MAX_LOOP_S = 1800;
+
+function buildView(chart, loop) {
+  const beats = chart.beats, pos = chart.beat_positions;
+  if (!loop) return { notes: chart.notes, beats, pos, n: chart.notes.length };
+  const L = loop.end - loop.start;
+  const passes = Math.max(1, Math.min(500, Math.ceil(MAX_LOOP_S / L)));
+  const view = { notes: [], beats: [], pos: [], n: chart.notes.length };
+  beats.forEach((b, k) => {
+    if (b >= loop.start - 2 * L && b < loop.start - 1e-6) { view.beats.push(b); view.pos.push(pos[k]); }
+  });
+  const inLoop = beats.map((b, k) => [b, pos[k]]).filter(([b]) => b >= loop.start - 1e-6 && b < loop.end - 1e-6);
+  for (let p = 0; p < passes; p++) {
+    for (const n of chart.notes) view.notes.push([n[0] + p * L, ...n.slice(1)]);
+    for (const [b, q] of inLoop) { view.beats.push(b + p * L); view.pos.push(q); }
+  }
+  return view;
+}
+
+// First index of a sorted array (of numbers, or of rows by their first value) ≥ x.
+function lowerBound(a, x, key = (v) => v) {
+  let lo = 0, hi = a.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (key(a[mid]) < x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
 async function onReady(msg) {
   state.session = msg.session;
   state.chart = msg.chart;
+  state.loop = msg.loop || null;
+  state.view = buildView(msg.chart, state.loop);
+  state.passes = [];
   state.keymap = msg.keymap;
   state.judgments = [];
   state.results = null;
@@ -304,11 +350,12 @@ async function onReady(msg) {
   const ibi = beats[1] - beats[0];
   const perBar = state.chart.beats_per_bar;
   // Count-in: one bar of clicks leading to the first note's downbeat.
-  const firstNote = state.chart.notes[0][0];
+  const firstNote = state.loop ? state.loop.start : state.chart.notes[0][0];
   let k0 = beats.findIndex((b, i) => state.chart.beat_positions[i] === 1 && b >= firstNote - 1e-3);
   if (k0 < 0) k0 = 0;
   const countTimes = Array.from({ length: perBar }, (_, j) => beats[k0] - (perBar - j) * ibi);
-  const songStart = Math.min(0, countTimes[0]) - 0.3;
+  // A take starts from the top of the song; a loop from the bar before it.
+  const songStart = (state.loop ? countTimes[0] : Math.min(0, countTimes[0])) - 0.3;
   state.c0 = ctx.currentTime + 0.15 - songStart / state.speed;
   const src = ctx.createBufferSource();
   src.buffer = buffer;
@@ -318,15 +365,22 @@ async function onReady(msg) {
   state.metronome = $("metronome").checked;
   state.nextClick = 0;
   state.clicks = 0;
-  src.start(state.c0);  // song time 0
+  if (state.loop) {  // Web Audio loops the buffer seamlessly, sample-accurate
+    src.loop = true;
+    src.loopStart = state.loop.start / state.speed;
+    src.loopEnd = state.loop.end / state.speed;
+  }
+  const from = Math.max(0, songStart);
+  src.start(state.c0 + from / state.speed, from / state.speed);  // song time `from`
   state.source = src;
   countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
   state.countTimes = countTimes;
-  state.end = Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
+  state.end = state.loop ? Infinity : Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
   src.onended = () => { if (state.playing) finish(); };
   buildHighways();
   showScreen("game");
   $("songtitle").textContent = state.songs.find((s) => s.id === state.song)?.title || "";
+  $("loopinfo").textContent = state.loop ? `looping bars ${state.loop.first}–${state.loop.last}` : "";
   state.playing = true;
   state.paused = false;
   state.tick = setInterval(() => {
@@ -349,6 +403,10 @@ function onMessage(msg) {
     const rx = performance.now();
     for (const j of msg.items) { j.rx = rx; showJudgment(j); }
     for (const [name, s] of Object.entries(msg.stats)) showStats(name, s);
+  } else if (msg.type === "pass") {
+    state.passes.push(msg);
+    const acc = Object.entries(msg.summary).map(([name, s]) => `${name} ${(100 * s.accuracy).toFixed(0)} %`);
+    $("loopinfo").textContent = `looping bars ${state.loop.first}–${state.loop.last} · pass ${msg.pass + 1}: ${acc.join(" · ")}`;
   } else if (msg.type === "results") {
     state.results = msg;
     showResults(msg);
@@ -507,7 +565,8 @@ function flash(player, piece) {
 // little ahead on the audio clock so they land exactly whatever the frame rate.
 function scheduleClicks(now) {
   if (!state.metronome || state.paused) return;
-  const beats = state.chart.beats, pos = state.chart.beat_positions;
+  const { beats, pos } = state.view;
+  if (state.nextClick === 0) state.nextClick = lowerBound(beats, now);
   while (state.nextClick < beats.length && beats[state.nextClick] < now + 0.3 * state.speed) {
     const t = beats[state.nextClick];
     if (t > now) { click(state.c0 + t / state.speed, pos[state.nextClick] === 1); state.clicks += 1; }
@@ -519,12 +578,14 @@ function draw() {
   if (!state.playing) return;
   const now = songNow();
   scheduleClicks(now);
-  $("clock").textContent = fmtTime(now);
+  const L = state.loop ? state.loop.end - state.loop.start : 0;
+  $("clock").textContent = fmtTime(state.loop && now > state.loop.start ? state.loop.start + ((now - state.loop.start) % L) : now);
   const step = state.countTimes[1] - state.countTimes[0] || 0.5;
   const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
   $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
-  const beats = state.chart.beats;
-  const pos = state.chart.beat_positions;
+  const { beats, pos, notes } = state.view;
+  const firstBeat = lowerBound(beats, now - 1.0);
+  const firstNote = lowerBound(notes, now - 0.4, (n) => n[0]);
   state.highways.forEach((h, pi) => {
     const g = h.canvas.getContext("2d");
     const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
@@ -540,19 +601,18 @@ function draw() {
         g.fillRect(i * h.laneW, hitY - 14, h.laneW, 28);
       }
     });
-    for (let k = 0; k < beats.length; k++) {
+    for (let k = firstBeat; k < beats.length; k++) {
       const by = y(beats[k]);
-      if (by < -5 || by > H) continue;
+      if (by < -5) break;
+      if (by > H) continue;
       g.fillStyle = pos[k] === 1 ? "#556" : "#2a2f3b";
       g.fillRect(0, by, W, pos[k] === 1 ? 2 : 1);
     }
     g.fillStyle = "#dde";
     g.fillRect(0, hitY - 1, W, 3);
     const hidden = state.hidden[pi];
-    const notes = state.chart.notes;
-    for (let i = 0; i < notes.length; i++) {
+    for (let i = firstNote; i < notes.length; i++) {
       const [t, , piece, , dyn] = notes[i];
-      if (t < now - 0.4) continue;
       if (t > now + LOOKAHEAD_S * state.speed + 0.1) break;
       if (hidden.has(i)) continue;
       const lane = laneOf(h, piece);
@@ -583,7 +643,7 @@ function showJudgment(j) {
   const pi = state.players.findIndex((p) => p.name === j.player);
   const h = state.highways[pi];
   if (!h) return;
-  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add(j.note);
+  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add((j.pass || 0) * state.view.n + j.note);
   let cls, text, sub = "";
   if (j.grade) {
     cls = j.grade; text = j.grade.toUpperCase();
@@ -623,7 +683,22 @@ function showResults(msg) {
     return div;
   });
   $("summary").replaceChildren(...cards);
-  $("savedmsg").textContent = `Saved as session ${msg.session.slice(0, 8)} (onebeat export ${msg.session.slice(0, 8)} --json take.json).`;
+  const passes = msg.passes || [];
+  $("passes").hidden = !state.loop;
+  if (state.loop) {
+    const names = state.players.map((p) => p.name);
+    $("passes").innerHTML = `<caption>Bars ${state.loop.first}–${state.loop.last}, ` +
+      `${passes.length} pass${passes.length === 1 ? "" : "es"} played through` +
+      `${passes.length ? "; the cards show the last" : ""}</caption>` +
+      `<tr><th>pass</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join("")}</tr>` +
+      passes.map((ps) => `<tr><td>${ps.pass + 1}</td>${names.map((n) => {
+        const x = ps.summary[n];
+        return `<td>${(100 * x.accuracy).toFixed(1)} % · ${x.mean_offset_ms > 0 ? "+" : ""}${x.mean_offset_ms.toFixed(0)} ± ${x.sd_offset_ms.toFixed(0)} ms</td>`;
+      }).join("")}</tr>`).join("");
+  }
+  $("savedmsg").textContent = msg.session
+    ? `Saved as session ${msg.session.slice(0, 8)} (onebeat export ${msg.session.slice(0, 8)} --json take.json).`
+    : "No pass was played to its end; what was played is saved as interrupted.";
   showScreen("results");
 }
 
@@ -654,6 +729,12 @@ async function init() {
     }
   };
   $("stop").onclick = finish;
+  $("loopsection").onchange = () => {
+    const v = $("loopsection").value;
+    if (!v) return;
+    const [a, b] = v.split("-");
+    $("loopfrom").value = a; $("loopto").value = b; $("loopon").checked = true;
+  };
   $("upload").onchange = async (e) => {
     const file = e.target.files[0];
     if (!file) return;
