@@ -121,6 +121,8 @@ class Lobby:
     async def tap(self, phone: Link, msg: TapMsg) -> int:
         """Relay a phone's tap to every synced host page, on that page's clock; how many
         pages got it."""
+        if self.phones.get(phone.name) is not phone:
+            raise ValueError(f"{phone.name!r} joined from another device; this one is off")
         if not phone.clock.ready:
             raise ValueError("the phone's clock is not synchronised yet: wait a second")
         at = phone.clock.to_server(msg.c)

@@ -67,6 +67,7 @@ class PlayRoom:
         self.done: list[dict[str, Any]] = []  # finished passes, in order
         self._new_session: Callable[[int], Session] | None = None
         self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
+        self.players: list[str] = []
 
     @property
     def recorder(self) -> Recorder | None:
@@ -94,11 +95,6 @@ class PlayRoom:
         rec.hit(replace(hit, time=t), raw)
         replies = self._judged(p, rec.update(t))
         return replies + (self._tick(hit.time) if self.loop else [])
-
-    @property
-    def players(self) -> list[str]:
-        rec = self.recorder
-        return rec.session.player_names if rec else []
 
     def _pass(self, p: int) -> Recorder:
         rec = self.passes.get(p)
@@ -169,14 +165,14 @@ class PlayRoom:
         return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
 
     def _start(self, msg: StartMsg) -> dict[str, Any]:
-        for rec in self.passes.values():
-            rec.finish()  # a new take ends the one before, saved
-        self.passes.clear()
+        if self._new_session is not None:
+            self._finish()  # a new take ends the one before, saved
         self.done = []
         self._clock = -math.inf
         names = [p.name for p in msg.players]
         if len(set(names)) != len(names):
             raise RoomError("players: two players have one name")
+        self.players = names
         entry = self.library.get(msg.song)
         chart = self.library.chart(msg.song, msg.level)
         self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None
