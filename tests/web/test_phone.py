@@ -100,6 +100,20 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
         )
     )
     time.sleep(1.0)  # a few more pings at the slow pace
+
+    # the calibration wizard for ben's touch pads: the host clicks, the phone taps 40 ms late
+    host.find_element(By.ID, "pcalbtn1").click()
+    wait.until(lambda _: host.execute_script("return Boolean(window.onebeat.state.calib)"))
+    time.sleep(0.3)  # the new audio context's output clock settles (the clicks start at 0.8 s)
+    clicks = host.execute_script(
+        "return window.onebeat.state.calib.clicks.map("
+        "c => performance.timeOrigin + window.onebeat.perfAtHeard(c))"
+    )
+    phone.execute_async_script(TAPS, [{"wall": w + 40.0, "pad": "snare"} for w in clicks])
+    wait.until(lambda _: "taps used" in host.find_element(By.ID, "pcal1").text)
+    touch = float(host.execute_script("return localStorage.getItem('onebeat.offset.touch')"))
+    assert touch == pytest.approx(40.0, abs=3.0)
+    host.execute_script("localStorage.removeItem('onebeat.offset.touch')")  # play uncorrected
     shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or cfg.data_dir)
     host.execute_script("document.getElementById('join').scrollIntoView()")
     host.save_screenshot(str(shots / "join-screen.png"))
@@ -156,4 +170,5 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
     with SessionStore(cfg.data_dir / "sessions.sqlite3") as store:
         saved = store.load(session_id)
     assert [p.input_kind for p in saved.players] == ["keyboard", "touch"]
+    assert saved.players[1].offset_ms == 0.0
     assert sum(1 for h in saved.hits if h.hit.player == "ben") == len(plan)

@@ -184,11 +184,13 @@ function heardAt(perfMs) {
 }
 const songAtPerf = (perfMs) => (heardAt(perfMs) - state.c0) * state.speed;
 const songNow = () => songAtPerf(performance.now());
-// The performance.now() time at which song time t is heard (the inverse of songAtPerf).
-function perfAtSong(t) {
+// The performance.now() time at which audio-context time c is heard (the inverse of
+// heardAt), and at which song time t is (the inverse of songAtPerf).
+function perfAtHeard(c) {
   const ts = state.ctx.getOutputTimestamp();
-  return ts.performanceTime + (state.c0 + t / state.speed - ts.contextTime) * 1000;
+  return ts.performanceTime + (c - ts.contextTime) * 1000;
 }
+const perfAtSong = (t) => perfAtHeard(state.c0 + t / state.speed);
 
 function fmtTime(s) {
   if (s == null || !isFinite(s)) return "–";
@@ -788,5 +790,7 @@ async function init() {
 }
 
 // For tests and the curious: the page's state and its input entry points.
-window.onebeat = { state, songNow, songAtPerf, perfAtSong, heardAt, midiMessage, start, calibrate };
+window.onebeat = {
+  state, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate,
+};
 init();
