@@ -37,6 +37,11 @@ def _open_page(d: Any, server: Server, *, timeout: float) -> WebDriverWait[Any]:
     return wait
 
 
+def _press_play(d: Any, wait: WebDriverWait[Any]) -> None:
+    d.find_element(By.ID, "play").click()
+    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+
+
 def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
     beats, positions = chart["beats"], chart["beat_positions"]
     downbeats = [b for b, p in zip(beats, positions, strict=True) if p == 1]
@@ -74,8 +79,7 @@ def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None
         "const s = document.getElementById('pinput1'); s.value = 'midi';"
         "s.dispatchEvent(new Event('change'));"
     )
-    d.find_element(By.ID, "play").click()
-    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    _press_play(d, wait)
     chart = d.execute_script("return window.onebeat.state.chart")
     session_id = d.execute_script("return window.onebeat.state.session")
     plan = _plan(chart, bars=16)
@@ -168,8 +172,7 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     offset = float(d.execute_script("return localStorage.getItem('onebeat.offset.keyboard')"))
     assert offset == pytest.approx(25.0, abs=3.0)
     # the next take carries it: the session's player has that offset
-    d.find_element(By.ID, "play").click()
-    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    _press_play(d, wait)
     session_id = d.execute_script("return window.onebeat.state.session")
     d.find_element(By.ID, "stop").click()
     wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
@@ -186,8 +189,7 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
         "s.dispatchEvent(new Event('change'));"
         "document.getElementById('metronome').checked = true;"
     )
-    d.find_element(By.ID, "play").click()
-    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    _press_play(d, wait)
     assert d.execute_script("return window.onebeat.state.speed") == 0.75
     chart = d.execute_script("return window.onebeat.state.chart")
     # real-time offsets: +30 ms is 22.5 ms of song time at 75 %, -60 ms is -45 ms
@@ -227,8 +229,7 @@ def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: A
         "document.getElementById('loopfrom').value = '3';"
         "document.getElementById('loopto').value = '4';"
     )
-    d.find_element(By.ID, "play").click()
-    wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
+    _press_play(d, wait)
     loop = d.execute_script("return window.onebeat.state.loop")
     notes = d.execute_script("return window.onebeat.state.chart.notes")
     assert (loop["first"], loop["last"]) == (3, 4)
