@@ -161,7 +161,7 @@ def join_phone(phone: Any, join_url: str, name: str, *, wifi_ms: float = 0.0) ->
     box.clear()  # the page offers the name it joined with last time
     box.send_keys(name)
     phone.find_element(By.CSS_SELECTOR, "#padjoin button").click()
-    wait.until(lambda _: "synchronised" in phone.find_element(By.ID, "padstatus").text)
+    wait.until(lambda _: "synchronised" in phone.find_element(By.ID, "padclock").text)
     return wait
 
 

@@ -110,7 +110,13 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
         "c => performance.timeOrigin + window.onebeat.perfAtHeard(c))"
     )
     phone.execute_async_script(TAPS, [{"wall": w + 40.0, "pad": "snare"} for w in clicks])
-    wait.until(lambda _: "taps used" in host.find_element(By.ID, "pcal1").text)
+    # read in one script: the player boxes are redrawn when a phone's sync report comes
+    wait.until(
+        lambda _: (
+            "taps used"
+            in host.execute_script("return document.getElementById('pcal1').textContent")
+        )
+    )
     touch = float(host.execute_script("return localStorage.getItem('onebeat.offset.touch')"))
     assert touch == pytest.approx(40.0, abs=3.0)
     host.execute_script("localStorage.removeItem('onebeat.offset.touch')")  # play uncorrected

@@ -36,7 +36,9 @@ function onMessage(msg) {
   } else if (msg.type === "welcome") {
     status("joined; synchronising the clock…");
   } else if (msg.type === "synced") {
-    status(`clock synchronised (worst case ± ${msg.error_ms.toFixed(1)} ms; best round trip ${msg.rtt_ms.toFixed(0)} ms)`);
+    // its own line, so that it never hides what the status says (a take's result)
+    $("padclock").textContent = `clock synchronised (worst case ± ${msg.error_ms.toFixed(1)} ms; best round trip ${msg.rtt_ms.toFixed(0)} ms)`;
+    if ($("padstatus").textContent.startsWith("joined")) status("ready: the host starts the song");
   } else if (msg.type === "take") {
     status(`playing ${msg.title}`);
   } else if (msg.type === "judged") {
