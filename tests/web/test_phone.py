@@ -118,7 +118,8 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
         )
     )
     touch = float(host.execute_script("return localStorage.getItem('onebeat.offset.touch')"))
-    assert touch == pytest.approx(40.0, abs=3.0)
+    # the sync has had ~20 pings at this point, on 8 ms Wi-Fi: within the 5 ms target
+    assert touch == pytest.approx(40.0, abs=5.0)
     host.execute_script("localStorage.removeItem('onebeat.offset.touch')")  # play uncorrected
     shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or cfg.data_dir)
     host.execute_script("document.getElementById('join').scrollIntoView()")
