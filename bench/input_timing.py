@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 import tempfile
 import time
@@ -55,12 +54,6 @@ from tests.web.browser import (  # noqa: E402
 
 OFFSETS_MS = (0.0, 30.0, -45.0)
 KEYS = {"kick": "c", "snare": "d", "hihat_closed": "s", "hihat_open": "w"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _stats(name: str, x: np.ndarray, unit: str = "ms") -> str:

@@ -155,10 +155,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     app = FastAPI(
         title="onebeat", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
-    app.state.library = lib
     lobby = Lobby()
-    app.state.lobby = lobby
-    app.state.config = config
     allowed_hosts = set(LOCAL_NAMES)
     if config.lan and config.lan_host:
         allowed_hosts.add(config.lan_host)

@@ -69,11 +69,6 @@ class PlayRoom:
         self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
         self.players: list[str] = []
 
-    @property
-    def recorder(self) -> Recorder | None:
-        """The newest open take (the only one outside a loop)."""
-        return self.passes[max(self.passes)] if self.passes else None
-
     def handle(self, msg: Any) -> list[dict[str, Any]]:
         """Act on one validated message; the replies, in order."""
         if isinstance(msg, StartMsg):
