@@ -1,15 +1,17 @@
-"""Files that are either complete or not there (write to a temp file, then rename), and
-where onebeat keeps its files."""
+"""Files that are either complete or not there (write to a temp file, then rename), JSON
+files read with one-line errors, and where onebeat keeps its files."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "user_dir"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "read_json", "user_dir"]
 
 
 @contextmanager
@@ -36,6 +38,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path: Path, error: type[Exception], what: str) -> Any:
+    """The JSON in ``path``; ``error("<path>: not a readable <what> (…)")`` when it is
+    missing, unreadable or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a readable {what} ({exc})") from None
 
 
 def user_dir(env: str, xdg: str, home_default: str) -> Path:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from onebeat._io import atomic_write_text
+from onebeat._io import atomic_write_text, read_json
 from onebeat.engine import Hit
 from onebeat.errors import InputError
 from onebeat.inputs.base import InputSource, register
@@ -123,11 +123,7 @@ class KeyMap:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> KeyMap:
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{p}: not a readable key map ({exc})") from None
-        return cls.from_dict(data, source=str(p))
+        return cls.from_dict(read_json(p, InputError, "key map"), source=str(p))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")

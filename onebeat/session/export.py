@@ -19,7 +19,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from onebeat._io import atomic_write_bytes, atomic_write_text
+from onebeat._io import atomic_write_bytes, atomic_write_text, read_json
 from onebeat.chart.midi import chart_to_midi, note_track, second_ticks, tempo_map
 from onebeat.errors import SessionError
 from onebeat.kit import GM_NOTES, DrumPiece
@@ -40,11 +40,7 @@ def write_session_json(session: Session, path: str | os.PathLike[str]) -> None:
 def read_session_json(path: str | os.PathLike[str]) -> Session:
     """A session from :func:`write_session_json`; a :class:`SessionError` names the file."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{p}: not a readable session file ({exc})") from None
-    return Session.from_dict(data, source=str(p))
+    return Session.from_dict(read_json(p, SessionError, "session file"), source=str(p))
 
 
 def session_to_midi(session: Session) -> mido.MidiFile:
