@@ -49,6 +49,7 @@ from tests.web.browser import (  # noqa: E402
     join_phone,
     live_server,
     open_chromium,
+    open_page,
     wall_clock,
 )
 
@@ -90,7 +91,6 @@ def _downbeats(chart: dict[str, Any]) -> list[float]:
 def _phone_runs(wifi_ms: list[float], bars: int = 8) -> None:
     """A keyboard player on the host's screen, a phone playing touch pads beside it."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     with live_server(Path(tempfile.mkdtemp(prefix="onebeat-bench-")), lan=True) as server:
         cfg = server.config
@@ -98,9 +98,7 @@ def _phone_runs(wifi_ms: list[float], bars: int = 8) -> None:
         host, phone = open_chromium(), open_chromium()
         try:
             for wifi in wifi_ms:
-                host.get(f"http://localhost:{cfg.port}/")
-                wait = WebDriverWait(host, 60)
-                wait.until(lambda _: host.find_element(By.ID, "play").is_enabled())
+                wait = open_page(host, f"http://localhost:{cfg.port}/")
                 host.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
                 join_phone(phone, join_url, "phone", wifi_ms=wifi)
                 wait.until(
@@ -158,8 +156,7 @@ def main() -> None:
         url, song = server.url, server.demo_id
         d = open_chromium()
         try:
-            d.get(url + "/")
-            WebDriverWait(d, 60).until(lambda _: d.find_element(By.ID, "play").is_enabled())
+            open_page(d, url + "/")
             d.find_element(By.CSS_SELECTOR, "input[name=level][value='3']").click()
             d.find_element(By.ID, "play").click()
             WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))

@@ -143,6 +143,18 @@ def live_server(data: Path, *, lan: bool = False) -> Iterator[Server]:
         library.close()
 
 
+def open_page(d: Any, url: str, *, timeout: float = 60) -> Any:
+    """Load onebeat's page at ``url`` and wait until the chosen song is ready to play; a
+    wait on that browser."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d.get(url)
+    wait = WebDriverWait(d, timeout)
+    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
+    return wait
+
+
 def join_phone(phone: Any, join_url: str, name: str, *, wifi_ms: float = 0.0) -> Any:
     """Open the join link in a phone-sized browser, join as ``name`` with each message
     delayed ``wifi_ms`` on average either way, and wait for the clock to be synchronised;

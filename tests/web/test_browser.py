@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from onebeat.session import SessionStore
-from tests.web.browser import SCHEDULER
+from tests.web.browser import SCHEDULER, open_page
 from tests.web.conftest import Server
 
 pytestmark = pytest.mark.browser
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.browser
 ANA = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
 BEN = [(30, False), (0, False), (None, False), (-60, False), (0, True)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
-
-
-def _open_page(d: Any, server: Server, *, timeout: float) -> WebDriverWait[Any]:
-    """Load the page and wait until the demo song is ready to play."""
-    d.get(server.url + "/")
-    wait = WebDriverWait(d, timeout)
-    wait.until(lambda _: d.find_element(By.ID, "play").is_enabled())
-    return wait
 
 
 def _press_play(d: Any, wait: WebDriverWait[Any]) -> None:
@@ -68,7 +60,7 @@ def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
 
 def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None:
     d = browser
-    wait = _open_page(d, server, timeout=30)
+    wait = open_page(d, server.url + "/", timeout=30)
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
     d.find_element(By.ID, "addplayer").click()
     for i, name in enumerate(("ana", "ben")):
@@ -164,7 +156,7 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     server: Server, browser: Any
 ) -> None:
     d = browser
-    wait = _open_page(d, server, timeout=30)
+    wait = open_page(d, server.url + "/", timeout=30)
     assert "not calibrated" in d.find_element(By.ID, "pcal0").text
     d.find_element(By.ID, "pcalbtn0").click()
     assert d.execute_async_script(CALIBRATION_TAPS, 25.0) == 16
@@ -182,7 +174,7 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
 
 def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, browser: Any) -> None:
     d = browser
-    wait = _open_page(d, server, timeout=60)
+    wait = open_page(d, server.url + "/", timeout=60)
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='1']").click()
     d.execute_script(
         "const s = document.getElementById('speed'); s.value = '0.75';"
@@ -220,7 +212,7 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
 
 def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: Any) -> None:
     d = browser
-    wait = _open_page(d, server, timeout=30)
+    wait = open_page(d, server.url + "/", timeout=30)
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
     # the song's sections are offered as loops
     wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#loopsection option")) > 2)

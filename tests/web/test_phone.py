@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from onebeat.session import SessionStore
 from tests.web.browser import (
@@ -33,6 +32,7 @@ from tests.web.browser import (
     join_phone,
     live_server,
     open_chromium,
+    open_page,
     wall_clock,
 )
 
@@ -75,9 +75,7 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
     host, phone = two_browsers
     cfg = lan_server.config
     assert cfg.lan_host not in ("", "127.0.0.1"), "needs a network address besides loopback"
-    host.get(f"http://localhost:{cfg.port}/")
-    wait = WebDriverWait(host, 30)
-    wait.until(lambda _: host.find_element(By.ID, "play").is_enabled())
+    wait = open_page(host, f"http://localhost:{cfg.port}/", timeout=30)
     host.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
     box = host.find_element(By.ID, "pname0")
     box.clear()
@@ -163,8 +161,8 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
     print(f"phone taps: judged - true offset, median {median:+.2f} ms, p95 |.| {p95:.2f} ms")
     assert abs(median) <= 2.0
     assert p95 <= 5.0
-    wrong = sum(1 for j in judgments if j["player"] == "ben" and j["outcome"] == "wrong_pad")
-    assert wrong == sum(1 for p in plan if p["wrong"])
+    wrong_pads = sum(1 for j in judgments if j["player"] == "ben" and j["outcome"] == "wrong_pad")
+    assert wrong_pads == sum(1 for p in plan if p["wrong"])
 
     # the phone shows its player's judgments
     assert phone.find_element(By.ID, "padjudg").text
