@@ -88,8 +88,9 @@ class PlayRoom:
             return []
         rec = self._pass(p)
         rec.hit(replace(hit, time=t), raw)
-        replies = self._judged(p, rec.update(t))
-        return replies + (self._tick(hit.time) if self.loop else [])
+        if self.loop is not None:  # brings every open pass, this one too, up to the hit
+            return self._tick(hit.time)
+        return self._judged(p, rec.update(t))
 
     def _pass(self, p: int) -> Recorder:
         rec = self.passes.get(p)
