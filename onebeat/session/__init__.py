@@ -12,7 +12,7 @@ from onebeat.session.export import (
 )
 from onebeat.session.model import INPUT_KINDS, PlayerInfo, RecordedHit, Session, SongRef
 from onebeat.session.record import Recorder, Replay, replay, same_judgments
-from onebeat.session.store import MIGRATIONS, SessionInfo, SessionStore, data_dir
+from onebeat.session.store import MIGRATIONS, SessionInfo, SessionStore, TakeInfo, data_dir
 
 __all__ = [
     "INPUT_KINDS",
@@ -25,6 +25,7 @@ __all__ = [
     "SessionInfo",
     "SessionStore",
     "SongRef",
+    "TakeInfo",
     "data_dir",
     "read_session_json",
     "replay",

@@ -13,6 +13,8 @@ rather than altered.
 
 from __future__ import annotations
 
+import bisect
+import builtins
 import json
 import os
 import sqlite3
@@ -40,7 +42,7 @@ from onebeat.session.model import (
     settings_to_dict,
 )
 
-__all__ = ["MIGRATIONS", "SessionInfo", "SessionStore", "data_dir"]
+__all__ = ["MIGRATIONS", "SessionInfo", "SessionStore", "TakeInfo", "data_dir"]
 
 #: Schema migrations; entry ``k`` takes a database from version ``k`` to ``k + 1``.
 MIGRATIONS: list[str] = [
@@ -105,6 +107,30 @@ def data_dir() -> Path:
     """Where onebeat keeps what users make (sessions, uploads): ``$ONEBEAT_DATA_DIR``,
     else ``$XDG_DATA_HOME/onebeat``, else ``~/.local/share/onebeat``."""
     return user_dir("ONEBEAT_DATA_DIR", "XDG_DATA_HOME", ".local/share")
+
+
+@dataclass(frozen=True)
+class TakeInfo:
+    """One player's finished take, for progress over days.
+
+    Attributes
+    ----------
+    first_bar, last_bar : int
+        The bars the chart's notes cover (a loop's passes cover a few).
+    summary : dict
+        The judge's summary for the player (accuracy, mean and SD of offsets, …).
+    """
+
+    session_id: str
+    created: str
+    title: str
+    song_sha256: str
+    player: str
+    level: int
+    chart_title: str
+    first_bar: int
+    last_bar: int
+    summary: dict[str, float | int]
 
 
 @dataclass(frozen=True)
@@ -349,6 +375,60 @@ class SessionStore:
             ]
             out.append(
                 SessionInfo(sid, created, title, names, bool(finished), json.loads(summary_json))
+            )
+        return out
+
+    def takes(self, player: str | None = None) -> builtins.list[TakeInfo]:
+        """Every finished take, oldest first, one row per player (or only ``player``'s):
+        for progress over days. The bars a take covers come from its chart's notes, so a
+        loop's passes are told from takes of the whole song."""
+        sql = (
+            "SELECT s.id, s.created, s.song_title, s.song_sha256, s.summary_json, p.name, "
+            "json_extract(s.chart_json, '$.level'), "
+            "json_extract(s.chart_json, '$.notes[0][1]'), "
+            "json_extract(s.chart_json, '$.notes[#-1][1]'), "
+            "json_extract(s.chart_json, '$.beat_positions'), "
+            "json_extract(s.chart_json, '$.title') "
+            "FROM sessions s JOIN players p ON p.session_id = s.id "
+            "WHERE s.finished = 1"
+            + (" AND p.name = ?" if player is not None else "")
+            + " ORDER BY s.created, s.rowid, p.idx"
+        )
+        out = []
+        for (
+            sid,
+            created,
+            title,
+            sha,
+            summary_json,
+            name,
+            level,
+            b0,
+            b1,
+            pos_json,
+            ctitle,
+        ) in self._db.execute(sql, (player,) if player is not None else ()):
+            summary = json.loads(summary_json).get(name)
+            if not summary or not summary.get("notes"):
+                continue
+            down = [i for i, p in enumerate(json.loads(pos_json)) if p == 1]
+
+            def bar(beat: float, down: list[int] = down) -> int:
+                return max(1, bisect.bisect_right(down, int(beat + 1e-6)))
+
+            out.append(
+                TakeInfo(
+                    sid,
+                    created,
+                    title,
+                    sha,
+                    name,
+                    int(level),
+                    str(ctitle),
+                    bar(b0),
+                    bar(b1),
+                    summary,
+                )
             )
         return out
 
