@@ -14,6 +14,17 @@ from typing import Any
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "read_json", "user_dir"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Files written here get the permissions ``open()`` would give them (the temp file's
+#: own are owner-only), read once at import, since reading the umask changes it briefly.
+_FILE_MODE = 0o666 & ~_umask()
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success it replaces ``path``, on error it goes."""
@@ -23,6 +34,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

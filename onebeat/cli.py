@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -366,8 +367,10 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from onebeat.session import write_session_json, write_session_midi
 
-    if not (args.json or args.midi):
-        raise OnebeatError("export: say what to write (--json FILE, --midi FILE)")
+    if not (args.json or args.midi or args.audio or args.video):
+        raise OnebeatError(
+            "export: say what to write (--json FILE, --midi FILE, --audio FILE, --video FILE)"
+        )
     with _store(args) as store:
         session = store.load(args.session)
     if args.json:
@@ -376,6 +379,60 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.midi:
         write_session_midi(session, args.midi)
         print(f"  saved    {args.midi} (the chart and one track per player, MIDI)")
+    if args.audio or args.video:
+        from tqdm import tqdm
+
+        from onebeat.insight.media import write_take_audio, write_take_video
+
+        if args.audio:
+            t0 = time.perf_counter()
+            length = write_take_audio(session, args.audio, song=args.song)
+            took = time.perf_counter() - t0
+            print(
+                f"  saved    {args.audio} (the song and the hits, {length:.0f} s; "
+                f"{length / took:.0f}x real time)"
+            )
+        if args.video:
+            bar = tqdm(total=100, desc="video", unit="%", disable=None, leave=False)
+
+            def step(done: float) -> None:
+                bar.update(round(100 * done) - bar.n)
+
+            length = write_take_video(session, args.video, song=args.song, progress=step)
+            bar.close()
+            print(f"  saved    {args.video} (the note highway with the hits, {length:.0f} s, MP4)")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import json
+
+    from onebeat._io import atomic_write_text
+    from onebeat.insight.report import build_report, write_card, write_html
+
+    with _store(args) as store:
+        session = store.load(args.session)
+        report = build_report(session, store=store)
+    print(f"session {session.id[:8]}: {report.title} · {report.subtitle}")
+    if report.pair is not None:
+        for line in report.pair.sentences:
+            print(f"  together {line}")
+    for t in report.takes:
+        acc = "–" if t.notes == 0 else f"{100 * t.accuracy:.0f} %"
+        print(f"  {t.player:8} {acc}, {t.offsets.mean_ms:+.1f} ± {t.offsets.sd_ms:.1f} ms")
+        if bests := report.new_bests.get(t.player):
+            print(f"           new personal best: {', '.join(bests)}")
+        for tip in t.tips:
+            print(f"           {tip}")
+    if args.output:
+        write_html(report, args.output)
+        print(f"  saved    {args.output} (the report, HTML)")
+    if args.card:
+        write_card(report, args.card)
+        print(f"  saved    {args.card} (the summary card, PNG)")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report.to_dict(), indent=1) + "\n")
+        print(f"  saved    {args.json} (the figures, JSON)")
     return 0
 
 
@@ -638,14 +695,45 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(p)
     p.set_defaults(func=_cmd_sessions)
 
-    p = sub.add_parser("export", help="write a saved session as JSON or MIDI")
+    p = sub.add_parser(
+        "export", help="write a saved session as JSON, MIDI, audio (the jam) or video"
+    )
     p.add_argument("session", help=SESSION_HELP)
     p.add_argument("--json", type=Path, metavar="FILE", help="the whole session as JSON")
     p.add_argument(
         "--midi", type=Path, metavar="FILE", help="the chart and one track per player, MIDI"
     )
+    p.add_argument(
+        "--audio",
+        type=Path,
+        metavar="FILE",
+        help="the song with each player's hits as drums, player 1 left, 2 right (.wav/.flac/.ogg)",
+    )
+    p.add_argument(
+        "--video", type=Path, metavar="FILE", help="the note highway with both players' hits (.mp4)"
+    )
+    p.add_argument(
+        "--song", type=Path, metavar="AUDIO", help="the song's audio, if it has moved since"
+    )
     db_option(p)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser(
+        "report", help="how a take went: timing, the pair, progress; HTML report and a card"
+    )
+    p.add_argument("session", nargs="?", default="latest", help=SESSION_HELP + " (default: latest)")
+    p.add_argument(
+        "--latest",
+        dest="session",
+        action="store_const",
+        const="latest",
+        help="the latest session (the default)",
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="HTML", help="write the report (HTML)")
+    p.add_argument("--card", type=Path, metavar="PNG", help="write the summary card (PNG)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the figures (JSON)")
+    db_option(p)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
         "replay", help="judge a saved session again and check it gives the same result"

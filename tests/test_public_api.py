@@ -19,7 +19,29 @@ PACKAGES = [
     "onebeat.engine",
     "onebeat.inputs",
     "onebeat.session",
+    "onebeat.insight",
+    "onebeat.insight.stats",
+    "onebeat.insight.duet",
+    "onebeat.insight.progress",
+    "onebeat.insight.plots",
+    "onebeat.insight.report",
+    "onebeat.insight.media",
+    "onebeat.insight.simulate",
 ]
+
+
+def test_only_one_module_imports_matplotlib() -> None:
+    """Plots live in onebeat.insight.plots (../shared/DESIGN.md); the rest of the package
+    loads without matplotlib."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "onebeat"
+    users = sorted(
+        str(f.relative_to(root))
+        for f in root.rglob("*.py")
+        if "import matplotlib" in f.read_text() or "from matplotlib" in f.read_text()
+    )
+    assert users == ["insight/plots.py"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -244,18 +244,28 @@ MIN_STROKES = 100
 MAX_GAIN_SE = 0.1
 
 
-def onset_offsets(session: Session, player: str) -> tuple[np.ndarray, np.ndarray]:
+def onset_offsets(
+    session: Session, player: str, *, centre_pieces: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """The chart's onsets (distinct note times) [s] and the player's mean offset on
     each [ms] (NaN where they hit none of its notes): one stroke per onset, as the
-    phase-correction model counts them."""
+    phase-correction model counts them.
+
+    ``centre_pieces``: take each piece's own mean offset off its hits first. A kick
+    always 25 ms late is how this player's foot lands, not a correction toward the
+    partner; left in, it would follow the pattern of the groove and bias the gains."""
+    results = [r for r in note_results(session, player) if np.isfinite(r.offset_ms)]
     times = np.unique(np.round([n.time for n in session.chart.notes], 6))
+    lean: dict[str, float] = {}
+    if centre_pieces:
+        for piece in {r.piece for r in results}:
+            lean[piece] = float(np.mean([r.offset_ms for r in results if r.piece == piece]))
     sums = np.zeros(len(times))
     counts = np.zeros(len(times))
-    for r in note_results(session, player):
-        if np.isfinite(r.offset_ms):
-            k = int(np.searchsorted(times, round(r.time, 6)))
-            sums[k] += r.offset_ms
-            counts[k] += 1
+    for r in results:
+        k = int(np.searchsorted(times, round(r.time, 6)))
+        sums[k] += r.offset_ms - lean.get(r.piece, 0.0)
+        counts[k] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
         return times, np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
@@ -332,7 +342,12 @@ class PairStats:
         else:
             lead = self.fit.leader
             ga, gb = (p.alpha for p in self.fit.players)
-            if lead is None:
+            if lead is None and max(ga, gb) < 0.15:
+                out.append(
+                    f"Each of you kept to the song more than to the other "
+                    f"(gains {ga:.2f} and {gb:.2f})."
+                )
+            elif lead is None:
                 out.append(f"You both adjusted to each other (gains {ga:.2f} and {gb:.2f}).")
             else:
                 leader, follower = (a, b) if lead == 0 else (b, a)
@@ -404,7 +419,9 @@ def pair_stats(
     fit: DuetFit | None = None
     rows = int(np.sum(np.isfinite(a[:-1]) & np.isfinite(a[1:]) & np.isfinite(b[:-1])))
     if rows >= MIN_STROKES:
-        fit = fit_duet(a, b)
+        _, a_centred = onset_offsets(session, first, centre_pieces=True)
+        _, b_centred = onset_offsets(session, second, centre_pieces=True)
+        fit = fit_duet(a_centred, b_centred)
         if bootstrap > 0:
             fit = bootstrap_duet(fit, reps=bootstrap, seed=seed)
     return PairStats(
