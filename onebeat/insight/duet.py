@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from onebeat.insight.stats import SpreadCourse, note_results, spread_course
+from onebeat.insight.stats import SpreadCourse, note_results, played_until, spread_course
 from onebeat.session.model import Session
 
 __all__ = [
@@ -255,7 +255,8 @@ def onset_offsets(
     always 25 ms late is how this player's foot lands, not a correction toward the
     partner; left in, it would follow the pattern of the groove and bias the gains."""
     results = [r for r in note_results(session, player) if np.isfinite(r.offset_ms)]
-    times = np.unique(np.round([n.time for n in session.chart.notes], 6))
+    until = played_until(session)
+    times = np.unique(np.round([n.time for n in session.chart.notes if n.time <= until], 6))
     lean: dict[str, float] = {}
     if centre_pieces:
         for piece in {r.piece for r in results}:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
@@ -86,10 +87,14 @@ _STYLE: dict[str, Any] = {
 }
 
 
+#: rcParams are global: plots made in two threads at once (the web app's) take turns.
+_LOCK = threading.RLock()
+
+
 @contextmanager
 def style() -> Iterator[None]:
     """The plots' look, for code that draws on its own axes."""
-    with matplotlib.rc_context(cast(Any, _STYLE)):
+    with _LOCK, matplotlib.rc_context(cast(Any, _STYLE)):
         yield
 
 

@@ -114,7 +114,9 @@ def build_report(
     bests: dict[str, list[str]] = {}
     if store is not None:
         for name in session.player_names:
-            for line in progress(store.takes(name)):
+            # progress up to this take: a later take does not undo its personal bests
+            upto = [t for t in store.takes(name) if t.created <= session.created]
+            for line in progress(upto):
                 if any(p.session_id == session.id for p in line.points):
                     lines.append(line)
                     if found := line.new_bests(session.id):
@@ -176,7 +178,9 @@ def _take_html(s: TakeStats, plots_html: str, bests: list[str], second: bool) ->
 <h2>{e(s.player)} <span class="big">{_pct(s.accuracy)}</span></h2>
 {best}
 <p>Perfect {c["perfect"]} · Great {c["great"]} · Good {c["good"]} · Miss {c["miss"]} ·
-extra hits {c["extra"]} · wrong pad {c["wrong_pad"]} — of {s.notes} notes.
+extra hits {c["extra"]} · wrong pad {c["wrong_pad"]} — of {s.notes} notes{
+        f" (the {s.unplayed} after the take was stopped are left out)" if s.unplayed else ""
+    }.
 Timing: {_ms(s.offsets.mean_ms)} ms on average (negative: early), spread
 {_ms(s.offsets.sd_ms, False)} ms.</p>
 <ul class="tips">{tips}</ul>

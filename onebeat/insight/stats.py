@@ -38,6 +38,7 @@ __all__ = [
     "bar_of_beat",
     "note_results",
     "piece_name",
+    "played_until",
     "spread_course",
     "take_stats",
 ]
@@ -82,8 +83,19 @@ def bar_of_beat(beat_positions: np.ndarray, beat: float | np.ndarray) -> np.ndar
     return np.searchsorted(down, pos, side="right").astype(int)
 
 
+def played_until(session: Session) -> float:
+    """Song time [s] up to which the take was played: the last hit of any player plus
+    the Good window. Notes after it were not missed but never reached (a take stopped
+    early), and insight leaves them out; with no hits at all, the whole chart."""
+    hits = [j.time for j in session.judgments if j.outcome is not None and math.isfinite(j.time)]
+    if not hits:
+        return math.inf
+    return max(hits) + session.settings.windows.good_ms / 1000.0 * session.settings.speed
+
+
 def note_results(session: Session, player: str) -> list[NoteResult]:
-    """The player's graded notes, in chart order."""
+    """The player's graded notes up to :func:`played_until`, in chart order."""
+    until = played_until(session)
     notes = session.chart.notes
     bars = bar_of_beat(session.chart.beat_positions, np.array([n.beat for n in notes]))
     out = []
@@ -91,6 +103,8 @@ def note_results(session: Session, player: str) -> list[NoteResult]:
         if j.player != player or j.grade is None or j.note_index is None:
             continue
         n = notes[j.note_index]
+        if n.time > until:
+            continue
         off = math.nan if j.offset_ms is None else float(j.offset_ms)
         out.append(
             NoteResult(j.note_index, n.time, int(bars[j.note_index]), n.piece.value, j.grade, off)
@@ -269,13 +283,15 @@ class TakeStats:
     ----------
     player : str
     notes : int
-        Chart notes judged.
+        Chart notes judged, up to where the take was stopped.
     counts : dict
         perfect, great, good, miss (notes) and extra, wrong_pad (hits).
     accuracy : float
         Points won over points possible (0–1), as the judge scores.
     hit_rate : float
         Share of the notes hit at all.
+    unplayed : int
+        Notes after the take was stopped (left out of everything here).
     offsets : OffsetStats
     pieces : list of PieceStats
     sections : list of SectionStats
@@ -290,6 +306,7 @@ class TakeStats:
     counts: dict[str, int]
     accuracy: float
     hit_rate: float
+    unplayed: int
     offsets: OffsetStats
     pieces: list[PieceStats]
     sections: list[SectionStats]
@@ -309,6 +326,7 @@ class TakeStats:
             "counts": self.counts,
             "accuracy": _nan_to_none(self.accuracy),
             "hit_rate": _nan_to_none(self.hit_rate),
+            "unplayed": self.unplayed,
             "offsets": self.offsets.to_dict(),
             "pieces": [p.to_dict() for p in self.pieces],
             "sections": [s.to_dict() for s in self.sections],
@@ -498,6 +516,8 @@ def take_stats(
         hit_rate=(sum(r.grade is not Grade.MISS for r in results) / len(results))
         if results
         else math.nan,
+        unplayed=sum(1 for j in session.judgments if j.player == player and j.grade is not None)
+        - len(results),
         offsets=OffsetStats.of([r.offset_ms for r in results]),
         pieces=pieces,
         sections=_sections(session, results, sections),

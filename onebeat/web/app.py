@@ -12,8 +12,10 @@ under the data folder only.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
+import re
 import secrets
 import socket
 import time
@@ -32,7 +34,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from onebeat.engine import CalibrationError, calibrate
-from onebeat.errors import OnebeatError
+from onebeat.errors import OnebeatError, SessionError
+from onebeat.insight.report import Report, build_report, card_png, report_html
 from onebeat.session import SessionStore
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
 from onebeat.web.lobby import Link, Lobby
@@ -279,6 +282,38 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             "used": c.used,
             "dropped": c.dropped,
         }
+
+    @functools.lru_cache(maxsize=16)
+    def report_of(ref: str) -> Report:
+        """A finished session's report (made once: the bootstrap takes a moment)."""
+        with SessionStore(db_path) as store:
+            session = store.load(ref)
+            if not session.finished:
+                raise SessionError(f"session {session.id[:8]} is still being played")
+            return build_report(session, store=store)
+
+    def report_or_404(session_id: str) -> Report:
+        if not re.fullmatch(r"[0-9a-f]{32}", session_id):
+            raise HTTPException(404, f"session {session_id[:40]!r}: not a session id")
+        try:
+            return report_of(session_id)
+        except SessionError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    @app.get("/api/sessions/{session_id}/report")
+    def session_report(session_id: str) -> dict[str, Any]:
+        """What insight says about a take (the results screen shows it)."""
+        return report_or_404(session_id).to_dict()
+
+    @app.get("/api/sessions/{session_id}/card.png")
+    def session_card(session_id: str) -> Response:
+        png = card_png(report_or_404(session_id))
+        return Response(png, media_type="image/png")
+
+    @app.get("/api/sessions/{session_id}/report.html")
+    def session_report_html(session_id: str) -> Response:
+        page = report_html(report_or_404(session_id))
+        return Response(page, media_type="text/html; charset=utf-8")
 
     @app.get("/api/sessions")
     def sessions() -> list[dict[str, Any]]:

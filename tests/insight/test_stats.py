@@ -111,3 +111,14 @@ def test_no_notes_hit_and_unknown_players() -> None:
     assert s.tips[0].startswith("No notes were hit")
     with pytest.raises(ValueError, match="did not play"):
         take_stats(session, "nobody")
+
+
+def test_a_take_stopped_early_is_judged_on_what_was_played() -> None:
+    chart = groove_chart(16)
+    offs = np.random.default_rng(6).normal(0.0, 10.0, len(chart.notes))
+    offs[[k for k, n in enumerate(chart.notes) if n.time > 20.0]] = np.nan  # stopped at 20 s
+    s = take_stats(play_chart(chart, {"ana": offs}), "ana")
+    played = sum(1 for n in chart.notes if n.time <= 20.0 + 0.110)
+    assert s.notes == played and s.unplayed == len(chart.notes) - played
+    assert s.counts["miss"] == 0 and s.hit_rate == 1.0
+    assert s.worst == [] and not any("Work on" in t for t in s.tips)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
 from onebeat.session import SessionStore
@@ -68,6 +69,26 @@ def test_play_over_the_socket(library: Library) -> None:
         while (msg := ws.receive_json())["type"] != "results":
             pass
         assert msg["summary"]["ana"]["great"] == 1 and msg["summary"]["ben"]["perfect"] == 1
+
+        # the results screen's report, card and full report of the take
+        r = c.get(f"/api/sessions/{msg['session']}/report")
+        assert r.status_code == 200
+        report = r.json()
+        assert [t["player"] for t in report["takes"]] == ["ana", "ben"]
+        assert report["takes"][0]["counts"]["great"] == 1 and report["pair"]["common"] == 1
+        assert report["pair"]["mean_ms"] == pytest.approx(50.0)  # both hit one kick
+        card = c.get(f"/api/sessions/{msg['session']}/card.png")
+        assert card.headers["content-type"] == "image/png"
+        assert Image.open(io.BytesIO(card.content)).size == (1200, 630)
+        page = c.get(f"/api/sessions/{msg['session']}/report.html")
+        assert page.headers["content-type"].startswith("text/html") and "ana &amp; ben" in page.text
+        for bad, said in [
+            ("../../etc", "Not Found"),
+            ("zz" * 16, "not a session id"),
+            ("ab" * 16, "not in"),
+        ]:
+            r = c.get(f"/api/sessions/{bad}/report")
+            assert r.status_code == 404 and said in r.text, (bad, r.text)
 
 
 @pytest.mark.parametrize(

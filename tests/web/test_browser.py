@@ -110,9 +110,24 @@ def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None
 
     d.find_element(By.ID, "stop").click()
     wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
-    d.save_screenshot(str(shots / "results-screen.png"))
     cards = d.find_elements(By.CSS_SELECTOR, "#summary .card")
     assert [c.find_element(By.TAG_NAME, "h3").text for c in cards] == ["ana", "ben"]
+    # insight on the take: each player's tips and drums, the pair, the card to share
+    wait.until(
+        lambda _: d.execute_script(
+            "const c = document.getElementById('card'); return c && c.complete && c.naturalWidth"
+        )
+    )
+    assert d.execute_script("return document.getElementById('card').naturalWidth") == 1200
+    boxes = d.find_elements(By.CSS_SELECTOR, "#insight .ins")
+    assert [b.find_element(By.TAG_NAME, "h3").text.split()[0] for b in boxes] == [
+        "Together",
+        "ana",
+        "ben",
+    ]
+    assert "Play longer together" in boxes[0].text  # 16 bars at level 2: too few strokes
+    assert all(b.find_elements(By.CSS_SELECTOR, ".tips li") for b in boxes[1:])
+    d.save_screenshot(str(shots / "results-screen.png"))
 
     with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
         saved = store.load(session_id)

@@ -699,9 +699,51 @@ function showResults(msg) {
       }).join("")}</tr>`).join("");
   }
   $("savedmsg").textContent = msg.session
-    ? `Saved as session ${msg.session.slice(0, 8)} (onebeat export ${msg.session.slice(0, 8)} --json take.json).`
+    ? `Saved as session ${msg.session.slice(0, 8)} (onebeat export ${msg.session.slice(0, 8)} --audio jam.ogg --video jam.mp4).`
     : "No pass was played to its end; what was played is saved as interrupted.";
+  $("insight").replaceChildren();
   showScreen("results");
+  if (msg.session) showInsight(msg.session);
+}
+
+// What the take says, from the server's insight report: each player's tips, timing by
+// drum and the bars to work on; for a pair, how together they were and who followed
+// whom; the summary card to share, and the full report.
+async function showInsight(session) {
+  const box = $("insight");
+  box.innerHTML = `<p class="hint">Looking at the take…</p>`;
+  let r;
+  try {
+    const res = await fetch(`/api/sessions/${session}/report`);
+    if (!res.ok) throw new Error((await res.json()).detail || res.statusText);
+    r = await res.json();
+  } catch (err) {
+    box.innerHTML = `<p class="msg err">No report for this take: ${escapeHtml(String(err.message || err))}</p>`;
+    return;
+  }
+  state.report = r;
+  const ms = (x) => (x === null ? "–" : `${x > 0 ? "+" : ""}${x.toFixed(0)}`);
+  const parts = [];
+  if (r.pair) {
+    const p = r.pair;
+    const tone = p.together >= 0.7 ? "good" : p.together >= 0.4 ? "fair" : "poor";
+    parts.push(`<div class="ins pair"><h3>Together <b class="${tone}">${(100 * p.together).toFixed(0)} %</b></h3>
+      <ul>${p.sentences.map((t) => `<li>${escapeHtml(t)}</li>`).join("")}</ul></div>`);
+  }
+  r.takes.forEach((t, i) => {
+    const bests = r.new_bests[t.player] || [];
+    const pieces = t.pieces.map((x) => `<tr><td>${escapeHtml(x.piece.replace("_", " "))}</td>
+      <td>${(100 * x.hit_rate).toFixed(0)} %</td><td>${ms(x.offsets.mean_ms)} ms</td>
+      <td>± ${x.offsets.sd_ms === null ? "–" : x.offsets.sd_ms.toFixed(0)} ms</td></tr>`).join("");
+    parts.push(`<div class="ins ${PLAYER_CLASS[i] || ""}"><h3>${escapeHtml(t.player)}</h3>
+      ${bests.length ? `<p class="best">New personal best: ${escapeHtml(bests.join(", "))}!</p>` : ""}
+      <ul class="tips">${t.tips.map((x) => `<li>${escapeHtml(x)}</li>`).join("")}</ul>
+      <table><tr><th>drum</th><th>hit</th><th>timing</th><th>spread</th></tr>${pieces}</table></div>`);
+  });
+  box.innerHTML = `<div class="insights">${parts.join("")}</div>
+    <img id="card" class="sharecard" alt="summary card" src="/api/sessions/${session}/card.png">
+    <p><a href="/api/sessions/${session}/card.png" download="onebeat-${session.slice(0, 8)}.png">Download the card</a>
+    · <a href="/api/sessions/${session}/report.html" target="_blank">Full report</a></p>`;
 }
 
 function showScreen(name) {
