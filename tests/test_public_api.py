@@ -27,6 +27,7 @@ PACKAGES = [
     "onebeat.insight.report",
     "onebeat.insight.media",
     "onebeat.insight.simulate",
+    "onebeat.tutor",
 ]
 
 

@@ -1,0 +1,123 @@
+"""Simulated learners, to see what the coach does with people who learn at different rates.
+
+A model learner's skill grows with practice as ``1 − exp(−t / tau)`` (t: seconds played;
+a plausible learning curve: fast at first, then slower). From the skill, per step and
+speed, come the timing spread (from ``sd_start_ms`` down to ``sd_floor_ms``), the share of
+notes missed and a constant lean (``bias_ms``: negative rushes). Harder steps and faster
+speeds multiply the unskilled part. Passes are played through the real judge
+(:func:`onebeat.insight.simulate.play_chart`), so the coach sees what it would see live.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from onebeat.engine import JudgeSettings
+from onebeat.insight.simulate import play_chart
+from onebeat.tutor.coach import Action, Coach, Decision
+from onebeat.tutor.plan import LessonPlan, Step
+
+__all__ = ["DIFFICULTY", "Lesson", "ModelLearner", "run_lesson"]
+
+#: How much harder each step is than tapping the pulse (multiplies the unskilled part).
+DIFFICULTY = {"pulse": 0.5, "hihat": 0.7, "kick": 1.0, "backbeat": 1.2, "groove": 1.3, "song": 1.6}
+#: Seconds of count-in before each pass.
+COUNT_IN_BARS = 1
+
+
+@dataclass
+class ModelLearner:
+    """A player who gets better with practice.
+
+    Attributes
+    ----------
+    tau_s : float
+        Practice time to get 63 % of the way to their best [s].
+    sd_start_ms, sd_floor_ms : float
+        Timing spread of a first-timer on a medium step, and at their best [ms].
+    miss_start : float
+        Share of notes missed at first on a medium step.
+    bias_ms : float
+        Constant lean (negative: rushing) [ms].
+    overload_gain : float
+        How much a pass that fell apart (< 50 %) teaches, against one within reach: 1
+        (as much: no such effect), or less, as the challenge-point view of motor learning
+        (Guadagnoli and Lee 2004) holds for tasks far beyond the learner.
+    practiced_s : float
+        Seconds played so far.
+    """
+
+    tau_s: float = 120.0
+    sd_start_ms: float = 45.0
+    sd_floor_ms: float = 10.0
+    miss_start: float = 0.3
+    bias_ms: float = -15.0
+    overload_gain: float = 1.0
+    practiced_s: float = 0.0
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+
+    @property
+    def skill(self) -> float:
+        return 1.0 - math.exp(-self.practiced_s / self.tau_s)
+
+    def offsets(self, step: Step, speed: float) -> np.ndarray:
+        """Offsets [ms] for the notes of one pass (NaN: missed)."""
+        hard = DIFFICULTY.get(step.key, 1.3) * (0.6 + 0.4 * speed / 1.0)
+        rest = (1.0 - self.skill) * hard
+        sd = self.sd_floor_ms + (self.sd_start_ms - self.sd_floor_ms) * rest
+        miss = min(0.95, self.miss_start * rest)
+        n = len(step.chart.notes)
+        out = self.bias_ms * (1 - 0.5 * self.skill) + sd * self.rng.standard_normal(n)
+        out[self.rng.random(n) < miss] = np.nan
+        return out
+
+    def practice(self, seconds: float, accuracy: float) -> None:
+        """Count a pass as practice: fully when it was within reach (≥ 50 % accurate),
+        ``overload_gain`` of it when it fell apart (too hard to learn from)."""
+        self.practiced_s += seconds * (1.0 if accuracy >= 0.5 else self.overload_gain)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A simulated lesson: each pass's decision with the time it ended [s], and when
+    the goal (the basic groove at full speed, ≥ 80 %) was first reached."""
+
+    decisions: list[tuple[float, int, float, Decision]]
+    goal_s: float | None
+    seconds: float
+
+
+def run_lesson(
+    plan: LessonPlan,
+    learner: ModelLearner,
+    *,
+    max_seconds: float = 600.0,
+    player: str = "learner",
+) -> Lesson:
+    """Let the coach teach a model learner until the lesson is done or the time is up.
+
+    Each pass takes the loop's length plus a bar of count-in, in real time at its speed."""
+    coach = Coach(plan)
+    t = 0.0
+    goal: float | None = None
+    out = []
+    while not coach.done and t < max_seconds:
+        step = plan.steps[coach.step]
+        speed = coach.speed
+        bar = step.loop.length / max(1, step.loop.last - step.loop.first + 1)
+        seconds = (step.loop.length + COUNT_IN_BARS * bar) / speed
+        offs = learner.offsets(step, speed)
+        session = play_chart(step.chart, {player: offs}, settings=JudgeSettings(speed=speed))
+        t += seconds
+        index = coach.step
+        decision = coach.after_pass(session, player)
+        learner.practice(step.loop.length / speed, decision.report.accuracy)
+        if goal is None and index >= plan.goal and speed >= 1.0 and decision.report.accuracy >= 0.8:
+            goal = t
+        out.append((t, index, speed, decision))
+        if decision.action is Action.DONE:
+            break
+    return Lesson(out, goal, t)

@@ -1,0 +1,117 @@
+"""Lesson plans and the coach, with model learners who learn fast, slowly or not at all."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onebeat.engine import JudgeSettings
+from onebeat.errors import ChartError
+from onebeat.insight.simulate import groove_chart, play_chart
+from onebeat.kit import DrumPiece
+from onebeat.tutor import MAX_LESSON_PASSES, MAX_PASSES, Action, Coach, lesson_plan
+from onebeat.tutor.simulate import ModelLearner, run_lesson
+
+CHART = groove_chart(40, bpm=110)
+PLAN = lesson_plan(CHART)
+
+
+def test_the_plan_builds_the_groove_in_layers() -> None:
+    keys = [s.key for s in PLAN.steps]
+    assert keys == ["pulse", "hihat", "kick", "backbeat", "groove"]
+    pieces = [{n.piece for n in s.chart.notes} for s in PLAN.steps]
+    assert pieces[1] == {DrumPiece.HIHAT_CLOSED}
+    assert pieces[2] == {DrumPiece.HIHAT_CLOSED, DrumPiece.KICK}
+    assert pieces[3] == pieces[4] == {DrumPiece.HIHAT_CLOSED, DrumPiece.KICK, DrumPiece.SNARE}
+    assert PLAN.steps[0].chart.any_pad and not PLAN.steps[1].chart.any_pad
+    assert [(s.loop.first, s.loop.last) for s in PLAN.steps] == [(2, 5)] * 4 + [(2, 9)]
+    assert len(PLAN.steps[0].chart.notes) == 16  # four bars of quarter-note pulse
+    assert all(s.start_speed == 0.7 for s in PLAN.steps)
+    with pytest.raises(ChartError, match="a lesson loops 4 or more"):
+        lesson_plan(groove_chart(2))
+
+
+def one_pass(
+    coach: Coach, offsets_ms: float | None, *, miss_every: int = 0, great_every: int = 0
+) -> Action:
+    step = coach.plan.steps[coach.step]
+    offs = np.full(len(step.chart.notes), offsets_ms if offsets_ms is not None else np.nan)
+    if miss_every:
+        offs[::miss_every] = np.nan
+    if great_every:
+        offs[::great_every] = 50.0  # a Great (70 points)
+    session = play_chart(step.chart, {"p": offs}, settings=JudgeSettings(speed=coach.speed))
+    return coach.after_pass(session, "p").action
+
+
+def test_good_passes_speed_up_then_move_on_at_full_speed() -> None:
+    coach = Coach(PLAN)
+    assert one_pass(coach, 0.0, great_every=4) is Action.FASTER  # 92.5 %: +5 %
+    assert coach.speed == 0.75
+    assert one_pass(coach, 50.0) is Action.REPEAT  # all Great: 70 %, played again
+    assert one_pass(coach, 0.0) is Action.FASTER and coach.speed == 0.85  # ≥ 95 %: +10 %
+    one_pass(coach, 0.0)
+    assert coach.speed == 0.95
+    one_pass(coach, 0.0)
+    assert coach.speed == 1.0 and coach.step == 0
+    assert one_pass(coach, 0.0) is Action.NEXT and coach.step == 1
+    assert coach.speed == 0.8  # 20 % under the tempo just mastered
+    # the first pass of a step at ≥ 95 %: the step is easy, straight to full speed
+    assert one_pass(coach, 0.0) is Action.FASTER and coach.speed == 1.0
+
+
+def test_falling_apart_slows_down_then_drops_a_layer() -> None:
+    coach = Coach(PLAN, step=2)
+    assert one_pass(coach, None) is Action.SLOWER and coach.speed == pytest.approx(0.6)
+    assert one_pass(coach, None) is Action.SLOWER and coach.speed == pytest.approx(0.5)
+    assert one_pass(coach, None) is Action.SIMPLER and coach.step == 1
+    # a middling pass is played again, with one sentence on what to fix
+    coach = Coach(PLAN, step=3)
+    step = coach.plan.steps[3]
+    offs = np.array([-40.0 if n.piece is DrumPiece.SNARE else 0.0 for n in step.chart.notes])
+    kicks = [k for k, n in enumerate(step.chart.notes) if n.piece is DrumPiece.KICK]
+    offs[kicks] = np.nan  # every kick missing: 1 and 3
+    session = play_chart(step.chart, {"p": offs}, settings=JudgeSettings(speed=coach.speed))
+    d = coach.after_pass(session, "p")
+    assert d.action is Action.REPEAT
+    assert "your kick is missing there" in d.message
+    offs[kicks] = 0.0
+    d = coach.after_pass(
+        play_chart(step.chart, {"p": offs}, settings=JudgeSettings(speed=coach.speed)), "p"
+    )
+    assert "rushing the snare by ~40 ms" in d.message
+
+
+def test_every_step_and_lesson_ends() -> None:
+    coach = Coach(PLAN)
+    actions = [one_pass(coach, 0.0, miss_every=4) for _ in range(MAX_PASSES)]  # 75 %: repeat
+    assert actions[:-1] == [Action.REPEAT] * (MAX_PASSES - 1)
+    assert actions[-1] is Action.NEXT and coach.step == 1
+    coach = Coach(PLAN)
+    n = 0
+    while not coach.done:
+        one_pass(coach, None)  # never plays a note
+        n += 1
+    assert n <= MAX_LESSON_PASSES
+
+
+@pytest.mark.parametrize(("tau_s", "reaches"), [(40.0, True), (120.0, True), (2000.0, False)])
+def test_fast_learners_get_there_slow_ones_are_held(tau_s: float, reaches: bool) -> None:
+    lesson = run_lesson(PLAN, ModelLearner(tau_s=tau_s, rng=np.random.default_rng(1)))
+    assert (lesson.goal_s is not None) is reaches
+    assert lesson.seconds <= 600 + 30  # bounded: the last pass may run past 10 minutes
+    steps = [i for _, i, _, _ in lesson.decisions]
+    if reaches:
+        assert max(steps) == PLAN.goal and lesson.goal_s is not None and lesson.goal_s < 600
+    else:
+        speeds = [sp for _, _, sp, _ in lesson.decisions]
+        assert min(speeds) <= 0.7  # the struggling learner is kept slow
+        assert sum(sp < 1.0 for sp in speeds) > len(speeds) / 2
+
+
+def test_the_coach_remembers_where_a_player_is() -> None:
+    coach = Coach(PLAN, step=3, speed=0.85)
+    again = Coach.resume(PLAN, coach.state())
+    assert (again.step, again.speed) == (3, 0.85)
+    assert Coach.resume(PLAN, {"step": "gone", "speed": 0.9}).step == 0
+    assert Coach.resume(PLAN, None).speed == 0.7
