@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from onebeat.engine import PRESETS
 from onebeat.session import SessionStore
 from tests.web.browser import (
     TAPS,
@@ -43,6 +44,13 @@ WIFI_MS = 8.0
 # The phone plays the notes in turn: (offset in ms or None to skip, wrong pad?)
 STYLE = [(0, False), (30, False), (-60, False), (0, True), (None, False)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
+
+
+def grades_near(offset_ms: float) -> set[str]:
+    """The default windows' grade of an offset, and its neighbour within 5 ms of a
+    window's edge (the p95 of judged minus fired)."""
+    w = PRESETS["default"]
+    return {w.grade(offset_ms + d).value for d in (-5.0, 0.0, 5.0)}
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +161,15 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
             assert j is None or j["grade"] == "miss"
             continue
         assert j is not None, p
-        assert j["grade"] == EXPECT[p["off"]], (p, j)
-        errors.append(j["offset_ms"] - (at - note_wall))  # judged vs the tap's own time
+        # graded as it was fired, not as planned: under a full test run the scripted
+        # taps can leave some ms off their plan (a planned −60 ms tap was once judged
+        # −80 ms, Good instead of Great). A judge that is off still fails here, and the
+        # judged-vs-fired error is held to the median and p95 below
+        fired_ms = at - note_wall
+        assert j["grade"] in grades_near(fired_ms), (p, fired_ms, j)
+        if abs(fired_ms - p["off"]) < 5:
+            assert j["grade"] == EXPECT[p["off"]], (p, j)
+        errors.append(j["offset_ms"] - fired_ms)  # judged vs the tap's own time
     errors.sort()
     median = statistics.median(errors)
     p95 = sorted(abs(e) for e in errors)[int(0.95 * (len(errors) - 1))]
