@@ -30,7 +30,7 @@ from onebeat.demo import demo_song_path  # noqa: E402
 from onebeat.insight import take_stats  # noqa: E402
 from onebeat.insight.simulate import play_chart  # noqa: E402
 from onebeat.tutor import LessonPlan, lesson_plan  # noqa: E402
-from onebeat.tutor.simulate import COUNT_IN_BARS, ModelLearner, run_lesson  # noqa: E402
+from onebeat.tutor.simulate import ModelLearner, pass_seconds, run_lesson  # noqa: E402
 
 LIMIT_S = 600.0
 
@@ -53,11 +53,10 @@ def no_coach(plan: LessonPlan, learner: ModelLearner) -> float | None:
     """No lesson: the groove's 8 bars at full speed, again and again. When (if) a pass
     reached 80 % within the time [s]."""
     step = plan.steps[plan.goal]
-    bar = step.loop.length / (step.loop.last - step.loop.first + 1)
     t = 0.0
     while True:
         offs = learner.offsets(step, 1.0)
-        t += step.loop.length + COUNT_IN_BARS * bar
+        t += pass_seconds(step, 1.0)
         if t > LIMIT_S:
             return None
         accuracy = take_stats(play_chart(step.chart, {"p": offs}), "p").accuracy

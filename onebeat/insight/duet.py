@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from onebeat.insight.stats import SpreadCourse, note_results, played_until, spread_course
+from onebeat.insight.stats import (
+    SpreadCourse,
+    _nan_to_none,
+    note_results,
+    played_until,
+    spread_course,
+)
 from onebeat.session.model import Session
 
 __all__ = [
@@ -244,31 +250,32 @@ MIN_STROKES = 100
 MAX_GAIN_SE = 0.1
 
 
-def onset_offsets(
-    session: Session, player: str, *, centre_pieces: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """The chart's onsets (distinct note times) [s] and the player's mean offset on
-    each [ms] (NaN where they hit none of its notes): one stroke per onset, as the
-    phase-correction model counts them.
+def onset_offsets(session: Session, player: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chart's onsets (distinct note times, up to where the take was played) [s],
+    the player's mean offset on each [ms] (NaN where they hit none of its notes: one
+    stroke per onset, as the phase-correction model counts them), and the same with each
+    piece's own mean offset taken off its hits first.
 
-    ``centre_pieces``: take each piece's own mean offset off its hits first. A kick
-    always 25 ms late is how this player's foot lands, not a correction toward the
-    partner; left in, it would follow the pattern of the groove and bias the gains."""
+    The second form is the one the gains are fitted on: a kick always 25 ms late is how
+    this player's foot lands, not a correction toward the partner; left in, it would
+    follow the pattern of the groove and bias the gains."""
     results = [r for r in note_results(session, player) if np.isfinite(r.offset_ms)]
     until = played_until(session)
     times = np.unique(np.round([n.time for n in session.chart.notes if n.time <= until], 6))
-    lean: dict[str, float] = {}
-    if centre_pieces:
-        for piece in {r.piece for r in results}:
-            lean[piece] = float(np.mean([r.offset_ms for r in results if r.piece == piece]))
+    lean = {
+        piece: float(np.mean([r.offset_ms for r in results if r.piece == piece]))
+        for piece in {r.piece for r in results}
+    }
     sums = np.zeros(len(times))
+    centred = np.zeros(len(times))
     counts = np.zeros(len(times))
     for r in results:
         k = int(np.searchsorted(times, round(r.time, 6)))
-        sums[k] += r.offset_ms - lean.get(r.piece, 0.0)
+        sums[k] += r.offset_ms
+        centred[k] += r.offset_ms - lean[r.piece]
         counts[k] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return times, np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    n = np.where(counts > 0, counts, np.nan)  # NaN where no note of the onset was hit
+    return times, sums / n, centred / n
 
 
 @dataclass(frozen=True)
@@ -358,9 +365,6 @@ class PairStats:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        def num(x: float) -> float | None:
-            return round(float(x), 3) if np.isfinite(x) else None
-
         fit = None
         if self.fit is not None:
             fit = {
@@ -382,8 +386,8 @@ class PairStats:
             "players": list(self.players),
             "onsets": self.onsets,
             "common": self.common,
-            "mean_ms": num(self.mean_ms),
-            "sd_ms": num(self.sd_ms),
+            "mean_ms": _nan_to_none(self.mean_ms),
+            "sd_ms": _nan_to_none(self.sd_ms),
             "together": round(self.together, 4),
             "together_ms": TOGETHER_MS,
             "times": [round(float(t), 3) for t in self.times],
@@ -407,8 +411,8 @@ def pair_stats(
     for p in (first, second):
         if p not in session.player_names:
             raise ValueError(f"player {p!r} did not play session {session.id[:8]}")
-    times, a = onset_offsets(session, first)
-    _, b = onset_offsets(session, second)
+    times, a, a_centred = onset_offsets(session, first)
+    _, b, b_centred = onset_offsets(session, second)
     both = np.isfinite(a) & np.isfinite(b)
     asy = (a - b)[both]
     t = times[both]
@@ -420,8 +424,6 @@ def pair_stats(
     fit: DuetFit | None = None
     rows = int(np.sum(np.isfinite(a[:-1]) & np.isfinite(a[1:]) & np.isfinite(b[:-1])))
     if rows >= MIN_STROKES:
-        _, a_centred = onset_offsets(session, first, centre_pieces=True)
-        _, b_centred = onset_offsets(session, second, centre_pieces=True)
         fit = fit_duet(a_centred, b_centred)
         if bootstrap > 0:
             fit = bootstrap_duet(fit, reps=bootstrap, seed=seed)

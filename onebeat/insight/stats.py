@@ -36,6 +36,7 @@ __all__ = [
     "SpreadCourse",
     "TakeStats",
     "bar_of_beat",
+    "lean_word",
     "note_results",
     "piece_name",
     "played_until",
@@ -315,6 +316,15 @@ class TakeStats:
     results: list[NoteResult] = field(repr=False)
 
     @property
+    def leaning(self) -> PieceStats | None:
+        """The drum played furthest early or late on average, when that is clearly
+        audible (≥ 2 × :data:`AUDIBLE_MS` over 4 hits or more); None otherwise."""
+        far = [
+            p for p in self.pieces if p.offsets.n >= 4 and abs(p.offsets.mean_ms) >= 2 * AUDIBLE_MS
+        ]
+        return max(far, key=lambda p: abs(p.offsets.mean_ms), default=None)
+
+    @property
     def tips(self) -> list[str]:
         """What to work on, in short sentences, most useful first."""
         return _tips(self)
@@ -546,7 +556,8 @@ def piece_name(piece: str) -> str:
     return _PIECE_NAMES.get(piece, piece)
 
 
-def _lean(mean_ms: float) -> str:
+def lean_word(mean_ms: float) -> str:
+    """ "rushing" for a negative mean offset, "dragging" for a positive one."""
     return "rushing" if mean_ms < 0 else "dragging"
 
 
@@ -557,16 +568,14 @@ def _tips(s: TakeStats) -> list[str]:
             ["No notes were hit: start with level 1 and tap along to the beat."] if s.notes else []
         )
     # the piece with the largest audible lean
-    leaning = [p for p in s.pieces if p.offsets.n >= 4 and abs(p.offsets.mean_ms) >= 2 * AUDIBLE_MS]
-    if leaning:
-        p = max(leaning, key=lambda p: abs(p.offsets.mean_ms))
+    if (p := s.leaning) is not None:
         tips.append(
-            f"You are {_lean(p.offsets.mean_ms)} the {piece_name(p.piece)} "
+            f"You are {lean_word(p.offsets.mean_ms)} the {piece_name(p.piece)} "
             f"by ~{abs(p.offsets.mean_ms):.0f} ms."
         )
     elif abs(s.offsets.mean_ms) >= 2 * AUDIBLE_MS:
         tips.append(
-            f"You are {_lean(s.offsets.mean_ms)} by ~{abs(s.offsets.mean_ms):.0f} ms overall."
+            f"You are {lean_word(s.offsets.mean_ms)} by ~{abs(s.offsets.mean_ms):.0f} ms overall."
         )
     missing = [p for p in s.pieces if p.notes >= 4 and p.hit_rate < 0.7]
     if missing:

@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from onebeat.engine import Grade
-from onebeat.insight.stats import AUDIBLE_MS, TakeStats, piece_name, take_stats
+from onebeat.insight.stats import TakeStats, lean_word, piece_name, take_stats
 from onebeat.session.model import Session
 from onebeat.tutor.plan import LessonPlan
 
@@ -104,12 +104,9 @@ def _advice(session: Session, s: TakeStats, strays: float) -> str:
             piece, place = worst
             what = "a tap" if chart.any_pad else f"your {piece_name(piece)}"
             return f"Listen for {place}: {what} is missing there."
-    leaning = [p for p in s.pieces if p.offsets.n >= 4 and abs(p.offsets.mean_ms) >= 2 * AUDIBLE_MS]
-    if leaning:
-        p = max(leaning, key=lambda p: abs(p.offsets.mean_ms))
-        way = "rushing" if p.offsets.mean_ms < 0 else "dragging"
+    if (p := s.leaning) is not None:
         what = "the beat" if chart.any_pad else f"the {piece_name(p.piece)}"
-        return f"You are {way} {what} by ~{abs(p.offsets.mean_ms):.0f} ms."
+        return f"You are {lean_word(p.offsets.mean_ms)} {what} by ~{abs(p.offsets.mean_ms):.0f} ms."
     if strays > 0.1:
         return "Play only the notes you see: there were extra hits."
     if s.offsets.n > 1 and s.offsets.sd_ms > 30:
@@ -128,17 +125,6 @@ class Decision:
     speed: float
     message: str
     report: PassReport
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action.value,
-            "step": self.step,
-            "speed": self.speed,
-            "message": self.message,
-            "accuracy": round(self.report.accuracy, 4),
-            "missed": round(self.report.missed, 4),
-            "strays": round(self.report.strays, 4),
-        }
 
 
 @dataclass

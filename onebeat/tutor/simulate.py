@@ -20,12 +20,19 @@ from onebeat.insight.simulate import play_chart
 from onebeat.tutor.coach import Action, Coach, Decision
 from onebeat.tutor.plan import LessonPlan, Step
 
-__all__ = ["DIFFICULTY", "Lesson", "ModelLearner", "run_lesson"]
+__all__ = ["DIFFICULTY", "Lesson", "ModelLearner", "pass_seconds", "run_lesson"]
 
 #: How much harder each step is than tapping the pulse (multiplies the unskilled part).
 DIFFICULTY = {"pulse": 0.5, "hihat": 0.7, "kick": 1.0, "backbeat": 1.2, "groove": 1.3, "song": 1.6}
-#: Seconds of count-in before each pass.
+#: Bars of count-in before each pass.
 COUNT_IN_BARS = 1
+
+
+def pass_seconds(step: Step, speed: float) -> float:
+    """How long one pass of a step takes in real time at a speed: the loop and its
+    count-in [s]."""
+    bar = step.loop.length / max(1, step.loop.last - step.loop.first + 1)
+    return (step.loop.length + COUNT_IN_BARS * bar) / speed
 
 
 @dataclass
@@ -107,8 +114,7 @@ def run_lesson(
     while not coach.done and t < max_seconds:
         step = plan.steps[coach.step]
         speed = coach.speed
-        bar = step.loop.length / max(1, step.loop.last - step.loop.first + 1)
-        seconds = (step.loop.length + COUNT_IN_BARS * bar) / speed
+        seconds = pass_seconds(step, speed)
         offs = learner.offsets(step, speed)
         session = play_chart(step.chart, {player: offs}, settings=JudgeSettings(speed=speed))
         t += seconds
