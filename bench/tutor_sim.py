@@ -56,7 +56,7 @@ def no_coach(plan: LessonPlan, learner: ModelLearner) -> float | None:
     t = 0.0
     while True:
         offs = learner.offsets(step, 1.0)
-        t += pass_seconds(step, 1.0)
+        t += pass_seconds(step, 1.0, count_in=t == 0.0)
         if t > LIMIT_S:
             return None
         accuracy = take_stats(play_chart(step.chart, {"p": offs}), "p").accuracy

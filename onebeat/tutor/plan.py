@@ -53,10 +53,21 @@ class Step:
     title: str
     loop: LoopPlan
     start_speed: float
+    source: Chart
 
     @property
     def chart(self) -> Chart:
         return self.loop.chart
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.loop.first, self.loop.last
+
+    def over(self, first: int, last: int) -> LoopPlan:
+        """This step's part over other bars (a partner's loop, in a pair lesson)."""
+        if (first, last) == self.span:
+            return self.loop
+        return LoopPlan.from_chart(self.source, first, last)
 
     @property
     def bars(self) -> str:
@@ -151,7 +162,7 @@ def lesson_plan(
         (GOAL_STEP, "The whole groove, eight bars.", groove, eight),
     ]
     steps = [
-        Step(key, title, LoopPlan.from_chart(chart, *span), start_speed)
+        Step(key, title, LoopPlan.from_chart(chart, *span), start_speed, chart)
         for key, title, chart, span in layers
     ]
     if song_groove is not None:
@@ -159,7 +170,8 @@ def lesson_plan(
             first = _first_bar(song_groove)
             span = (first, min(first + 7, len(song_groove.downbeats)))
             loop = LoopPlan.from_chart(song_groove, *span)
-            steps.append(Step("song", "The song's own groove, with its fill.", loop, start_speed))
+            title = "The song's own groove, with its fill."
+            steps.append(Step("song", title, loop, start_speed, song_groove))
         except ChartError:
             pass  # the song's groove has no notes there: the lesson ends with the basic one
     return LessonPlan(groove.title, tuple(steps))

@@ -28,11 +28,12 @@ DIFFICULTY = {"pulse": 0.5, "hihat": 0.7, "kick": 1.0, "backbeat": 1.2, "groove"
 COUNT_IN_BARS = 1
 
 
-def pass_seconds(step: Step, speed: float) -> float:
-    """How long one pass of a step takes in real time at a speed: the loop and its
-    count-in [s]."""
+def pass_seconds(step: Step, speed: float, *, count_in: bool = True) -> float:
+    """How long one pass of a step takes in real time at a speed: the loop, and its
+    count-in when the pass starts afresh (a first pass, or a new step or speed; a pass
+    played again runs on from the one before) [s]."""
     bar = step.loop.length / max(1, step.loop.last - step.loop.first + 1)
-    return (step.loop.length + COUNT_IN_BARS * bar) / speed
+    return (step.loop.length + (COUNT_IN_BARS * bar if count_in else 0.0)) / speed
 
 
 @dataclass
@@ -103,18 +104,23 @@ def run_lesson(
     *,
     max_seconds: float = 600.0,
     player: str = "learner",
+    experienced: bool = False,
 ) -> Lesson:
-    """Let the coach teach a model learner until the lesson is done or the time is up.
+    """Let the coach teach a model learner until the lesson is done or the time is up
+    (``experienced``: they start with the placement pass).
 
-    Each pass takes the loop's length plus a bar of count-in, in real time at its speed."""
-    coach = Coach(plan)
+    Each pass takes the loop's length in real time at its speed, plus a bar of count-in
+    when it starts afresh (see :func:`pass_seconds`)."""
+    coach = Coach.placed(plan) if experienced else Coach(plan)
     t = 0.0
     goal: float | None = None
     out = []
+    before: tuple[int, float] | None = None
     while not coach.done and t < max_seconds:
         step = plan.steps[coach.step]
         speed = coach.speed
-        seconds = pass_seconds(step, speed)
+        seconds = pass_seconds(step, speed, count_in=before != (coach.step, speed))
+        before = (coach.step, speed)
         offs = learner.offsets(step, speed)
         session = play_chart(step.chart, {player: offs}, settings=JudgeSettings(speed=speed))
         t += seconds

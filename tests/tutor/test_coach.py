@@ -9,7 +9,15 @@ from onebeat.engine import JudgeSettings
 from onebeat.errors import ChartError
 from onebeat.insight.simulate import groove_chart, play_chart
 from onebeat.kit import DrumPiece
-from onebeat.tutor import MAX_LESSON_PASSES, MAX_PASSES, Action, Coach, lesson_plan
+from onebeat.tutor import (
+    MAX_LESSON_PASSES,
+    MAX_PASSES,
+    Action,
+    Coach,
+    PairCoach,
+    PairDecision,
+    lesson_plan,
+)
 from onebeat.tutor.simulate import ModelLearner, run_lesson
 
 CHART = groove_chart(40, bpm=110)
@@ -44,20 +52,38 @@ def one_pass(
     return coach.after_pass(session, "p").action
 
 
-def test_good_passes_speed_up_then_move_on_at_full_speed() -> None:
+def test_layers_move_on_at_speed_and_the_goal_is_built_up_to_full_speed() -> None:
     coach = Coach(PLAN)
-    assert one_pass(coach, 0.0, great_every=4) is Action.FASTER  # 92.5 %: +5 %
-    assert coach.speed == 0.75
     assert one_pass(coach, 50.0) is Action.REPEAT  # all Great: 70 %, played again
-    assert one_pass(coach, 0.0) is Action.FASTER and coach.speed == 0.85  # ≥ 95 %: +10 %
+    # a good layer adds the next one at the same speed (+5 % when ≥ 95 %)
+    assert one_pass(coach, 0.0, great_every=4) is Action.NEXT  # 92.5 %
+    assert (coach.step, coach.speed) == (1, 0.7)
+    assert one_pass(coach, 0.0) is Action.NEXT and (coach.step, coach.speed) == (2, 0.75)
     one_pass(coach, 0.0)
-    assert coach.speed == 0.95
     one_pass(coach, 0.0)
-    assert coach.speed == 1.0 and coach.step == 0
-    assert one_pass(coach, 0.0) is Action.NEXT and coach.step == 1
-    assert coach.speed == 0.8  # 20 % under the tempo just mastered
-    # the first pass of a step at ≥ 95 %: the step is easy, straight to full speed
+    assert (coach.step, coach.speed) == (PLAN.goal, 0.85)
+    # on the goal: +10 % when good, straight to tempo from 80 % or when ≥ 95 %
+    coach = Coach(PLAN, step=PLAN.goal, speed=0.6)
+    assert one_pass(coach, 0.0, great_every=4) is Action.FASTER and coach.speed == 0.7
     assert one_pass(coach, 0.0) is Action.FASTER and coach.speed == 1.0
+    assert one_pass(coach, 0.0, miss_every=4) is Action.REPEAT and coach.speed == 1.0
+    assert one_pass(coach, 0.0) is Action.DONE and coach.done
+
+
+def test_someone_who_has_played_starts_on_the_groove() -> None:
+    coach = Coach.placed(PLAN)
+    assert (coach.step, coach.speed) == (PLAN.goal, 0.8)
+    assert one_pass(coach, 0.0, great_every=4) is Action.FASTER and coach.speed == 1.0
+    # the placement pass fell apart: build it up from the layers
+    coach = Coach.placed(PLAN)
+    assert one_pass(coach, 0.0, miss_every=2) is Action.SIMPLER  # 50 % missed
+    assert PLAN.steps[coach.step].key == "hihat" and coach.speed == 0.7
+    coach = Coach.placed(PLAN)
+    assert one_pass(coach, None) is Action.SIMPLER and PLAN.steps[coach.step].key == "pulse"
+    # a second pass at the goal that falls apart is not a placement: it slows down
+    coach = Coach.placed(PLAN)
+    one_pass(coach, 0.0, miss_every=4)
+    assert one_pass(coach, None) is Action.SLOWER
 
 
 def test_falling_apart_slows_down_then_drops_a_layer() -> None:
@@ -76,6 +102,7 @@ def test_falling_apart_slows_down_then_drops_a_layer() -> None:
     assert d.action is Action.REPEAT
     assert "your kick is missing there" in d.message
     offs[kicks] = 0.0
+    offs[::5] = np.nan  # 20 % missed all over: played again, for the snare
     d = coach.after_pass(
         play_chart(step.chart, {"p": offs}, settings=JudgeSettings(speed=coach.speed)), "p"
     )
@@ -115,3 +142,48 @@ def test_the_coach_remembers_where_a_player_is() -> None:
     assert (again.step, again.speed) == (3, 0.85)
     assert Coach.resume(PLAN, {"step": "gone", "speed": 0.9}).step == 0
     assert Coach.resume(PLAN, None).speed == 0.7
+    assert Coach.resume(PLAN, None, experienced=True).step == PLAN.goal
+    # a finished lesson is picked up at its last step, warmed up at 80 %
+    done = Coach.resume(PLAN, {"step": "groove", "speed": 1.0, "done": True})
+    assert (done.step, done.speed, done.done) == (PLAN.goal, 0.8, False)
+
+
+def pair_pass(pair: PairCoach, offsets: dict[str, float | None]) -> PairDecision:
+    sessions = {}
+    for name, loop in pair.loops().items():
+        off = offsets[name]
+        offs = np.full(len(loop.chart.notes), np.nan if off is None else off)
+        settings = JudgeSettings(speed=pair.speed)
+        sessions[name] = play_chart(loop.chart, {name: offs}, settings=settings)
+    return pair.after_pass(sessions)
+
+
+def test_a_pair_learns_together_each_on_their_own_part() -> None:
+    pair = PairCoach({"ana": Coach.placed(PLAN), "ben": Coach(PLAN)})
+    assert pair.learner == "ben" and pair.speed == 0.7  # the slower coach sets the pace
+    loops = pair.loops()
+    assert (loops["ana"].first, loops["ana"].last) == (2, 5)  # ben's bars: the pulse's
+    assert len(loops["ana"].chart.notes) == 4 * 8 + 4 * 4  # her groove over those bars
+    assert loops["ben"].chart.any_pad
+    # ana 20 ms late, ben on time: she hears it in one sentence
+    d = pair_pass(pair, {"ana": 20.0, "ben": 0.0})
+    assert d.together is not None and d.together.common == 16  # the beats both have
+    assert d.together.mean_ms == pytest.approx(20.0, abs=1.5)
+    assert "ben is ~20 ms ahead of ana" in d.together.message
+    assert d.decisions["ben"].action is Action.NEXT and pair.speed == 0.75
+    assert pair.coaches["ana"].speed == pair.coaches["ben"].speed
+    # both good at full speed, ben still learning: ana keeps her part and accompanies
+    for _ in range(30):
+        d = pair_pass(pair, {"ana": 0.0, "ben": 0.0})
+        if d.done:
+            break
+    assert d.done and all(c.step == PLAN.goal for c in pair.coaches.values())
+    assert d.together is not None and d.together.together == 1.0
+    assert d.together.message.startswith("Together: 100 %")
+    # one player who never plays: no together figure, and the lesson still ends
+    pair = PairCoach({"ana": Coach(PLAN), "ben": Coach(PLAN)})
+    n = 0
+    while not (d := pair_pass(pair, {"ana": 0.0, "ben": None})).done:
+        assert d.together is None
+        n += 1
+    assert n < MAX_LESSON_PASSES
