@@ -98,6 +98,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE players ADD COLUMN device TEXT NOT NULL DEFAULT '';
     CREATE INDEX sessions_by_created ON sessions (created);
     """,
+    # 3: where each player is in the lesson on each song (the tutor's coach)
+    """
+    CREATE TABLE lessons (
+        player TEXT NOT NULL,
+        song_sha256 TEXT NOT NULL,
+        state_json TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (player, song_sha256)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_NAME = "sessions.sqlite3"
@@ -283,6 +293,31 @@ class SessionStore:
                 )
             ]
         )
+
+    def save_lesson(self, player: str, song_sha256: str, state: dict[str, Any]) -> None:
+        """Remember where ``player`` is in the lesson on a song (see
+        :meth:`onebeat.tutor.Coach.state`)."""
+        self._tx(
+            [
+                (
+                    "INSERT INTO lessons (player, song_sha256, state_json, updated) "
+                    "VALUES (?, ?, ?, datetime('now')) ON CONFLICT (player, song_sha256) "
+                    "DO UPDATE SET state_json = excluded.state_json, updated = excluded.updated",
+                    (player, song_sha256, json.dumps(state)),
+                )
+            ]
+        )
+
+    def lesson(self, player: str, song_sha256: str) -> dict[str, Any] | None:
+        """Where ``player`` was in the lesson on a song; None before their first."""
+        row = self._db.execute(
+            "SELECT state_json FROM lessons WHERE player = ? AND song_sha256 = ?",
+            (player, song_sha256),
+        ).fetchone()
+        if row is None:
+            return None
+        state = json.loads(row[0])
+        return state if isinstance(state, dict) else None
 
     def delete(self, session_id: str) -> None:
         self._tx([("DELETE FROM sessions WHERE id = ?", (self.resolve(session_id),))])

@@ -30,8 +30,8 @@ COUNT_IN_BARS = 1
 
 def pass_seconds(step: Step, speed: float, *, count_in: bool = True) -> float:
     """How long one pass of a step takes in real time at a speed: the loop, and its
-    count-in when the pass starts afresh (a first pass, or a new step or speed; a pass
-    played again runs on from the one before) [s]."""
+    bar of count-in (a lesson's every pass has one: the coach speaks, then counts the
+    player in; a loop played on without a coach has it only once) [s]."""
     bar = step.loop.length / max(1, step.loop.last - step.loop.first + 1)
     return (step.loop.length + (COUNT_IN_BARS * bar if count_in else 0.0)) / speed
 
@@ -109,18 +109,15 @@ def run_lesson(
     """Let the coach teach a model learner until the lesson is done or the time is up
     (``experienced``: they start with the placement pass).
 
-    Each pass takes the loop's length in real time at its speed, plus a bar of count-in
-    when it starts afresh (see :func:`pass_seconds`)."""
+    Each pass takes the loop's length and a bar of count-in, in real time at its speed."""
     coach = Coach.placed(plan) if experienced else Coach(plan)
     t = 0.0
     goal: float | None = None
     out = []
-    before: tuple[int, float] | None = None
     while not coach.done and t < max_seconds:
         step = plan.steps[coach.step]
         speed = coach.speed
-        seconds = pass_seconds(step, speed, count_in=before != (coach.step, speed))
-        before = (coach.step, speed)
+        seconds = pass_seconds(step, speed)
         offs = learner.offsets(step, speed)
         session = play_chart(step.chart, {player: offs}, settings=JudgeSettings(speed=speed))
         t += seconds

@@ -230,12 +230,21 @@ def test_an_old_database_is_migrated_and_keeps_its_sessions(tmp_path: Path) -> N
     path = tmp_path / "old.sqlite3"
     _v1_database(path)
     with SessionStore(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 2
+        assert store.schema_version == len(MIGRATIONS) == 3
         s = store.load("0123")
         assert s.players == [PlayerInfo("ana", "midi", 12.5, "")]
         assert s.hits[0].raw == "note 38"
         assert replay(s).stats["ana"].notes == len(s.chart.notes)
         assert store.integrity_ok()
+        # the lessons table came with the migration: a player's place is kept per song
+        assert store.lesson("ana", "abc") is None
+        store.save_lesson("ana", "abc", {"step": "kick", "speed": 0.75})
+        store.save_lesson("ana", "abc", {"step": "backbeat", "speed": 0.8})
+        store.save_lesson("ana", "def", {"step": "pulse", "speed": 0.7})
+    with SessionStore(path) as store:
+        assert store.lesson("ana", "abc") == {"step": "backbeat", "speed": 0.8}
+        assert store.lesson("ana", "def") == {"step": "pulse", "speed": 0.7}
+        assert store.lesson("ben", "abc") is None
 
 
 def test_refuses_newer_and_damaged_files_without_touching_them(tmp_path: Path) -> None:
