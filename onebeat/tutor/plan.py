@@ -159,7 +159,7 @@ def lesson_plan(
             four,
         ),
         ("backbeat", "Add the snare on 2 and 4: the backbeat.", groove, four),
-        (GOAL_STEP, "The whole groove, eight bars.", groove, eight),
+        (GOAL_STEP, "The whole groove: hi-hat, kick and snare together.", groove, eight),
     ]
     steps = [
         Step(key, title, LoopPlan.from_chart(chart, *span), start_speed, chart)

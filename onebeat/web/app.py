@@ -37,6 +37,7 @@ from onebeat.engine import CalibrationError, calibrate
 from onebeat.errors import OnebeatError, SessionError
 from onebeat.insight.report import Report, build_report, card_png, report_html
 from onebeat.session import SessionStore
+from onebeat.web.lesson import LessonRoom
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
 from onebeat.web.lobby import Link, Lobby
 from onebeat.web.protocol import (
@@ -44,7 +45,9 @@ from onebeat.web.protocol import (
     MESSAGE,
     PAD_MESSAGE,
     HelloMsg,
+    LearnMsg,
     PongMsg,
+    StartMsg,
     SyncMsg,
 )
 from onebeat.web.room import PlayRoom, RoomError
@@ -382,7 +385,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         link = Link(ws)
         lobby.hosts.add(link)
         store = SessionStore(db_path)
-        room = PlayRoom(lib, store)
+        play_room, lesson_room = PlayRoom(lib, store), LessonRoom(lib, store)
+        room: PlayRoom | LessonRoom = play_room  # a take, until the page asks for a lesson
         try:
             async for msg in messages(ws, link, MESSAGE, client):
                 if isinstance(msg, SyncMsg):
@@ -392,6 +396,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 if isinstance(msg, PongMsg):
                     link.pong(msg)
                     continue
+                if isinstance(msg, StartMsg | LearnMsg):
+                    room = lesson_room if isinstance(msg, LearnMsg) else play_room
                 try:
                     replies = room.handle(msg)
                 except (RoomError, OnebeatError) as exc:
@@ -406,7 +412,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         finally:
             lobby.hosts.discard(link)
             link.close()
-            room.close()
+            play_room.close()
+            lesson_room.close()
             store.close()
 
     @app.websocket("/ws/pad")

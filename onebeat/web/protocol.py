@@ -9,6 +9,8 @@ Browser → server:
 * ``start``: song, level, players (name, input kind, calibration), hit windows, speed,
   and optionally a loop of bars (``loop: [first, last]``): then the page's song time runs
   on across passes, and each pass is judged and saved as its own session.
+* ``learn``: start or go on with a lesson (song, players, hit windows): the coach's next
+  pass. Then ``key``/``midi``/``pad``/``tick`` as in a take, and ``finish`` after the pass.
 * ``key``: a key press (``key``, ``t``); the server's key map says whose and which pad.
 * ``midi``: raw Web MIDI bytes from a player's kit (``player``, ``data``, ``t``).
 * ``pad``: a touch pad (``player``, ``pad``, ``v``, ``t``).
@@ -23,7 +25,9 @@ A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``ta
 Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
 players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
 names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
-``pass`` (a loop's pass ended: its session and summary), ``error`` (one line; the
+``pass`` (a loop's pass ended: its session and summary), ``lesson`` (a lesson's next
+pass: its bars, speed, and each player's step and part), ``coached`` (after a lesson's
+pass: what the coach decided and says, to each player and to the pair), ``error`` (one line; the
 message that caused it was dropped).
 """
 
@@ -42,6 +46,7 @@ __all__ = [
     "FinishMsg",
     "HelloMsg",
     "KeyMsg",
+    "LearnMsg",
     "MidiMsg",
     "PadMsg",
     "PlayerSpec",
@@ -69,6 +74,8 @@ class PlayerSpec(_Msg):
     input: Literal["keyboard", "midi", "touch"] = "keyboard"
     offset_ms: Annotated[float, Field(ge=-500.0, le=500.0, allow_inf_nan=False)] = 0.0
     kit: Literal["gm", "roland", "yamaha", "alesis"] = "gm"
+    #: Has played drums before: a lesson starts with a placement pass on the groove.
+    experienced: bool = False
 
 
 class StartMsg(_Msg):
@@ -80,6 +87,17 @@ class StartMsg(_Msg):
     speed: Annotated[float, Field(ge=0.5, le=1.0, allow_inf_nan=False)] = 1.0
     #: Loop bars [first, last] (1-based, inclusive), one session per pass.
     loop: tuple[Bar, Bar] | None = None
+
+
+class LearnMsg(_Msg):
+    """Start or go on with a lesson: the next pass, at the step and speed the coach set
+    (``restart``: from the first step, forgetting where the players were)."""
+
+    type: Literal["learn"]
+    song: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    players: Annotated[list[PlayerSpec], Field(min_length=1, max_length=2)]
+    windows: Literal["strict", "default", "beginner"] = "default"
+    restart: bool = False
 
 
 class KeyMsg(_Msg):
@@ -138,7 +156,9 @@ class TapMsg(_Msg):
     c: ClockMs
 
 
-PlayMessage = StartMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg | SyncMsg | PongMsg
+PlayMessage = (
+    StartMsg | LearnMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg | SyncMsg | PongMsg
+)
 #: Validates one message of the play socket from its JSON text.
 MESSAGE: TypeAdapter[PlayMessage] = TypeAdapter(Annotated[PlayMessage, Field(discriminator="type")])
 #: Validates one message of a phone's pad socket.

@@ -21,9 +21,17 @@ from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.inputs import KIT_MAPS, KeyMap, MidiMapper
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.web.library import Library
-from onebeat.web.protocol import FinishMsg, KeyMsg, MidiMsg, PadMsg, StartMsg, TickMsg
+from onebeat.web.protocol import (
+    FinishMsg,
+    KeyMsg,
+    MidiMsg,
+    PadMsg,
+    PlayerSpec,
+    StartMsg,
+    TickMsg,
+)
 
-__all__ = ["GRACE_MS", "PlayRoom", "RoomError"]
+__all__ = ["GRACE_MS", "PlayRoom", "RoomError", "RoomInputs", "judgment_json"]
 
 log = logging.getLogger("onebeat.web")
 
@@ -47,6 +55,42 @@ def judgment_json(j: Judgment) -> dict[str, Any]:
     }
 
 
+class RoomInputs:
+    """The players' inputs in a room: who plays the keyboard (and with which keys), whose
+    kit sends Web MIDI (through which map), who plays touch pads."""
+
+    def __init__(self, players: list[PlayerSpec]) -> None:
+        self.names = [p.name for p in players]
+        if len(set(self.names)) != len(self.names):
+            raise RoomError("players: two players have one name")
+        keyboard = [p.name for p in players if p.input == "keyboard"]
+        self.keymap = KeyMap.default(keyboard) if keyboard else None
+        self.mappers = {
+            p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in players if p.input == "midi"
+        }
+        self.touch = {p.name for p in players if p.input == "touch"}
+
+    def hit(self, msg: KeyMsg | MidiMsg | PadMsg) -> tuple[Hit | None, str]:
+        """The hit a message makes (None: a key or MIDI message that plays nothing), and
+        its raw form for the record."""
+        if isinstance(msg, KeyMsg):
+            if self.keymap is None:
+                raise RoomError("no player plays the keyboard")
+            return self.keymap.hit(msg.key, msg.t), f"key {msg.key}"
+        if msg.player not in self.names:
+            raise RoomError(f"player {msg.player!r} is not in this session")
+        if isinstance(msg, MidiMsg):
+            mapper = self.mappers.get(msg.player)
+            if mapper is None:
+                raise RoomError(f"player {msg.player!r} does not play MIDI")
+            return mapper.feed_bytes(msg.data, msg.t), "midi " + " ".join(map(str, msg.data))
+        if not isinstance(msg, PadMsg):
+            raise RoomError(f"'{msg.type}' is not a message for the room")
+        if msg.player not in self.touch:
+            raise RoomError(f"player {msg.player!r} does not play touch pads")
+        return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
+
+
 class PlayRoom:
     """A play session driven by WebSocket messages.
 
@@ -59,27 +103,24 @@ class PlayRoom:
     def __init__(self, library: Library, store: SessionStore) -> None:
         self.library = library
         self.store = store
-        self.keymap: KeyMap | None = None
-        self.mappers: dict[str, MidiMapper] = {}
-        self.touch: set[str] = set()
+        self.inputs: RoomInputs | None = None
         self.loop: LoopPlan | None = None
         self.passes: dict[int, Recorder] = {}  # open ones
         self.done: list[dict[str, Any]] = []  # finished passes, in order
         self._new_session: Callable[[int], Session] | None = None
         self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
-        self.players: list[str] = []
 
     def handle(self, msg: Any) -> list[dict[str, Any]]:
         """Act on one validated message; the replies, in order."""
         if isinstance(msg, StartMsg):
             return [self._start(msg)]
-        if self._new_session is None:
+        if self._new_session is None or self.inputs is None:
             raise RoomError(f"'{msg.type}' before 'start'")
         if isinstance(msg, TickMsg):
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return self._finish()
-        hit, raw = self._hit(msg, self.players)
+        hit, raw = self.inputs.hit(msg)
         if hit is None:
             return []
         p, t = self.loop.local(hit.time) if self.loop else (0, hit.time)
@@ -142,44 +183,17 @@ class PlayRoom:
         )
         return out
 
-    def _hit(self, msg: KeyMsg | MidiMsg | PadMsg, names: list[str]) -> tuple[Hit | None, str]:
-        if isinstance(msg, KeyMsg):
-            if self.keymap is None:
-                raise RoomError("no player plays the keyboard")
-            return self.keymap.hit(msg.key, msg.t), f"key {msg.key}"
-        if msg.player not in names:
-            raise RoomError(f"player {msg.player!r} is not in this session")
-        if isinstance(msg, MidiMsg):
-            mapper = self.mappers.get(msg.player)
-            if mapper is None:
-                raise RoomError(f"player {msg.player!r} does not play MIDI")
-            return mapper.feed_bytes(msg.data, msg.t), "midi " + " ".join(map(str, msg.data))
-        if not isinstance(msg, PadMsg):
-            raise RoomError(f"'{msg.type}' is not a message for the room")
-        if msg.player not in self.touch:
-            raise RoomError(f"player {msg.player!r} does not play touch pads")
-        return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
-
     def _start(self, msg: StartMsg) -> dict[str, Any]:
         if self._new_session is not None:
             self._finish()  # a new take ends the one before, saved
         self.done = []
         self._clock = -math.inf
-        names = [p.name for p in msg.players]
-        if len(set(names)) != len(names):
-            raise RoomError("players: two players have one name")
-        self.players = names
+        self.inputs = inputs = RoomInputs(msg.players)
         entry = self.library.get(msg.song)
         chart = self.library.chart(msg.song, msg.level)
         self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None
         if self.loop is not None:
             chart = self.loop.chart
-        keyboard = [p.name for p in msg.players if p.input == "keyboard"]
-        self.keymap = KeyMap.default(keyboard) if keyboard else None
-        self.mappers = {
-            p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in msg.players if p.input == "midi"
-        }
-        self.touch = {p.name for p in msg.players if p.input == "touch"}
         settings = JudgeSettings(windows=PRESETS[msg.windows], speed=msg.speed, grace_ms=GRACE_MS)
         players = [PlayerInfo(p.name, p.input, p.offset_ms, "browser") for p in msg.players]
         song = SongRef(entry.title, str(entry.path), entry.sha256)
@@ -193,9 +207,9 @@ class PlayRoom:
         ready: dict[str, Any] = {
             "type": "ready",
             "session": session.id,
-            "players": names,
+            "players": inputs.names,
             "chart": chart.to_dict(),
-            "keymap": self.keymap.to_dict() if self.keymap else None,
+            "keymap": inputs.keymap.to_dict() if inputs.keymap else None,
         }
         if self.loop is not None:
             lp = self.loop

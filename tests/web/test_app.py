@@ -8,7 +8,6 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from onebeat.session import SessionStore
 from onebeat.web import AppConfig, Library, create_app
 from onebeat.web.library import MAX_UPLOAD_BYTES
-
-LOCAL = ("127.0.0.1", 50000)
-PHONE = ("192.168.1.23", 50000)
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    lib = Library(tmp_path_factory.mktemp("lib"))
-    lib.wait(lib.songs()[0].id, timeout=600)
-    yield lib
-    lib.close()
-
-
-def client(
-    library: Library, *, lan: bool = False, who: tuple[str, int] = LOCAL, **kw: Any
-) -> TestClient:
-    config = AppConfig(data_dir=library.root, lan=lan, lan_host="192.168.1.10", code="s3cret", **kw)
-    host = "192.168.1.10:8765" if lan and who == PHONE else "localhost"
-    return TestClient(create_app(config, library), base_url=f"http://{host}", client=who)
+from tests.web.helpers import LOCAL, PHONE, client
 
 
 def start_msg(library: Library, **kw: Any) -> str:

@@ -1,0 +1,196 @@
+"""A lesson over the play socket: the coach's passes, one after another.
+
+Like :class:`~onebeat.web.room.PlayRoom`, the lesson room knows nothing of sockets:
+:meth:`LessonRoom.handle` takes one validated message and returns the replies, so the
+browser and the terminal (``onebeat learn --keyboard``) drive the same lesson, and tests
+drive it without either.
+
+A ``learn`` message asks for the next pass. The room answers ``lesson``: the bars, the
+speed and, per player, the step and their part (their own chart: in a pair lesson the two
+parts differ). The page counts in a bar, plays the bars once and sends the hits, ticks
+and ``finish``; each player's pass is judged and saved as its own session. After
+``finish`` the room answers ``coached``: each coach's decision and sentence, how together
+a pair was, and whether the lesson is done; where each player is goes into the database,
+so the next lesson on this song starts there. A pass stopped half-way is saved as an
+interrupted session and not coached.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from onebeat.engine import PRESETS, JudgeSettings, LoopPlan
+from onebeat.errors import OnebeatError
+from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
+from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
+from onebeat.web.library import Library
+from onebeat.web.protocol import FinishMsg, KeyMsg, LearnMsg, MidiMsg, PadMsg, TickMsg
+from onebeat.web.room import GRACE_MS, RoomError, RoomInputs, judgment_json
+
+__all__ = ["COUNT_IN_SLACK_S", "LessonRoom"]
+
+#: Hits this long before a pass's first downbeat [s] or earlier are taps along with the
+#: count-in, not strays: they are neither judged nor kept.
+COUNT_IN_SLACK_S = 0.25
+
+
+class LessonRoom:
+    """One lesson (one player, or a pair) on one song, pass by pass."""
+
+    def __init__(self, library: Library, store: SessionStore) -> None:
+        self.library = library
+        self.store = store
+        self.key: tuple[str, tuple[str, ...]] | None = None
+        self.plan: LessonPlan | None = None
+        self.coaches: dict[str, Coach] = {}
+        self.pair: PairCoach | None = None
+        self.inputs: RoomInputs | None = None
+        self.song: SongRef | None = None
+        self.recorders: dict[str, Recorder] = {}  # the pass being played, one per player
+        self.loop: LoopPlan | None = None
+        self._clock = -math.inf
+        self.finished = False
+
+    # -- messages ------------------------------------------------------------------------
+    def handle(self, msg: Any) -> list[dict[str, Any]]:
+        """Act on one validated message; the replies, in order."""
+        if isinstance(msg, LearnMsg):
+            return [self._learn(msg)]
+        if not self.recorders or self.inputs is None or self.loop is None:
+            raise RoomError(f"'{msg.type}' before 'learn'")
+        if isinstance(msg, TickMsg):
+            return self._tick(msg.t)
+        if isinstance(msg, FinishMsg):
+            return [self._finish()]
+        if not isinstance(msg, KeyMsg | MidiMsg | PadMsg):
+            raise RoomError(f"'{msg.type}' is not a message for a lesson")
+        hit, raw = self.inputs.hit(msg)
+        if hit is None:
+            return []
+        if hit.time < self.loop.start - COUNT_IN_SLACK_S:
+            return []  # tapping along with the count-in: not part of the pass
+        self.recorders[hit.player].hit(hit, raw)
+        return self._tick(hit.time)
+
+    def _learn(self, msg: LearnMsg) -> dict[str, Any]:
+        self.recorders.clear()  # a pass not finished stays saved as interrupted
+        key = (msg.song, tuple(p.name for p in msg.players))
+        if key != self.key or msg.restart or self.finished:
+            self._begin(msg)
+        assert self.plan is not None and self.song is not None
+        self.inputs = inputs = RoomInputs(msg.players)
+        if self.pair is not None:
+            loops, speed = self.pair.loops(), self.pair.speed
+        else:
+            ((name, coach),) = self.coaches.items()
+            loops, speed = {name: coach.current.loop}, coach.speed
+        settings = JudgeSettings(windows=PRESETS[msg.windows], speed=speed, grace_ms=GRACE_MS)
+        self.loop = next(iter(loops.values()))
+        self._clock = -math.inf
+        players: dict[str, Any] = {}
+        for spec in msg.players:
+            coach, loop = self.coaches[spec.name], loops[spec.name]
+            step = coach.current
+            chart = replace(loop.chart, title=f"{self.plan.song} · lesson: {step.key}")
+            info = PlayerInfo(spec.name, spec.input, spec.offset_ms, "browser")
+            session = Session(chart=chart, settings=settings, players=[info], song=self.song)
+            self.recorders[spec.name] = Recorder(session, self.store)
+            players[spec.name] = {
+                "step": coach.step,
+                "key": step.key,
+                "title": step.title,
+                "pass": coach.on_step + 1,
+                "session": session.id,
+                "chart": chart.to_dict(),
+            }
+        lp = self.loop
+        return {
+            "type": "lesson",
+            "song": msg.song,
+            "speed": speed,
+            "loop": {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end},
+            "steps": [{"key": s.key, "title": s.title} for s in self.plan.steps],
+            "goal": self.plan.goal,
+            "players": players,
+            "keymap": inputs.keymap.to_dict() if inputs.keymap else None,
+        }
+
+    def _begin(self, msg: LearnMsg) -> None:
+        """A new lesson: the plan from the song's charts, each player's coach from where
+        they were on this song (or a placement pass for someone who has played)."""
+        entry = self.library.get(msg.song)
+        groove = self.library.chart(msg.song, 3)
+        try:
+            song_groove: Any = self.library.chart(msg.song, 4)
+        except OnebeatError:  # no transcription of the song's drums: the basic groove ends it
+            song_groove = None
+        self.plan = plan = lesson_plan(groove, song_groove=song_groove)
+        self.song = SongRef(entry.title, str(entry.path), entry.sha256)
+        self.coaches = {
+            p.name: Coach.resume(
+                plan,
+                None if msg.restart else self.store.lesson(p.name, entry.sha256),
+                experienced=p.experienced,
+            )
+            for p in msg.players
+        }
+        self.pair = PairCoach(self.coaches) if len(self.coaches) == 2 else None
+        self.key = (msg.song, tuple(self.coaches))
+        self.finished = False
+
+    def _tick(self, t: float) -> list[dict[str, Any]]:
+        self._clock = max(self._clock, t)
+        items: list[dict[str, Any]] = []
+        stats = {}
+        for name, rec in self.recorders.items():
+            items += [judgment_json(j) for j in rec.update(t)]
+            s = rec.stats(name)
+            stats[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
+        return [{"type": "judged", "items": items, "stats": stats}] if items else []
+
+    def _finish(self) -> dict[str, Any]:
+        assert self.loop is not None and self.song is not None
+        recorders, self.recorders = self.recorders, {}
+        if self._clock < self.loop.end - 0.05:  # stopped half-way: saved, not coached
+            return {"type": "coached", "stopped": True, "done": False, "players": {}}
+        sessions: dict[str, Session] = {name: rec.finish() for name, rec in recorders.items()}
+        if self.pair is not None:
+            pd = self.pair.after_pass(sessions)
+            decisions, together, done = pd.decisions, pd.together, pd.done
+        else:
+            ((name, coach),) = self.coaches.items()
+            decisions, together = {name: coach.after_pass(sessions[name], name)}, None
+            done = coach.done
+        for name, coach in self.coaches.items():
+            self.store.save_lesson(name, self.song.sha256, coach.state())
+        self.finished = done
+        players = {}
+        for name, d in decisions.items():
+            players[name] = {
+                "action": d.action.value,
+                "message": d.message,
+                "accuracy": round(d.report.accuracy, 4),
+                "missed": round(d.report.missed, 4),
+                "session": sessions[name].id,
+                "summary": sessions[name].summary[name],
+            }
+        return {
+            "type": "coached",
+            "stopped": False,
+            "done": done,
+            "players": players,
+            "together": None
+            if together is None
+            else {
+                "common": together.common,
+                "together": round(together.together, 4),
+                "mean_ms": round(together.mean_ms, 1),
+                "message": together.message,
+            },
+        }
+
+    def close(self) -> None:
+        """The socket went: a pass not finished stays saved as interrupted."""
+        self.recorders.clear()
