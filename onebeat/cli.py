@@ -487,7 +487,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     fragment = ""
     if args.song is not None:
         entry = library.add_path(args.song)
-        fragment = f"#song={entry.id}"
+        fragment = f"#{'learn' if getattr(args, 'learn', False) else 'song'}={entry.id}"
         print(f"{entry.title}: analysing in the background (the page shows the progress)")
     url = f"http://127.0.0.1:{args.port}/{fragment}"
     print(f"onebeat is playing at {url}  (Ctrl+C to stop)")
@@ -503,6 +503,70 @@ def _cmd_play(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=host, port=args.port, log_level="warning")
     finally:
         library.close()
+    return 0
+
+
+def _cmd_learn(args: argparse.Namespace) -> int:
+    if not args.keyboard:  # the web app, opened on the lesson
+        args.learn = True
+        return _cmd_play(args)
+    from onebeat.session import data_dir
+    from onebeat.tutor.terminal import TerminalKeys, open_playback, run_lesson
+    from onebeat.web import Library
+    from onebeat.web.lesson import LessonRoom
+    from onebeat.web.protocol import LearnMsg, PlayerSpec
+
+    if not sys.stdin.isatty():
+        raise OnebeatError(
+            "learn --keyboard: reads keys from a terminal, and stdin is not one "
+            "(without --keyboard the lesson opens in the browser)"
+        )
+    names = [args.player, *([args.partner] if args.partner else [])]
+    if len(set(names)) != len(names):
+        raise OnebeatError(f"learn: the two players need two names, not {names[0]!r} twice")
+    library = Library(data_dir(), backend=args.backend)
+    try:
+        entry = library.add_path(args.song)
+        while entry.status not in ("ready", "failed"):
+            print(
+                f"\r{entry.title}: {entry.step or 'analysing'} {100 * entry.progress:3.0f} %",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(0.2)
+        print(file=sys.stderr)
+        if entry.status == "failed":
+            raise OnebeatError(entry.error)
+        learn = LearnMsg(
+            type="learn",
+            song=entry.id,
+            players=[
+                PlayerSpec(name=n, offset_ms=args.offset_ms, experienced=n in (args.played or ()))
+                for n in names
+            ],
+            windows=args.windows,
+            restart=args.restart,
+        )
+        playback = open_playback(silent=args.silent)
+        with _store(args) as store:
+            room = LessonRoom(library, store)
+            keys = TerminalKeys()
+            with keys.raw():
+                coached = run_lesson(
+                    room,
+                    learn,
+                    title=entry.title,
+                    audio=lambda speed: str(library.audio(entry.id, speed)),
+                    playback=playback,
+                    keys=keys,
+                    out=sys.stdout,
+                    max_passes=args.passes,
+                )
+    finally:
+        library.close()
+    played = [c for c in coached if not c.get("stopped")]
+    print(f"{len(played)} passes played; the next lesson on this song starts where you are.")
     return 0
 
 
@@ -758,6 +822,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
     )
     p.set_defaults(func=_cmd_play)
+
+    p = sub.add_parser(
+        "learn",
+        epilog=LICENCE_NOTE,
+        help="a lesson on a song: the groove in layers, coached pass by pass",
+        description="Learn to play a song's groove: the pulse, the hi-hat, the kick, the "
+        "snare backbeat, the whole groove, then the song's own. Each step loops a few bars, "
+        "slower at first and at the same pitch; after each pass the coach speeds up, slows "
+        "down, goes back a layer or moves on, and says what to fix. Where each player is "
+        "is kept for the next lesson on the song. Opens in the browser; --keyboard plays it "
+        "in this terminal.",
+    )
+    p.add_argument("song", type=Path, help="the song (wav, flac, ogg, opus, mp3, m4a)")
+    p.add_argument("--keyboard", action="store_true", help="in this terminal, with a text highway")
+    p.add_argument("--player", default="you", help="your name (default 'you')")
+    p.add_argument(
+        "--with", dest="partner", metavar="NAME", help="a second player, on the other half"
+    )
+    p.add_argument(
+        "--played",
+        action="append",
+        metavar="NAME",
+        help="this player has played drums before: start with a pass of the whole groove",
+    )
+    p.add_argument("--restart", action="store_true", help="start the lesson from the first step")
+    p.add_argument(
+        "--windows",
+        choices=["beginner", "default", "strict"],
+        default="default",
+        help="hit windows (default: default)",
+    )
+    p.add_argument(
+        "--offset-ms",
+        type=float,
+        default=0.0,
+        help="this keyboard's latency [ms] (a calibration in the web app measures it)",
+    )
+    p.add_argument("--passes", type=int, help="stop after this many passes")
+    p.add_argument("--silent", action="store_true", help="no sound, even with a sound card")
+    p.add_argument("--port", type=int, default=8765, help="the web app's port (default 8765)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--lan", action="store_true", help="let phones on the local network join")
+    p.add_argument(
+        "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
+    )
+    db_option(p)
+    p.set_defaults(func=_cmd_learn)
 
     p = sub.add_parser("backends", help="list the beat-tracking backends and their licences")
     p.set_defaults(func=_cmd_backends)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -88,3 +89,14 @@ def demo_songmap() -> Iterator[object]:
     from onebeat.demo import demo_song_path
 
     yield analyze(demo_song_path(), use_cache=False)
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The web app's song library with the demo song, analysed (its own data folder)."""
+    from onebeat.web import Library
+
+    lib = Library(tmp_path_factory.mktemp("lib"))
+    lib.wait(lib.songs()[0].id, timeout=600)
+    yield lib
+    lib.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,14 @@ from onebeat.insight.simulate import play_chart
 from onebeat.tutor.coach import Action, Coach, Decision
 from onebeat.tutor.plan import LessonPlan, Step
 
-__all__ = ["DIFFICULTY", "Lesson", "ModelLearner", "pass_seconds", "run_lesson"]
+__all__ = [
+    "DIFFICULTY",
+    "LearnerKeys",
+    "Lesson",
+    "ModelLearner",
+    "pass_seconds",
+    "run_lesson",
+]
 
 #: How much harder each step is than tapping the pulse (multiplies the unskilled part).
 DIFFICULTY = {"pulse": 0.5, "hihat": 0.7, "kick": 1.0, "backbeat": 1.2, "groove": 1.3, "song": 1.6}
@@ -73,11 +81,14 @@ class ModelLearner:
 
     def offsets(self, step: Step, speed: float) -> np.ndarray:
         """Offsets [ms] for the notes of one pass (NaN: missed)."""
-        hard = DIFFICULTY.get(step.key, 1.3) * (0.6 + 0.4 * speed / 1.0)
+        return self.offsets_for(step.key, len(step.chart.notes), speed)
+
+    def offsets_for(self, key: str, n: int, speed: float) -> np.ndarray:
+        """Offsets [ms] for ``n`` notes of a pass of the step ``key`` (NaN: missed)."""
+        hard = DIFFICULTY.get(key, 1.3) * (0.6 + 0.4 * speed / 1.0)
         rest = (1.0 - self.skill) * hard
         sd = self.sd_floor_ms + (self.sd_start_ms - self.sd_floor_ms) * rest
         miss = min(0.95, self.miss_start * rest)
-        n = len(step.chart.notes)
         out = self.bias_ms * (1 - 0.5 * self.skill) + sd * self.rng.standard_normal(n)
         out[self.rng.random(n) < miss] = np.nan
         return out
@@ -130,3 +141,40 @@ def run_lesson(
         if decision.action is Action.DONE:
             break
     return Lesson(out, goal, t)
+
+
+class LearnerKeys:
+    """Model learners at a keyboard: for each pass of a lesson (a ``lesson`` message of
+    the lesson room) each presses their part's keys at their model's offsets, each press
+    with its own time, as a browser's key events carry theirs. For the terminal lesson's
+    tests and its capture."""
+
+    def __init__(self, learners: dict[str, ModelLearner]) -> None:
+        self.learners = learners
+        self.presses: list[tuple[float, str]] = []
+        self._last: tuple[float, float] | None = None
+
+    def begin(self, lesson: dict[str, Any]) -> None:
+        speed = lesson["speed"]
+        loop = lesson["loop"]
+        seconds = (loop["end"] - loop["start"]) / speed
+        for learner in self.learners.values():
+            if self._last is not None:
+                learner.practice(self._last[0], 1.0)
+        self._last = (seconds, speed)
+        keymap = lesson["keymap"]["players"]
+        presses = []
+        for name, part in lesson["players"].items():
+            notes = part["chart"]["notes"]
+            offs = self.learners[name].offsets_for(part["key"], len(notes), speed)
+            keys = {piece: key for key, piece in reversed(keymap[name].items())}
+            for (t, _, piece, *_), off in zip(notes, offs, strict=True):
+                if math.isfinite(off):
+                    key = keys["snare"] if part["chart"]["any_pad"] else keys[piece]
+                    presses.append((t + off / 1000.0 * speed, key))
+        self.presses = sorted(presses)
+
+    def read(self, now: float) -> list[tuple[str, float]]:
+        due = [(k, t) for t, k in self.presses if t <= now]
+        self.presses = self.presses[len(due) :]
+        return due

@@ -7,19 +7,9 @@ from typing import Any
 
 import pytest
 
-from onebeat.web import Library
 from tests.web.browser import Server, have_chromium, live_server, open_chromium
 
-__all__ = ["Server", "browser", "library", "server"]
-
-
-@pytest.fixture(scope="session")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    """A library with the demo song, analysed (its own data folder)."""
-    lib = Library(tmp_path_factory.mktemp("lib"))
-    lib.wait(lib.songs()[0].id, timeout=600)
-    yield lib
-    lib.close()
+__all__ = ["Server", "browser", "server"]
 
 
 @pytest.fixture(scope="module")
