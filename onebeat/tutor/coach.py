@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -413,6 +413,12 @@ class PairCoach:
         """Both players' passes (one session each, their own part): each coach decides,
         and the pair goes on at the slower speed and the learner's bars."""
         decisions = {name: c.after_pass(sessions[name], name) for name, c in self.coaches.items()}
+        learner = self.learner
+        shared = min(c.speed for c in self.coaches.values())
+        for name, d in decisions.items():
+            if d.action is Action.FASTER and d.speed > shared:  # the partner sets the pace
+                said = f"Solid: hold it steady for {learner}. {d.report.advice}"
+                decisions[name] = replace(d, speed=shared, message=said)
         coaches = self.coaches.values()
         finished = all(c.done for c in coaches) or any(
             c.passes >= MAX_LESSON_PASSES for c in coaches

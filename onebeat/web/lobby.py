@@ -150,6 +150,10 @@ class Lobby:
                 out = {"type": "results", "summary": reply["summary"][name]}
             elif kind == "ready" and name in reply.get("players", ()):
                 out = {"type": "take", "title": reply["chart"]["title"]}
+            elif kind == "lesson" and name in reply["players"]:
+                out = {"type": "take", "title": reply["players"][name]["title"]}
+            elif kind == "coached" and name in reply["players"]:
+                out = {"type": "coach", "message": reply["players"][name]["message"]}
             if out is not None:
                 with contextlib.suppress(Exception):
                     await phone.send(out)

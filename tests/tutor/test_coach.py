@@ -171,6 +171,9 @@ def test_a_pair_learns_together_each_on_their_own_part() -> None:
     assert d.together.mean_ms == pytest.approx(20.0, abs=1.5)
     assert "ben is ~20 ms ahead of ana" in d.together.message
     assert d.decisions["ben"].action is Action.NEXT and pair.speed == 0.75
+    # ana's coach would go to full speed; ben sets the pace, and she is told so
+    assert d.decisions["ana"].message.startswith("Solid: hold it steady for ben.")
+    assert d.decisions["ana"].speed == 0.75
     assert pair.coaches["ana"].speed == pair.coaches["ben"].speed
     # both good at full speed, ben still learning: ana keeps her part and accompanies
     for _ in range(30):

@@ -269,3 +269,66 @@ def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: A
     with SessionStore(server.config.data_dir / "sessions.sqlite3") as store:
         for p in passes:
             assert store.load(p["session"]).chart.title.endswith(f"pass {p['pass'] + 1}")
+
+
+def _part_plan(lesson: dict[str, Any], keys: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Every note of each player's part, on time, as key presses."""
+    plan = []
+    for name, part in lesson["players"].items():
+        for t, _, piece, *_ in part["chart"]["notes"]:
+            key = keys[name]["any" if part["chart"]["any_pad"] else piece]
+            plan.append({"t": t, "kind": "key", "key": key})
+    return sorted(plan, key=lambda e: e["t"])
+
+
+def test_a_pair_lesson_each_on_their_own_part(server: Server, browser: Any) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=60)
+    d.find_element(By.ID, "addplayer").click()
+    for i, name in enumerate(("mia", "leo")):
+        box = d.find_element(By.ID, f"pname{i}")
+        box.clear()
+        box.send_keys(name)
+    d.find_element(By.ID, "pexp0").click()  # mia has played before
+    wait.until(lambda _: d.find_element(By.ID, "learn").is_enabled())
+    d.find_element(By.ID, "learn").click()
+    wait.until(lambda _: d.execute_script("return onebeat.state.playing && !!onebeat.state.lesson"))
+    lesson = d.execute_script("return onebeat.state.lesson")
+    mia, leo = lesson["players"]["mia"], lesson["players"]["leo"]
+    assert (mia["key"], leo["key"]) == ("groove", "pulse") and lesson["speed"] == 0.7
+    # two highways, each with its own lanes: mia's kit, leo's one "any pad" lane
+    lanes = d.execute_script("return onebeat.state.highways.map((h) => h.lanes.map((l) => l[0]))")
+    assert lanes == [["hihat_closed", "snare", "kick"], ["any"]]
+    steps = d.find_elements(By.CSS_SELECTOR, "#coachsteps li.now")
+    assert [s.text.split()[0] for s in steps] == ["pulse", "groove"]
+    keys = {
+        "mia": {"hihat_closed": "s", "snare": "d", "kick": "c"},
+        "leo": {"any": "k"},
+    }
+    d.execute_async_script(SCHEDULER, _part_plan(lesson, keys))
+    wait.until(lambda _: d.execute_script("return (onebeat.state.coached || []).length") >= 1)
+    coached = d.execute_script("return onebeat.state.coached[0]")
+    assert coached["players"]["leo"]["action"] == "next"
+    assert coached["players"]["mia"]["accuracy"] > 0.9
+    assert coached["together"]["together"] > 0.8
+    said = d.find_element(By.ID, "coachsaid").text
+    assert "leo: Got it. Next: Hi-hat" in said and "mia: " in said
+    # the next pass starts by itself: leo on the hi-hat, a little faster
+    wait.until(
+        lambda _: d.execute_script(
+            "const l = onebeat.state.lesson; return onebeat.state.playing && "
+            "l.players.leo.key === 'hihat'"
+        )
+    )
+    lesson = d.execute_script("return onebeat.state.lesson")
+    assert lesson["speed"] == 0.75
+    keys["leo"] = {"hihat_closed": "l"}
+    half = [e for e in _part_plan(lesson, keys) if e["t"] < lesson["loop"]["start"] + 3.0]
+    d.execute_async_script(SCHEDULER, half)
+    shots = os.environ.get("ONEBEAT_SCREENSHOTS")
+    if shots:
+        d.save_screenshot(str(Path(shots) / "learn-screen.png"))
+    d.find_element(By.ID, "stop").click()  # stopped half-way: back to the songs, not coached
+    wait.until(lambda _: d.find_element(By.ID, "setup").is_displayed())
+    assert d.execute_script("return onebeat.state.coached.at(-1).stopped") is True
+    assert not d.execute_script("return onebeat.state.errors")

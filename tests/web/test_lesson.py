@@ -126,3 +126,28 @@ def test_a_pair_learns_each_on_their_own_part(library: Library) -> None:
         again = ws.receive_json()
         assert again["players"]["ben"]["key"] == "hihat"
         assert again["speed"] == 0.75
+
+
+def test_a_phone_hears_its_own_players_part_and_coach() -> None:
+    import asyncio
+
+    from onebeat.web.lobby import Link, Lobby
+
+    class Phone:
+        def __init__(self) -> None:
+            self.got: list[dict[str, Any]] = []
+
+        async def send_text(self, data: str) -> None:
+            self.got.append(json.loads(data))
+
+    ws = Phone()
+    lobby = Lobby()
+    lobby.phones["ben"] = Link(ws, "ben")
+    lesson = {"type": "lesson", "players": {"ana": {"title": "A"}, "ben": {"title": "Pulse"}}}
+    coached = {
+        "type": "coached",
+        "players": {"ana": {"message": "for ana"}, "ben": {"message": "Got it."}},
+    }
+    for reply in (lesson, coached, {"type": "coached", "stopped": True, "players": {}}):
+        asyncio.run(lobby.forward(reply))
+    assert ws.got == [{"type": "take", "title": "Pulse"}, {"type": "coach", "message": "Got it."}]

@@ -18,10 +18,12 @@ const LEVELS = {
 };
 const PLAYER_CLASS = ["p1", "p2"];
 const LOOKAHEAD_S = 2.2;
+// Between a lesson's passes: time to read the coach's sentence [ms].
+const PAUSE_MS = 2500;
 
 const state = {
   songs: [], song: null, level: 2, windows: "default",
-  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm" }],
+  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false }],
   midiAccess: null, ws: null, session: null, chart: null, keymap: null,
   ctx: null, buffers: new Map(), source: null, c0: 0, speed: 1, playing: false, paused: false,
   hidden: [], highways: [], tick: null, end: 0, judgments: [], results: null, errors: [],
@@ -77,6 +79,7 @@ function renderSongs() {
   }));
   const sel = state.songs.find((s) => s.id === state.song);
   $("play").disabled = !sel || sel.status !== "ready";
+  $("learn").disabled = !sel || sel.status !== "ready";
   renderLoop();
 }
 
@@ -122,6 +125,7 @@ function renderPlayers() {
       <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
         <option value="roland">Roland V-Drums</option><option value="yamaha">Yamaha DTX</option>
         <option value="alesis">Alesis</option></select>
+      <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <span id="pcal${i}" class="msg"></span>`;
     const name = div.querySelector(`#pname${i}`);
@@ -152,6 +156,9 @@ function renderPlayers() {
           : "phones join when onebeat play runs with --lan";
       div.querySelector(`#pcalbtn${i}`).before(note);
     }
+    const exp = div.querySelector(`#pexp${i}`);
+    exp.checked = p.experienced;
+    exp.onchange = () => { p.experienced = exp.checked; };
     div.querySelector(`#pcalbtn${i}`).onclick = () => calibrate(i);
     const off = localStorage.getItem(`onebeat.offset.${p.input}`);
     div.querySelector(`#pcal${i}`).textContent = off === null
@@ -284,6 +291,91 @@ async function start() {
   }
 }
 
+// A lesson: the server's coach sets each pass (bars, speed, each player's part); the
+// page counts in a bar, plays the bars once, and after the coach's word the next pass.
+async function startLesson(restart = false) {
+  message($("playmsg"), "");
+  $("learn").disabled = true;
+  try {
+    state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+    await state.ctx.resume();
+    await ensureConnected();
+    state.windows = $("windows").value;
+    state.learning = true;
+    state.said = [];
+    sendLearn(restart);
+  } catch (e) {
+    message($("playmsg"), e.message, true);
+    $("learn").disabled = false;
+  }
+}
+
+function sendLearn(restart = false) {
+  send({
+    type: "learn", song: state.song, windows: state.windows, restart,
+    players: state.players.map((p) => ({
+      name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), experienced: p.experienced,
+    })),
+  });
+}
+
+async function onLesson(msg) {
+  state.lesson = msg;
+  state.wantSpeed = msg.speed;
+  const parts = msg.players;
+  const first = parts[state.players[0].name];
+  if (msg.speed < 1) message($("coachsaid"), `preparing the song at ${Math.round(msg.speed * 100)} %…`);
+  await audioBuffer(state.song, msg.speed);
+  await onReady({
+    session: first.session, chart: first.chart, loop: msg.loop, keymap: msg.keymap,
+    parts: Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, p.chart])),
+  });
+  renderCoach();
+}
+
+function renderCoach() {
+  const msg = state.lesson;
+  if (!msg) return;
+  const steps = msg.steps.map((s, k) => {
+    const who = state.players.filter((p) => msg.players[p.name]?.step === k).map((p) => escapeHtml(p.name));
+    const cls = k === msg.goal ? "goal" : "";
+    return `<li class="${who.length ? "now" : ""} ${cls}" title="${escapeHtml(s.title)}">${escapeHtml(s.key)}` +
+      `${who.length && state.players.length > 1 ? ` <small>${who.join(", ")}</small>` : ""}</li>`;
+  }).join("");
+  const parts = state.players.map((p) => {
+    const x = msg.players[p.name];
+    return `<b>${escapeHtml(p.name)}</b>: ${escapeHtml(x.title)} <small>(pass ${x.pass})</small>`;
+  }).join("<br>");
+  $("coach").hidden = false;
+  $("coachsteps").innerHTML = steps;
+  $("coachnow").innerHTML = `${parts}<br><small>bars ${msg.loop.first}–${msg.loop.last} · ` +
+    `speed ${Math.round(msg.speed * 100)} %</small>`;
+  $("coachsaid").innerHTML = (state.said || []).map((t) => `<span>${escapeHtml(t)}</span>`).join("");
+}
+
+function onCoached(msg) {
+  state.coached = (state.coached || []).concat([msg]);
+  if (msg.stopped) { state.learning = false; showScreen("setup"); return; }
+  state.said = Object.entries(msg.players).map(([n, p]) =>
+    `${state.players.length > 1 ? `${n}: ` : ""}${p.message} (${(100 * p.accuracy).toFixed(0)} %)`);
+  if (msg.together) state.said.push(msg.together.message);
+  renderCoach();
+  if (msg.done) {
+    state.learning = false;
+    $("coachsaid").insertAdjacentHTML("beforeend",
+      `<span class="done">Lesson done. Where you are is saved: the next lesson on this song starts there.</span>`);
+    $("lessonend").hidden = false;
+    return;
+  }
+  state.nextPass = setTimeout(() => { if (state.learning) sendLearn(); }, PAUSE_MS);
+}
+
+function stopLesson() {
+  state.learning = false;
+  clearTimeout(state.nextPass);
+  if (state.playing) finish(); else showScreen("setup");
+}
+
 // The song's audio at a practice speed (time-stretched by the server, same pitch).
 async function audioBuffer(songId, speed) {
   const key = `${songId}@${speed}`;
@@ -339,7 +431,11 @@ async function onReady(msg) {
   state.session = msg.session;
   state.chart = msg.chart;
   state.loop = msg.loop || null;
-  state.view = buildView(msg.chart, state.loop);
+  const once = Boolean(msg.parts);  // a lesson's pass: the bars once, each player their part
+  state.view = buildView(msg.chart, once ? null : state.loop);
+  state.views = once
+    ? Object.fromEntries(Object.entries(msg.parts).map(([n, c]) => [n, { ...buildView(c, null), chart: c }]))
+    : null;
   state.passes = [];
   state.keymap = msg.keymap;
   state.judgments = [];
@@ -367,7 +463,7 @@ async function onReady(msg) {
   state.metronome = $("metronome").checked;
   state.nextClick = 0;
   state.clicks = 0;
-  if (state.loop) {  // Web Audio loops the buffer seamlessly, sample-accurate
+  if (state.loop && !once) {  // Web Audio loops the buffer seamlessly, sample-accurate
     src.loop = true;
     src.loopStart = state.loop.start / state.speed;
     src.loopEnd = state.loop.end / state.speed;
@@ -377,12 +473,15 @@ async function onReady(msg) {
   state.source = src;
   countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
   state.countTimes = countTimes;
-  state.end = state.loop ? Infinity : Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
+  state.end = once ? state.loop.end + 0.2
+    : state.loop ? Infinity : Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
   src.onended = () => { if (state.playing) finish(); };
   buildHighways();
   showScreen("game");
   $("songtitle").textContent = state.songs.find((s) => s.id === state.song)?.title || "";
-  $("loopinfo").textContent = state.loop ? `looping bars ${state.loop.first}–${state.loop.last}` : "";
+  $("loopinfo").textContent = once ? "lesson" : state.loop ? `looping bars ${state.loop.first}–${state.loop.last}` : "";
+  $("coach").hidden = !once;
+  $("lessonend").hidden = true;
   state.playing = true;
   state.paused = false;
   state.tick = setInterval(() => {
@@ -405,6 +504,10 @@ function onMessage(msg) {
     const rx = performance.now();
     for (const j of msg.items) { j.rx = rx; showJudgment(j); }
     for (const [name, s] of Object.entries(msg.stats)) showStats(name, s);
+  } else if (msg.type === "lesson") {
+    onLesson(msg).catch((e) => { message($("playmsg"), e.message, true); $("learn").disabled = false; });
+  } else if (msg.type === "coached") {
+    onCoached(msg);
   } else if (msg.type === "pass") {
     state.passes.push(msg);
     const acc = Object.entries(msg.summary).map(([name, s]) => `${name} ${(100 * s.accuracy).toFixed(0)} %`);
@@ -415,7 +518,11 @@ function onMessage(msg) {
   } else if (msg.type === "error") {
     state.errors.push(msg.message);
     console.warn("onebeat:", msg.message);
-    if (!state.playing) { message($("playmsg"), msg.message, true); $("play").disabled = false; }
+    if (!state.playing) {
+      message($("playmsg"), msg.message, true);
+      $("play").disabled = false; $("learn").disabled = false;
+      if (state.learning) { state.learning = false; showScreen("setup"); }
+    }
   }
 }
 
@@ -522,13 +629,14 @@ function togglePause() {
 
 // ---------------------------------------------------------------- the highway
 function buildHighways() {
-  const pieces = new Set(state.chart.notes.map((n) => n[2]));
-  if (state.chart.any_pad) pieces.clear();
-  const lanes = state.chart.any_pad ? [["any", "any pad", "#f2d14b"]] : LANES.filter(([p]) => pieces.has(p));
   const box = $("lanes");
-  const height = Math.max(360, window.innerHeight - 170);
-  const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
+  const height = Math.max(360, window.innerHeight - (state.views ? 290 : 170));
   state.highways = state.players.map((p, i) => {
+    const view = state.views?.[p.name] || { ...state.view, chart: state.chart };
+    const chart = view.chart;
+    const pieces = new Set(chart.notes.map((n) => n[2]));
+    const lanes = chart.any_pad ? [["any", "any pad", "#f2d14b"]] : LANES.filter(([piece]) => pieces.has(piece));
+    const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
     const div = document.createElement("div");
     div.className = `highway ${PLAYER_CLASS[i]}`;
     div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span><span class="score">0</span></div>`;
@@ -537,7 +645,7 @@ function buildHighways() {
     const judg = document.createElement("div");
     judg.className = "judg";
     div.append(canvas, judg);
-    return { player: p.name, div, canvas, judg, lanes, laneW, flashes: new Map(), stats: null };
+    return { player: p.name, div, canvas, judg, lanes, laneW, view, anyPad: chart.any_pad, flashes: new Map(), stats: null };
   });
   box.replaceChildren(...state.highways.map((h) => h.div));
 }
@@ -547,7 +655,7 @@ function escapeHtml(s) {
 }
 
 function laneOf(h, piece) {
-  if (state.chart.any_pad) return 0;
+  if (h.anyPad) return 0;
   const i = h.lanes.findIndex(([p]) => p === piece);
   if (i >= 0) return i;
   if (piece === "hihat_open" || piece === "hihat_closed") {
@@ -585,10 +693,10 @@ function draw() {
   const step = state.countTimes[1] - state.countTimes[0] || 0.5;
   const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
   $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
-  const { beats, pos, notes } = state.view;
-  const firstBeat = lowerBound(beats, now - 1.0);
-  const firstNote = lowerBound(notes, now - 0.4, (n) => n[0]);
   state.highways.forEach((h, pi) => {
+    const { beats, pos, notes } = h.view;
+    const firstBeat = lowerBound(beats, now - 1.0);
+    const firstNote = lowerBound(notes, now - 0.4, (n) => n[0]);
     const g = h.canvas.getContext("2d");
     const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
     const pxPerS = hitY / (LOOKAHEAD_S * state.speed);  // the same scroll in real time
@@ -619,10 +727,10 @@ function draw() {
       if (hidden.has(i)) continue;
       const lane = laneOf(h, piece);
       if (lane < 0) continue;
-      const colour = state.chart.any_pad ? LANES[1][2] : h.lanes[lane][2];
+      const colour = h.anyPad ? LANES[1][2] : h.lanes[lane][2];
       const ny = y(t);
       g.fillStyle = colour;
-      const isKick = piece === "kick" && !state.chart.any_pad;
+      const isKick = piece === "kick" && !h.anyPad;
       const w = h.laneW - 10;
       g.globalAlpha = dyn === "ghost" ? 0.5 : 1;
       g.fillRect(lane * h.laneW + 5, ny - (isKick ? 4 : 7), w, isKick ? 8 : 14);
@@ -645,11 +753,12 @@ function showJudgment(j) {
   const pi = state.players.findIndex((p) => p.name === j.player);
   const h = state.highways[pi];
   if (!h) return;
-  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add((j.pass || 0) * state.view.n + j.note);
+  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add((j.pass || 0) * h.view.n + j.note);
   let cls, text, sub = "";
   if (j.grade) {
     cls = j.grade; text = j.grade.toUpperCase();
-    if (j.offset_ms != null) sub = `${j.offset_ms > 0 ? "+" : ""}${j.offset_ms.toFixed(0)} ms ${j.offset_ms > 0 ? "late" : j.offset_ms < 0 ? "early" : ""}`;
+    const ms = j.offset_ms == null ? null : Math.round(j.offset_ms);
+    if (ms != null) sub = `${ms > 0 ? "+" : ""}${ms} ms ${ms > 0 ? "late" : ms < 0 ? "early" : ""}`;
   } else if (j.outcome === "wrong_pad" || j.outcome === "extra") {
     cls = j.outcome; text = j.outcome === "extra" ? "EXTRA" : "WRONG PAD";
   } else {
@@ -749,6 +858,7 @@ async function showInsight(session) {
 function showScreen(name) {
   for (const s of ["setup", "game", "results", "pads"]) $(s).hidden = s !== name;
   $("play").disabled = false;
+  $("learn").disabled = !state.song;
 }
 
 // ---------------------------------------------------------------- wiring
@@ -756,11 +866,14 @@ async function init() {
   renderLevels();
   renderPlayers();
   $("addplayer").onclick = () => {
-    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm" });
+    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false });
     else state.players.pop();
     renderPlayers();
   };
   $("play").onclick = () => { wireMidi(); start(); };
+  $("learn").onclick = () => { wireMidi(); startLesson(false); };
+  $("learnagain").onclick = () => { wireMidi(); startLesson(false); };
+  $("learnback").onclick = () => { state.learning = false; showScreen("setup"); };
   $("again").onclick = () => { wireMidi(); start(); };
   $("back").onclick = () => showScreen("setup");
   $("pause").onclick = togglePause;
@@ -772,7 +885,7 @@ async function init() {
       audioBuffer(state.song, speed).catch((e) => message($("playmsg"), e.message, true));
     }
   };
-  $("stop").onclick = finish;
+  $("stop").onclick = () => (state.learning ? stopLesson() : finish());
   $("loopsection").onchange = () => {
     const v = $("loopsection").value;
     if (!v) return;
@@ -826,13 +939,18 @@ async function init() {
     $("joinurl").textContent = info.join;
   }
   if (state.lan) ensureConnected().catch((e) => message($("playmsg"), e.message, true));
-  const wanted = new URLSearchParams(location.hash.slice(1)).get("song");
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const wanted = hash.get("song") || hash.get("learn");
   if (wanted) state.song = wanted;
+  if (hash.get("learn")) {  // onebeat learn SONG: the lesson is one press away (audio needs a gesture)
+    $("learn").classList.add("big");
+    message($("playmsg"), "Press Learn to start the lesson on this song.");
+  }
   await refreshSongs();
 }
 
 // For tests and the curious: the page's state and its input entry points.
 window.onebeat = {
-  state, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate,
+  state, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate, startLesson,
 };
 init();

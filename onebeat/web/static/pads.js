@@ -56,6 +56,8 @@ function onMessage(msg) {
   } else if (msg.type === "results") {
     const s = msg.summary;
     status(`take over: ${(100 * s.accuracy).toFixed(1)} %, timing ${s.mean_offset_ms > 0 ? "+" : ""}${s.mean_offset_ms.toFixed(0)} ms ± ${s.sd_offset_ms.toFixed(0)} ms`);
+  } else if (msg.type === "coach") {  // a lesson: the coach's word to this player
+    status(msg.message);
   } else if (msg.type === "error") {
     status(msg.message, true);
   }
