@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -58,10 +59,13 @@ LANES: list[tuple[DrumPiece, str]] = [
     (DrumPiece.RIDE, "ride"),
     (DrumPiece.CRASH, "crash"),
 ]
-ROWS = 14
+#: Rows of the highway in a 24-line terminal (taller terminals get more).
+ROWS = 13
 LANE_W = 7
-#: Song seconds shown above the hit line, at full speed.
-LOOKAHEAD_S = 2.0
+#: Song seconds per row at full speed: an eighth note at 120 BPM is two rows.
+ROW_S = 0.125
+#: Lines of the screen that are not the highway.
+CHROME_LINES = 14
 #: Judgments as they are drawn.
 MARK = {"perfect": "PERFECT", "great": "GREAT", "good": "GOOD", "miss": "MISS"}
 
@@ -201,6 +205,7 @@ class Frame:
     said: list[str] = field(default_factory=list)
     note: str = ""
     clicks: list[float] = field(default_factory=list)
+    rows: int = ROWS
 
 
 def _lanes(part: dict[str, Any]) -> list[tuple[DrumPiece | None, str]]:
@@ -222,20 +227,21 @@ def _highway(frame: Frame, name: str, part: dict[str, Any]) -> list[str]:
     lanes = _lanes(part)
     speed = frame.lesson["speed"]
     width = LANE_W * len(lanes)
-    span = LOOKAHEAD_S * speed  # song seconds shown: the same scroll in real time
-    grid = [[" "] * width for _ in range(ROWS)]
+    rows = frame.rows
+    span = rows * ROW_S * speed  # song seconds shown: the same scroll in real time
+    grid = [[" "] * width for _ in range(rows)]
     beats = np.asarray(part["chart"]["beats"])
     pos = part["chart"]["beat_positions"]
     for b, p in zip(beats, pos, strict=True):  # bar lines, and a dot on each other beat
-        r = ROWS - 1 - round((b - frame.now) / span * (ROWS - 1))
-        if 0 <= r < ROWS - 1:
+        r = rows - 1 - round((b - frame.now) / span * (rows - 1))
+        if 0 <= r < rows - 1:
             grid[r] = list("─" * width) if p == 1 else list(("·" + " " * (LANE_W - 1)) * len(lanes))
     hidden = frame.hidden.get(name, set())
     for i, (t, _, piece, *_) in enumerate(part["chart"]["notes"]):
         if i in hidden:
             continue
-        r = ROWS - 1 - round((t - frame.now) / span * (ROWS - 1))
-        if not 0 <= r < ROWS:
+        r = rows - 1 - round((t - frame.now) / span * (rows - 1))
+        if not 0 <= r < rows:
             continue
         lane = (
             0
@@ -248,16 +254,14 @@ def _highway(frame: Frame, name: str, part: dict[str, Any]) -> list[str]:
             continue
         mark = "█████" if piece != "kick" or lanes[0][0] is None else "▄▄▄▄▄"
         grid[r][lane * LANE_W + 1 : lane * LANE_W + 6] = list(mark)
-    rows = ["".join(g) for g in grid]
-    rows[-1] = "".join(
-        ch if ch not in " ─·" else "═" for ch in rows[-1]
-    )  # the hit line, notes on it showing
+    drawn = ["".join(g) for g in grid]
+    drawn[-1] = "".join(ch if ch not in " ─·" else "═" for ch in drawn[-1])  # the hit line
     labels = "".join(label.center(LANE_W) for _, label in lanes)
     keys = "".join(_keys_for(frame.lesson.get("keymap"), name, p).center(LANE_W) for p, _ in lanes)
     st = frame.stats.get(name)
     score = f"{100 * st['accuracy']:.0f} %  streak {st['streak']}" if st else ""
     head = f"{name} · {part['title']}"
-    return [head, *rows, labels, keys, frame.judged.get(name, ""), score]
+    return [head, *drawn, labels, keys, frame.judged.get(name, ""), score]
 
 
 def render(frame: Frame) -> list[str]:
@@ -314,13 +318,18 @@ def run_lesson(
     pause_s: float = 2.5,
     max_passes: int | None = None,
     on_pass: Callable[[list[str]], None] | None = None,
+    rows: int | None = None,
 ) -> list[dict[str, Any]]:
     """Play a lesson pass by pass until the coach says it is done (or ``max_passes``).
 
     ``audio(speed)`` gives the song's file at a practice speed. Each pass: a bar of
     count-in, the bars once, then the coach's sentences shown for ``pause_s``. Returns
-    the ``coached`` replies. ``on_pass`` gets each pass's last screen (for a capture)."""
+    the ``coached`` replies. ``on_pass`` gets each pass's last screen (for a capture).
+    ``rows``: the highway's height (default: what the terminal has room for)."""
     tty = out.isatty()
+    if rows is None:
+        height = shutil.get_terminal_size((80, 24)).lines if tty else 24
+        rows = max(8, min(30, height - CHROME_LINES))
     if tty:
         out.write("\x1b[?25l\x1b[2J")
     coached: list[dict[str, Any]] = []
@@ -332,7 +341,9 @@ def run_lesson(
             loop, speed = lesson["loop"], lesson["speed"]
             clicks = count_in(lesson)
             song_from = (clicks[0] if clicks else loop["start"]) - 0.3
-            frame = Frame(title, lesson, song_from, said=said, note=playback.note, clicks=clicks)
+            frame = Frame(
+                title, lesson, song_from, said=said, note=playback.note, clicks=clicks, rows=rows
+            )
             keys.begin(lesson)
             playback.start(audio(speed), song_from, speed, clicks)
             end = loop["end"] + GRACE_MS / 1000 + 0.05
