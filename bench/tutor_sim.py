@@ -115,6 +115,17 @@ def main() -> None:
                 "    the others ended on: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(ended.items()))
             )
+        placed = []
+        for k, p in enumerate(people):
+            rng = np.random.default_rng(args.seed + k)
+            learner = ModelLearner(**p, overload_gain=overload, rng=rng)
+            if (g := run_lesson(plan, learner, experienced=True).goal_s) is not None:
+                placed.append(g)
+        pmed = f"{statistics.median(placed) / 60:.1f} min" if placed else "–"
+        print(
+            f"  with a placement pass first (the groove at 80 %, as for someone who has "
+            f"played): {100 * len(placed) / n:.0f} %; median time {pmed}"
+        )
         fmed = f"{statistics.median(fixed) / 60:.1f} min" if fixed else "–"
         print(
             f"  reference, no lesson (the 8-bar groove at full speed, again and again): "

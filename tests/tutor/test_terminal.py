@@ -142,3 +142,14 @@ def test_learn_keyboard_needs_a_terminal(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err.strip()
     assert err.startswith("onebeat: error: learn --keyboard: reads keys from a terminal")
     assert len(err.splitlines()) == 1
+
+
+def test_no_sound_card_means_a_silent_lesson_that_says_so() -> None:
+    from onebeat.tutor.terminal import SoundPlayback, open_playback
+
+    assert open_playback(silent=True).note.startswith("silent (--silent)")
+    playback = open_playback()
+    if isinstance(playback, SoundPlayback):
+        pytest.skip("this machine has PortAudio and a sound card: the lesson plays aloud")
+    assert playback.note.startswith("no sound (") and playback.note.endswith("runs silent")
+    assert "\n" not in playback.note
