@@ -562,6 +562,7 @@ def _cmd_learn(args: argparse.Namespace) -> int:
                     keys=keys,
                     out=sys.stdout,
                     max_passes=args.passes,
+                    click=args.click,
                 )
     finally:
         library.close()
@@ -861,6 +862,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--passes", type=int, help="stop after this many passes")
     p.add_argument("--silent", action="store_true", help="no sound, even with a sound card")
+    p.add_argument(
+        "--click", action="store_true", help="a click on every beat, not only the count-in"
+    )
     p.add_argument("--port", type=int, default=8765, help="the web app's port (default 8765)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--lan", action="store_true", help="let phones on the local network join")

@@ -319,13 +319,15 @@ def run_lesson(
     max_passes: int | None = None,
     on_pass: Callable[[list[str]], None] | None = None,
     rows: int | None = None,
+    click: bool = False,
 ) -> list[dict[str, Any]]:
     """Play a lesson pass by pass until the coach says it is done (or ``max_passes``).
 
     ``audio(speed)`` gives the song's file at a practice speed. Each pass: a bar of
     count-in, the bars once, then the coach's sentences shown for ``pause_s``. Returns
     the ``coached`` replies. ``on_pass`` gets each pass's last screen (for a capture).
-    ``rows``: the highway's height (default: what the terminal has room for)."""
+    ``rows``: the highway's height (default: what the terminal has room for); ``click``:
+    a click on every beat of the pass too, not only the count-in's."""
     tty = out.isatty()
     if rows is None:
         height = shutil.get_terminal_size((80, 24)).lines if tty else 24
@@ -341,11 +343,13 @@ def run_lesson(
             loop, speed = lesson["loop"], lesson["speed"]
             clicks = count_in(lesson)
             song_from = (clicks[0] if clicks else loop["start"]) - 0.3
+            beats = next(iter(lesson["players"].values()))["chart"]["beats"]
+            metronome = [b for b in beats if loop["start"] - 1e-3 <= b < loop["end"] - 1e-3]
             frame = Frame(
                 title, lesson, song_from, said=said, note=playback.note, clicks=clicks, rows=rows
             )
             keys.begin(lesson)
-            playback.start(audio(speed), song_from, speed, clicks)
+            playback.start(audio(speed), song_from, speed, clicks + metronome * click)
             end = loop["end"] + GRACE_MS / 1000 + 0.05
             while (now := playback.now()) < end:
                 frame.now = now

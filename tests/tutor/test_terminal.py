@@ -153,3 +153,36 @@ def test_no_sound_card_means_a_silent_lesson_that_says_so() -> None:
         pytest.skip("this machine has PortAudio and a sound card: the lesson plays aloud")
     assert playback.note.startswith("no sound (") and playback.note.endswith("runs silent")
     assert "\n" not in playback.note
+
+
+def test_the_sound_card_gets_the_song_from_the_pass_with_its_clicks() -> None:
+    """PortAudio's part, with a stand-in for python-sounddevice (no sound card here)."""
+    from types import SimpleNamespace
+
+    from onebeat.audio.decode import load_audio
+    from onebeat.tutor.terminal import SoundPlayback
+
+    played: list[tuple[np.ndarray, int]] = []
+    sd = SimpleNamespace(
+        play=lambda y, sr, blocking: played.append((y, sr)),
+        stop=lambda: None,
+        get_stream=lambda: SimpleNamespace(latency=0.05),
+    )
+    clock = [10.0]
+    playback = SoundPlayback(clock=lambda: clock[0], sd=sd)
+    song = load_audio(demo_song_path(), mono=False)
+    playback.start(str(demo_song_path()), 20.0, 1.0, [20.5, 21.0])
+    y, sr = played[-1]
+    assert sr == song.sr and y.shape[1] == song.y.shape[0]
+    assert len(y) == song.y.shape[1] - round(20.0 * sr)
+    np.testing.assert_allclose(y[: sr // 2], song.y[:, 20 * sr : 20 * sr + sr // 2].T, atol=1e-6)
+    click = y[sr // 2 : sr // 2 + 400] - song.y[:, round(20.5 * sr) : round(20.5 * sr) + 400].T
+    assert np.abs(click).max() > 0.1  # the click, mixed in at its song time
+    # song time: from the pass's start, once the first sample is heard (after the latency)
+    assert playback.now() == pytest.approx(20.0 - 0.05)
+    clock[0] += 1.0
+    assert playback.now() == pytest.approx(20.95)
+    # before the song's start (a count-in before its first beat), silence comes first
+    playback.start(str(demo_song_path()), -0.5, 0.5, [])
+    y, _ = played[-1]
+    assert len(y) == song.y.shape[1] + sr and not y[:sr].any()
