@@ -516,6 +516,8 @@ def _cmd_learn(args: argparse.Namespace) -> int:
     from onebeat.web.lesson import LessonRoom
     from onebeat.web.protocol import LearnMsg, PlayerSpec
 
+    if not args.song.is_file():
+        raise OnebeatError(f"{args.song}: no such file")
     if not sys.stdin.isatty():
         raise OnebeatError(
             "learn --keyboard: reads keys from a terminal, and stdin is not one "
@@ -567,7 +569,10 @@ def _cmd_learn(args: argparse.Namespace) -> int:
     finally:
         library.close()
     played = [c for c in coached if not c.get("stopped")]
-    print(f"{len(played)} passes played; the next lesson on this song starts where you are.")
+    print(
+        f"{len(played)} pass{'' if len(played) == 1 else 'es'} played; the next lesson on "
+        "this song starts where you are."
+    )
     return 0
 
 

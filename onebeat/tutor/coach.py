@@ -122,6 +122,8 @@ def _beat_name(position: int, frac: float) -> str:
 
 def _advice(session: Session, s: TakeStats, strays: float) -> str:
     chart = session.chart
+    if s.notes and s.counts["miss"] == s.notes and not session.hits:
+        return "No hits came through: play along on the keys or pads shown under the lanes."
     missed = Counter[tuple[str, str]]()
     total = Counter[tuple[str, str]]()
     for r in s.results:

@@ -89,6 +89,12 @@ def test_someone_who_has_played_starts_on_the_groove() -> None:
 def test_falling_apart_slows_down_then_drops_a_layer() -> None:
     coach = Coach(PLAN, step=2)
     assert one_pass(coach, None) is Action.SLOWER and coach.speed == pytest.approx(0.6)
+    silent = np.full(len(coach.plan.steps[2].chart.notes), np.nan)
+    said = coach.after_pass(play_chart(coach.plan.steps[2].chart, {"p": silent}), "p").message
+    assert said.endswith(
+        "No hits came through: play along on the keys or pads shown under the lanes."
+    )
+    coach.speed = 0.6
     assert one_pass(coach, None) is Action.SLOWER and coach.speed == pytest.approx(0.5)
     assert one_pass(coach, None) is Action.SIMPLER and coach.step == 1
     # a middling pass is played again, with one sentence on what to fix
