@@ -76,11 +76,11 @@ class LessonRoom:
 
     def _learn(self, msg: LearnMsg) -> dict[str, Any]:
         self.recorders.clear()  # a pass not finished stays saved as interrupted
-        key = (msg.song, tuple(p.name for p in msg.players))
+        self.inputs = inputs = RoomInputs(msg.players)  # checks the names first
+        key = (msg.song, tuple(inputs.names))
         if key != self.key or msg.restart or self.finished:
             self._begin(msg)
         assert self.plan is not None and self.song is not None
-        self.inputs = inputs = RoomInputs(msg.players)
         if self.pair is not None:
             loops, speed = self.pair.loops(), self.pair.speed
         else:

@@ -93,6 +93,8 @@ def test_a_lesson_pass_by_pass_remembered_per_song(library: Library) -> None:
         assert msg == {"type": "coached", "stopped": True, "done": False, "players": {}}
         ws.send_text(json.dumps({"type": "tick", "t": 3.0}))
         assert "'tick' before 'learn'" in ws.receive_json()["message"]
+        ws.send_text(learn(library, [{"name": "cleo"}, {"name": "cleo"}]))
+        assert ws.receive_json()["message"] == "players: two players have one name"
         with SessionStore(db) as store:
             assert store.lesson("cleo", sha)["step"] == "hihat"  # type: ignore[index]
             stopped = store.load(part["session"])
