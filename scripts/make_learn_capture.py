@@ -12,14 +12,12 @@ Usage: .venv/bin/python scripts/make_learn_capture.py [--out docs/learn-terminal
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyte
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,37 +28,25 @@ from onebeat.tutor.terminal import SilentPlayback, run_lesson  # noqa: E402
 from onebeat.web import Library  # noqa: E402
 from onebeat.web.lesson import LessonRoom  # noqa: E402
 from onebeat.web.protocol import LearnMsg, PlayerSpec  # noqa: E402
+from tests.tutor.screen import Screen  # noqa: E402
 
 COLUMNS, LINES = 80, 34
 #: The passes whose screen is captured.
 SHOT_PASSES = {1, 7, 12}
 
 
-class Terminal(io.StringIO):
-    def __init__(self) -> None:
-        super().__init__()
-        self.screen = pyte.Screen(COLUMNS, LINES)
-        self.stream = pyte.Stream(self.screen)
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        self.stream.feed(s)
-        return len(s)
-
-    def shot(self) -> str:
-        rows = [line.rstrip() for line in self.screen.display]
-        while rows and not rows[-1]:
-            rows.pop()
-        return "\n".join(rows)
+def screen_text(term: Screen) -> str:
+    rows = term.text
+    while rows and not rows[-1]:
+        rows.pop()
+    return "\n".join(rows)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "learn-terminal.txt")
     args = ap.parse_args()
-    term = Terminal()
+    term = Screen(COLUMNS, LINES)
     clock = [0.0]
     shots: dict[int, str] = {}  # pass → its screen half-way through
     mid: list[float] = []  # per pass begun, the song time half-way through it
@@ -69,7 +55,7 @@ def main() -> None:
         clock[0] += dt
         k = len(mid)
         if k in SHOT_PASSES and k not in shots and playback.now() >= mid[-1]:
-            shots[k] = term.shot()
+            shots[k] = screen_text(term)
 
     learner = ModelLearner(tau_s=90.0, bias_ms=-20.0, rng=np.random.default_rng(7))
 

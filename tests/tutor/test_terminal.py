@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyte
 import pytest
 
 from onebeat.cli import main
@@ -20,26 +19,7 @@ from onebeat.tutor.simulate import LearnerKeys, ModelLearner
 from onebeat.tutor.terminal import SilentPlayback, count_in, render, run_lesson
 from onebeat.web.lesson import LessonRoom
 from onebeat.web.protocol import LearnMsg, PlayerSpec
-
-
-class Screen(io.StringIO):
-    """A terminal: what is written goes through a VT100 emulator."""
-
-    def __init__(self, columns: int = 110, lines: int = 40) -> None:
-        super().__init__()
-        self.screen = pyte.Screen(columns, lines)
-        self.stream = pyte.Stream(self.screen)
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        self.stream.feed(s)
-        return len(s)
-
-    @property
-    def text(self) -> list[str]:
-        return [line.rstrip() for line in self.screen.display]
+from tests.tutor.screen import Screen
 
 
 def lesson(
