@@ -26,7 +26,7 @@ from typing import Any, Protocol, TextIO
 
 import numpy as np
 
-from onebeat.audio.decode import load_audio
+from onebeat.audio.decode import Audio, load_audio
 from onebeat.audio.drumsynth import drum_sound
 from onebeat.kit import DrumPiece
 from onebeat.web.lesson import LessonRoom
@@ -110,9 +110,12 @@ class SoundPlayback(SilentPlayback):
     from the same clock, moved by the output's latency."""
 
     sd: Any = None
+    _decoded: dict[str, Audio] = field(default_factory=dict)  # each speed's file, once
 
     def start(self, path: str, song_from: float, speed: float, clicks: list[float]) -> None:
-        audio = load_audio(path, mono=False)
+        audio = self._decoded.get(path)
+        if audio is None:
+            audio = self._decoded[path] = load_audio(path, mono=False)
         y = np.atleast_2d(audio.y).T if audio.y.ndim == 1 else audio.y.T  # (samples, ch)
         sr = audio.sr
         first = max(0, round(song_from / speed * sr))
