@@ -602,6 +602,15 @@ def build_parser() -> argparse.ArgumentParser:
     def db_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", type=Path, help="session database (default: in the data folder)")
 
+    def web_options(p: argparse.ArgumentParser) -> None:
+        """The web app's options, for ``play`` and for ``learn`` (which opens it)."""
+        p.add_argument("--port", type=int, default=8765, help="the web app's port (default 8765)")
+        p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+        p.add_argument("--lan", action="store_true", help="let phones on the local network join")
+        p.add_argument(
+            "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
+        )
+
     def analysis_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--backend",
@@ -821,12 +830,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(with a join code).",
     )
     p.add_argument("song", type=Path, nargs="?", help="a song to add to the library and choose")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--lan", action="store_true", help="let phones on the local network join")
-    p.add_argument(
-        "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
-    )
+    web_options(p)
     p.set_defaults(func=_cmd_play)
 
     p = sub.add_parser(
@@ -870,12 +874,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--click", action="store_true", help="a click on every beat, not only the count-in"
     )
-    p.add_argument("--port", type=int, default=8765, help="the web app's port (default 8765)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--lan", action="store_true", help="let phones on the local network join")
-    p.add_argument(
-        "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
-    )
+    web_options(p)
     db_option(p)
     p.set_defaults(func=_cmd_learn)
 

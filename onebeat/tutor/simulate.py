@@ -152,16 +152,14 @@ class LearnerKeys:
     def __init__(self, learners: dict[str, ModelLearner]) -> None:
         self.learners = learners
         self.presses: list[tuple[float, str]] = []
-        self._last: tuple[float, float] | None = None
+        self._played_s = 0.0  # the pass before, in real time: practice, once it is over
 
     def begin(self, lesson: dict[str, Any]) -> None:
         speed = lesson["speed"]
         loop = lesson["loop"]
-        seconds = (loop["end"] - loop["start"]) / speed
         for learner in self.learners.values():
-            if self._last is not None:
-                learner.practice(self._last[0], 1.0)
-        self._last = (seconds, speed)
+            learner.practice(self._played_s, 1.0)
+        self._played_s = (loop["end"] - loop["start"]) / speed
         keymap = lesson["keymap"]["players"]
         presses = []
         for name, part in lesson["players"].items():

@@ -27,7 +27,14 @@ from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
 from onebeat.web.library import Library
 from onebeat.web.protocol import FinishMsg, KeyMsg, LearnMsg, MidiMsg, PadMsg, TickMsg
-from onebeat.web.room import GRACE_MS, RoomError, RoomInputs, judgment_json
+from onebeat.web.room import (
+    GRACE_MS,
+    RoomError,
+    RoomInputs,
+    judgment_json,
+    loop_json,
+    running_stats,
+)
 
 __all__ = ["COUNT_IN_SLACK_S", "LessonRoom"]
 
@@ -105,12 +112,11 @@ class LessonRoom:
                 "session": session.id,
                 "chart": chart.to_dict(),
             }
-        lp = self.loop
         return {
             "type": "lesson",
             "song": msg.song,
             "speed": speed,
-            "loop": {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end},
+            "loop": loop_json(self.loop),
             "steps": [{"key": s.key, "title": s.title} for s in self.plan.steps],
             "goal": self.plan.goal,
             "players": players,
@@ -143,11 +149,10 @@ class LessonRoom:
     def _tick(self, t: float) -> list[dict[str, Any]]:
         self._clock = max(self._clock, t)
         items: list[dict[str, Any]] = []
-        stats = {}
-        for name, rec in self.recorders.items():
+        stats: dict[str, Any] = {}
+        for rec in self.recorders.values():
             items += [judgment_json(j) for j in rec.update(t)]
-            s = rec.stats(name)
-            stats[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
+            stats |= running_stats(rec)
         return [{"type": "judged", "items": items, "stats": stats}] if items else []
 
     def _finish(self) -> dict[str, Any]:

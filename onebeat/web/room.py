@@ -31,7 +31,15 @@ from onebeat.web.protocol import (
     TickMsg,
 )
 
-__all__ = ["GRACE_MS", "PlayRoom", "RoomError", "RoomInputs", "judgment_json"]
+__all__ = [
+    "GRACE_MS",
+    "PlayRoom",
+    "RoomError",
+    "RoomInputs",
+    "judgment_json",
+    "loop_json",
+    "running_stats",
+]
 
 log = logging.getLogger("onebeat.web")
 
@@ -53,6 +61,19 @@ def judgment_json(j: Judgment) -> dict[str, Any]:
         "offset_ms": None if j.offset_ms is None else round(j.offset_ms, 1),
         "dynamic_ok": j.dynamic_ok,
     }
+
+
+def running_stats(rec: Recorder) -> dict[str, dict[str, Any]]:
+    """Each player's score, streak and accuracy so far, as the page shows them."""
+    out = {}
+    for name in rec.session.player_names:
+        s = rec.stats(name)
+        out[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
+    return out
+
+
+def loop_json(lp: LoopPlan) -> dict[str, Any]:
+    return {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end}
 
 
 class RoomInputs:
@@ -212,25 +233,20 @@ class PlayRoom:
             "keymap": inputs.keymap.to_dict() if inputs.keymap else None,
         }
         if self.loop is not None:
-            lp = self.loop
-            ready["loop"] = {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end}
+            ready["loop"] = loop_json(self.loop)
         return ready
 
     def _judged(self, p: int, judgments: list[Judgment]) -> list[dict[str, Any]]:
         rec = self.passes.get(p)
         if not judgments or rec is None:
             return []
-        stats = {}
-        for name in rec.session.player_names:
-            s = rec.stats(name)
-            stats[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
         items = [judgment_json(j) for j in judgments]
         if self.loop is not None:
             shift = p * self.loop.length
             for item in items:
                 item["pass"] = p
                 item["t"] = None if item["t"] is None else round(item["t"] + shift, 4)
-        return [{"type": "judged", "items": items, "stats": stats}]
+        return [{"type": "judged", "items": items, "stats": running_stats(rec)}]
 
     def close(self) -> None:
         """The socket went: unfinished takes stay saved as interrupted."""
