@@ -114,6 +114,7 @@ def render_take_audio(
     song: str | os.PathLike[str] | None = None,
     sr: int = 44100,
     drums_db: float = -3.0,
+    hits: list[HeardHit] | None = None,
 ) -> np.ndarray:
     """The take as stereo audio, shape ``(2, n)``, real time (at the take's speed).
 
@@ -123,13 +124,16 @@ def render_take_audio(
         The song's audio file (default: where the session says it was).
     drums_db : float
         Level of all the drums against the song's RMS [dB].
+    hits : list of HeardHit, optional
+        :func:`heard_hits` of the session, when the caller has them already.
     """
     y = _song(session, song, sr)
     speed = session.settings.speed
     if speed != 1.0:
         y = time_stretch(y, sr, speed)
     n = y.shape[1]
-    hits = heard_hits(session)
+    if hits is None:
+        hits = heard_hits(session)
     names = session.player_names
     pans = _PAN.get(len(names), tuple(np.linspace(-0.6, 0.6, len(names))))
     drums = np.zeros((2, n), dtype=np.float32)
@@ -242,7 +246,7 @@ def _rect(
 class _Highway:
     """Draws frames of the note highway for every player, side by side."""
 
-    def __init__(self, session: Session, width: int, height: int) -> None:
+    def __init__(self, session: Session, width: int, height: int, hits: list[HeardHit]) -> None:
         self.session = session
         self.w, self.h = width, height
         used = {n.piece for n in session.chart.notes}
@@ -257,7 +261,7 @@ class _Highway:
         self.lane_w = self.col_w / len(self.lanes)
         self.x0 = [gap + k * (self.col_w + gap) for k in range(len(self.names))]
         self.notes = np.array([n.time for n in session.chart.notes])
-        self.hits = heard_hits(session)
+        self.hits = hits
         self.hit_times = np.array([h.time for h in self.hits])
         grades: dict[tuple[str, int], Grade] = {}
         for j in session.judgments:
@@ -373,11 +377,12 @@ def write_take_video(
     if p.suffix.lower() != ".mp4":
         raise OnebeatError(f"{p}: video export writes .mp4")
     sr = 44100
-    audio = render_take_audio(session, song=song, sr=sr)
+    hits = heard_hits(session)  # once, for the sound and the pictures
+    audio = render_take_audio(session, song=song, sr=sr, hits=hits)
     duration = audio.shape[1] / sr
     speed = session.settings.speed
     width, height = size
-    highway = _Highway(session, width, height)
+    highway = _Highway(session, width, height, hits)
     frames = math.ceil(duration * fps)
     with atomic_path(p) as tmp, av.open(str(tmp), mode="w", format="mp4") as out:
         vs = out.add_stream("libx264", rate=fps)
