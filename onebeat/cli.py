@@ -21,9 +21,11 @@ from onebeat.errors import OnebeatError
 
 if TYPE_CHECKING:
     from onebeat.analysis.drums import DrumAnalysis
+    from onebeat.analysis.hits import KitProfile
     from onebeat.analysis.songmap import SongMap
     from onebeat.chart.clonehero import Difficulty
     from onebeat.chart.model import Chart
+    from onebeat.engine import Hit
     from onebeat.session import SessionStore
 
 __all__ = ["format_summary", "main"]
@@ -303,13 +305,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from onebeat.audio.decode import file_sha256
     from onebeat.engine import PRESETS, JudgeSettings
     from onebeat.inputs import read_take
+    from onebeat.inputs.takes import TAKE_SUFFIXES
     from onebeat.session import PlayerInfo, Recorder, Session, SongRef
 
-    hits = read_take(args.take, players=args.player or (), kit=args.kit)
-    chart, _, what = _load_chart(args)
+    chart, audio_path, what = _load_chart(args)
+    heard_note = ""
+    if args.take.suffix.lower() in TAKE_SUFFIXES:
+        hits = read_take(args.take, players=args.player or (), kit=args.kit)
+        kind = "midi" if args.take.suffix.lower() in (".mid", ".midi") else "file"
+    else:  # a recording of the kit (a phone video's sound): heard as a microphone would
+        hits, heard_note = _hear_take(args, audio_path)
+        kind = "microphone"
     taps = all(h.piece is None for h in hits)
     settings = JudgeSettings(windows=PRESETS[args.windows], any_pad=True if taps else None)
-    kind = "midi" if args.take.suffix.lower() in (".mid", ".midi") else "file"
     names = list(dict.fromkeys(h.player for h in hits))
     session = Session(
         chart=chart,
@@ -339,12 +347,77 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     print(f"{args.take.name} on {args.song.name}: {what}, {len(chart.notes)} notes")
+    if heard_note:
+        print(f"  heard    {heard_note}")
     if taps:
         print("  taps without pads: any pad counts for every note")
     for name, st in session.summary.items():
         print(_format_stats(name, st))
     if store is not None:
         print(f"  saved    session {session.id[:8]} ({store.path})")
+    return 0
+
+
+def _kit_profile(path: Path | None) -> KitProfile | None:
+    import json
+
+    from onebeat.analysis.hits import KitProfile
+    from onebeat.errors import InputError
+
+    if path is None:
+        return None
+    try:
+        return KitProfile.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, InputError) as exc:
+        raise InputError(f"{path}: not a kit profile ({exc})") from None
+
+
+def _hear_take(args: argparse.Namespace, song_path: Path | None) -> tuple[list[Hit], str]:
+    """The hits of a recorded take's audio, and a line on where the song was heard."""
+    from onebeat.audio.decode import load_audio
+    from onebeat.errors import InputError
+    from onebeat.inputs.microphone import hear_recording
+
+    sr = 44100
+    take = load_audio(args.take, sr=sr).y
+    song = load_audio(song_path, sr=sr).y if song_path is not None else None
+    player = (args.player or ["player 1"])[0]
+    hits, start, heard = hear_recording(
+        y=take,
+        sr=sr,
+        player=player,
+        song=song,
+        start_s=args.take_start,
+        profile=_kit_profile(args.kit_profile),
+    )
+    if not hits:
+        raise InputError(f"{args.take}: no drum strokes heard in the recording")
+    strokes = len({h.time for h in hits})
+    if heard and args.take_start is None:
+        where = f"the song found in the recording (it starts {-start:+.3f} s into it)"
+    elif heard:
+        where = "the song taken out, placed by --take-start"
+    else:
+        where = "the song not heard in it: its time 0 taken as the song's start"
+    return hits, f"{strokes} strokes; {where}"
+
+
+def _cmd_kit(args: argparse.Namespace) -> int:
+    import json
+
+    from onebeat._io import atomic_write_text
+    from onebeat.analysis.hits import learn_kit
+    from onebeat.audio.decode import load_audio
+    from onebeat.kit import DrumPiece
+
+    sr = 44100
+    y = load_audio(args.recording, sr=sr).y
+    pieces = [DrumPiece(p) for p in args.pieces.split(",")]
+    profile = learn_kit(y=y, sr=sr, pieces=pieces, per_piece=args.per, name=args.name)
+    atomic_write_text(args.out, json.dumps(profile.to_json(), separators=(",", ":")) + "\n")
+    counts = {p: profile.labels.count(p) for p in pieces}
+    print(f"{args.recording.name}: " + ", ".join(f"{p} {n}" for p, n in counts.items()))
+    print(f"  saved    {args.out} (use it with --kit-profile)")
     return 0
 
 
@@ -735,7 +808,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         help="the performance: a MIDI file recorded from an e-kit (one track per player), "
-        "or a CSV of 'time[,pad[,velocity[,player]]]' lines",
+        "a CSV of 'time[,pad[,velocity[,player]]]' lines, or a recording of the kit "
+        "(wav, mp3, m4a, ...; the song may be heard in it: it is found and taken out)",
+    )
+    p.add_argument(
+        "--take-start",
+        type=float,
+        metavar="S",
+        help="a recorded take: song time of its first sample [s] (default: found by "
+        "hearing the song in it, else 0)",
+    )
+    p.add_argument(
+        "--kit-profile",
+        type=Path,
+        metavar="FILE",
+        help="a recorded take: the kit's profile from 'onebeat kit' (default: onebeat's own)",
     )
     chart_options(p)
     p.add_argument("--audio", type=Path, help=argparse.SUPPRESS)
@@ -768,6 +855,24 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(p)
     analysis_options(p)
     p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "kit",
+        help="learn an acoustic kit from a recording of each drum struck 8 times",
+        description="Teach onebeat how your kit sounds to your microphone: record each "
+        "drum struck 8 times, in the order of --pieces, with a pause between drums.",
+    )
+    p.add_argument("recording", type=Path, help="the recording (wav, m4a, mp3, ...)")
+    p.add_argument("-o", "--out", type=Path, required=True, help="the profile to write (JSON)")
+    p.add_argument(
+        "--pieces",
+        default="kick,snare,hihat_closed",
+        help="the drums in the order struck (default: kick,snare,hihat_closed; also "
+        "hihat_open, tom_high, tom_mid, tom_floor, crash, ride)",
+    )
+    p.add_argument("--per", type=int, default=8, help="strokes per drum (default 8)")
+    p.add_argument("--name", default="my kit", help="the kit's name")
+    p.set_defaults(func=_cmd_kit)
 
     p = sub.add_parser("sessions", help="list the saved sessions, newest first")
     p.add_argument("--limit", type=int, default=20, help="how many (default 20)")

@@ -1,4 +1,4 @@
-"""Inputs: where hits come from (e-kits over MIDI, the keyboard, recorded takes).
+"""Inputs: where hits come from (e-kits over MIDI, the keyboard, a microphone, recorded takes).
 
 Every input sits behind :class:`InputSource` and is opened by name with
 :func:`open_input` (see ../shared/DESIGN.md); each turns its device's events into
@@ -7,6 +7,7 @@ Every input sits behind :class:`InputSource` and is opened by name with
 
 from onebeat.inputs.base import BACKENDS, Clock, InputSource, open_input, register
 from onebeat.inputs.keyboard import KEYBOARD_VELOCITY, KeyboardInput, KeyMap
+from onebeat.inputs.microphone import MicrophoneInput, MicStream
 from onebeat.inputs.midi import KIT_MAPS, KitMap, MidiInput, MidiMapper, list_midi_inputs
 from onebeat.inputs.takes import read_take
 
@@ -19,6 +20,8 @@ __all__ = [
     "KeyMap",
     "KeyboardInput",
     "KitMap",
+    "MicStream",
+    "MicrophoneInput",
     "MidiInput",
     "MidiMapper",
     "list_midi_inputs",
