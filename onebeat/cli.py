@@ -556,7 +556,9 @@ def _cmd_play(args: argparse.Namespace) -> int:
         port=args.port,
         backend=args.backend,
     )
-    library = Library(config.data_dir, backend=args.backend)
+    library = Library(
+        config.data_dir, backend=args.backend, kit_profile=_kit_profile(args.kit_profile)
+    )
     fragment = ""
     if args.song is not None:
         entry = library.add_path(args.song)
@@ -599,7 +601,7 @@ def _cmd_learn(args: argparse.Namespace) -> int:
     names = [args.player, *([args.partner] if args.partner else [])]
     if len(set(names)) != len(names):
         raise OnebeatError(f"learn: the two players need two names, not {names[0]!r} twice")
-    library = Library(data_dir(), backend=args.backend)
+    library = Library(data_dir(), backend=args.backend, kit_profile=_kit_profile(args.kit_profile))
     try:
         entry = library.add_path(args.song)
         while entry.status not in ("ready", "failed"):
@@ -682,6 +684,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--lan", action="store_true", help="let phones on the local network join")
         p.add_argument(
             "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND, help="beat tracker"
+        )
+        p.add_argument(
+            "--kit-profile",
+            type=Path,
+            metavar="FILE",
+            help="players on a microphone: their kit's profile from 'onebeat kit' "
+            "(default: onebeat's own)",
         )
 
     def analysis_options(p: argparse.ArgumentParser) -> None:

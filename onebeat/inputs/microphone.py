@@ -163,7 +163,7 @@ def _sounddevice() -> ModuleType:
 # ---------------------------------------------------------------------- recordings
 #: A recording's song is taken as heard when its alignment stands this many standard
 #: deviations over the cross-correlation's spread.
-HEARD_Z = 8.0
+HEARD_Z = 4.0
 
 
 def align_song(*, y: np.ndarray, song: np.ndarray, sr: int) -> tuple[float, float]:

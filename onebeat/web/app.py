@@ -41,6 +41,7 @@ from onebeat.web.lesson import LessonRoom
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
 from onebeat.web.lobby import Link, Lobby
 from onebeat.web.protocol import (
+    AUDIO_MAGIC,
     MAX_MESSAGE_BYTES,
     MESSAGE,
     PAD_MESSAGE,
@@ -49,6 +50,7 @@ from onebeat.web.protocol import (
     PongMsg,
     StartMsg,
     SyncMsg,
+    parse_audio,
 )
 from onebeat.web.room import PlayRoom, RoomError
 
@@ -346,8 +348,16 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 return
             raw = event.get("text")
             why = None
-            if raw is None:
-                why = "messages are JSON text"
+            data = event.get("bytes")
+            audio = data is not None and data[:4] == AUDIO_MAGIC and adapter is MESSAGE
+            if raw is None and audio and data is not None:  # a microphone block
+                try:
+                    yield parse_audio(data)
+                    continue
+                except ValueError as exc:
+                    why = str(exc)
+            elif raw is None:
+                why = "messages are JSON text (or a microphone's b'OBA1' audio frames)"
             elif len(raw) > MAX_MESSAGE_BYTES:
                 why = f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})"
             elif not bucket.take():

@@ -21,12 +21,20 @@ import math
 from dataclasses import replace
 from typing import Any
 
-from onebeat.engine import PRESETS, JudgeSettings, LoopPlan
+from onebeat.engine import PRESETS, Hit, JudgeSettings, LoopPlan
 from onebeat.errors import OnebeatError
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
 from onebeat.web.library import Library
-from onebeat.web.protocol import FinishMsg, KeyMsg, LearnMsg, MidiMsg, PadMsg, TickMsg
+from onebeat.web.protocol import (
+    FinishMsg,
+    KeyMsg,
+    LearnMsg,
+    MicAudio,
+    MidiMsg,
+    PadMsg,
+    TickMsg,
+)
 from onebeat.web.room import (
     GRACE_MS,
     RoomError,
@@ -71,13 +79,22 @@ class LessonRoom:
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return [self._finish()]
+        if isinstance(msg, MicAudio):
+            hits, out = self.inputs.audio(msg)
+            for h in hits:
+                out += self._hit(h, f"mic {h.piece}")
+            return out
         if not isinstance(msg, KeyMsg | MidiMsg | PadMsg):
             raise RoomError(f"'{msg.type}' is not a message for a lesson")
         hit, raw = self.inputs.hit(msg)
         if hit is None:
             return []
+        return self._hit(hit, raw)
+
+    def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
+        assert self.loop is not None
         if hit.time < self.loop.start - COUNT_IN_SLACK_S:
-            return []  # tapping along with the count-in: not part of the pass
+            return []  # playing along with the count-in: not part of the pass
         self.recorders[hit.player].hit(hit, raw)
         return self._tick(hit.time)
 
@@ -94,6 +111,12 @@ class LessonRoom:
             ((name, coach),) = self.coaches.items()
             loops, speed = {name: coach.current.loop}, coach.speed
         settings = JudgeSettings(windows=PRESETS[msg.windows], speed=speed, grace_ms=GRACE_MS)
+        self.inputs = inputs = RoomInputs(  # a microphone needs the pass's speed
+            msg.players,
+            speed=speed,
+            reference=lambda sr: self.library.reference(msg.song, speed, sr),
+            profile=self.library.kit_profile,
+        )
         self.loop = next(iter(loops.values()))
         self._clock = -math.inf
         players: dict[str, Any] = {}

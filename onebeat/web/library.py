@@ -25,6 +25,7 @@ import numpy as np
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.drums import DrumAnalysis
+from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.analysis.songmap import SongMap
 from onebeat.audio import load_audio, write_ogg_vorbis
 from onebeat.audio.decode import file_sha256
@@ -87,9 +88,14 @@ class Library:
         Beat tracker for the analyses.
     """
 
-    def __init__(self, root: Path, *, backend: str = DEFAULT_BACKEND) -> None:
+    def __init__(
+        self, root: Path, *, backend: str = DEFAULT_BACKEND, kit_profile: KitProfile | None = None
+    ) -> None:
         self.root = root
         self.backend = backend
+        #: The microphone players' kit (None: the profile onebeat ships).
+        self.kit_profile = kit_profile
+        self._refs: dict[tuple[str, float, int], Reference] = {}
         self._index = root / "library.json"
         self._songs: dict[str, SongEntry] = {}
         self._charts: dict[tuple[str, int], Chart] = {}
@@ -257,6 +263,21 @@ class Library:
                 audio = load_audio(entry.path, mono=False)
                 write_ogg_vorbis(out, time_stretch(audio.y, audio.sr, speed), audio.sr)
         return out
+
+    def reference(self, song_id: str, speed: float, sr: int) -> Reference:
+        """The song as the room hears it at a practice speed, for a microphone at ``sr``
+        (decoded once per speed and rate)."""
+        key = (song_id, round(speed, 2), sr)
+        with self._stretch_lock:
+            ref = self._refs.get(key)
+        if ref is None:
+            y = load_audio(self.audio(song_id, round(speed, 2)), sr=sr).y
+            ref = Reference(np.asarray(y, dtype=np.float32), sr, speed=round(speed, 2))
+            ref.bands  # noqa: B018  (its band energies, worked out now rather than mid-song)
+            with self._stretch_lock:
+                self._refs = {k: v for k, v in self._refs.items() if k[0] == song_id}
+                self._refs[key] = ref
+        return ref
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -18,6 +18,9 @@ Browser → server:
 * ``finish``: the song ended (or the players stopped): judge the rest, save, results.
 * ``sync``: ping me, so that a phone's taps can be put on my clock.
 * ``pong``: the answer to a ping (``id``; ``c``, the page's ``performance.now()`` [ms]).
+* a **binary** frame: a block of a microphone player's samples (:func:`parse_audio`):
+  ``b"OBA1"``, the player's index (u8), 3 bytes of padding, the song time of the first
+  sample (f64 [s]), the sample rate (u32 [Hz]), then int16 samples, all little-endian.
 
 A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``tap``
 (``pad``, ``v``, and ``c``, the touch event's own time on its clock [ms]).
@@ -25,21 +28,28 @@ A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``ta
 Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
 players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
 names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
-``pass`` (a loop's pass ended: its session and summary), ``lesson`` (a lesson's next
-pass: its bars, speed, and each player's step and part), ``coached`` (after a lesson's
-pass: what the coach decided and says, to each player and to the pair), ``error`` (one line; the
-message that caused it was dropped).
+``heard`` (what a microphone heard: player, time, pieces), ``pass`` (a loop's pass ended:
+its session and summary), ``lesson`` (a lesson's next pass: its bars, speed, and each
+player's step and part), ``coached`` (after a lesson's pass: what the coach decided and
+says, to each player and to the pair), ``error`` (one line; the message that caused it was
+dropped).
 """
 
 from __future__ import annotations
 
+import math
+import struct
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from onebeat.kit import DrumPiece
 
 __all__ = [
+    "AUDIO_MAGIC",
+    "MAX_AUDIO_SAMPLES",
     "MAX_MESSAGE_BYTES",
     "MESSAGE",
     "PAD_MESSAGE",
@@ -47,6 +57,7 @@ __all__ = [
     "HelloMsg",
     "KeyMsg",
     "LearnMsg",
+    "MicAudio",
     "MidiMsg",
     "PadMsg",
     "PlayerSpec",
@@ -55,6 +66,8 @@ __all__ = [
     "SyncMsg",
     "TapMsg",
     "TickMsg",
+    "audio_frame",
+    "parse_audio",
 ]
 
 #: Longest message taken [bytes]; a start message with two players is ~300.
@@ -71,7 +84,7 @@ class _Msg(BaseModel):
 
 class PlayerSpec(_Msg):
     name: Name
-    input: Literal["keyboard", "midi", "touch"] = "keyboard"
+    input: Literal["keyboard", "midi", "touch", "microphone"] = "keyboard"
     offset_ms: Annotated[float, Field(ge=-500.0, le=500.0, allow_inf_nan=False)] = 0.0
     kit: Literal["gm", "roland", "yamaha", "alesis"] = "gm"
     #: Has played drums before: a lesson starts with a placement pass on the groove.
@@ -165,3 +178,49 @@ MESSAGE: TypeAdapter[PlayMessage] = TypeAdapter(Annotated[PlayMessage, Field(dis
 PAD_MESSAGE: TypeAdapter[HelloMsg | PongMsg | TapMsg] = TypeAdapter(
     Annotated[HelloMsg | PongMsg | TapMsg, Field(discriminator="type")]
 )
+
+
+#: A microphone block's first bytes, its header's layout, and its most samples
+#: (0.37 s at 44.1 kHz; the page sends 1024).
+AUDIO_MAGIC = b"OBA1"
+_AUDIO_HEADER = struct.Struct("<4sB3xdI")
+MAX_AUDIO_SAMPLES = 16384
+
+
+@dataclass(frozen=True)
+class MicAudio:
+    """A block of a microphone player's samples (a binary frame)."""
+
+    player: int  # index into the players of the take or lesson
+    t: float  # song time of the first sample [s]
+    sr: int
+    samples: np.ndarray  # float32, ±1
+    type: str = "audio"
+
+
+def parse_audio(data: bytes) -> MicAudio:
+    """A binary frame as a microphone block.
+
+    Raises
+    ------
+    ValueError
+        One line saying what is wrong with the frame.
+    """
+    n = len(data) - _AUDIO_HEADER.size
+    if n < 0 or data[:4] != AUDIO_MAGIC:
+        raise ValueError("audio frame: does not start with the b'OBA1' header")
+    _, player, t, sr = _AUDIO_HEADER.unpack_from(data)
+    if n % 2 or not 0 < n // 2 <= MAX_AUDIO_SAMPLES:
+        raise ValueError(f"audio frame: {n} bytes of samples (1 to {MAX_AUDIO_SAMPLES} int16)")
+    if not math.isfinite(t) or not -30.0 <= t <= 1300.0:
+        raise ValueError(f"audio frame: t {t} is no song time")
+    if not 8000 <= sr <= 192000:
+        raise ValueError(f"audio frame: sr {sr} Hz is not a microphone's")
+    pcm = np.frombuffer(data, dtype="<i2", offset=_AUDIO_HEADER.size)
+    return MicAudio(player, t, sr, pcm.astype(np.float32) / 32768.0)
+
+
+def audio_frame(player: int, t: float, sr: int, samples: np.ndarray) -> bytes:
+    """The binary frame for a block of samples (what the page sends; tests use it)."""
+    pcm = np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767).astype("<i2")
+    return _AUDIO_HEADER.pack(AUDIO_MAGIC, player, t, sr) + pcm.tobytes()

@@ -17,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
-from onebeat.inputs import KIT_MAPS, KeyMap, MidiMapper
+from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.web.library import Library
 from onebeat.web.protocol import (
     FinishMsg,
     KeyMsg,
+    MicAudio,
     MidiMsg,
     PadMsg,
     PlayerSpec,
@@ -80,7 +82,14 @@ class RoomInputs:
     """The players' inputs in a room: who plays the keyboard (and with which keys), whose
     kit sends Web MIDI (through which map), who plays touch pads."""
 
-    def __init__(self, players: list[PlayerSpec]) -> None:
+    def __init__(
+        self,
+        players: list[PlayerSpec],
+        *,
+        speed: float = 1.0,
+        reference: Callable[[int], Reference | None] | None = None,
+        profile: KitProfile | None = None,
+    ) -> None:
         self.names = [p.name for p in players]
         if len(set(self.names)) != len(self.names):
             raise RoomError("players: two players have one name")
@@ -90,6 +99,33 @@ class RoomInputs:
             p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in players if p.input == "midi"
         }
         self.touch = {p.name for p in players if p.input == "touch"}
+        self.mics = {p.name: p for p in players if p.input == "microphone"}
+        self.streams: dict[str, MicStream] = {}
+        self._reference = reference
+        self._profile = profile
+        self._speed = speed
+
+    def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
+        """The hits a microphone block makes, and what to tell the page it heard."""
+        if not 0 <= msg.player < len(self.names):
+            raise RoomError(f"audio frame: no player {msg.player}")
+        name = self.names[msg.player]
+        spec = self.mics.get(name)
+        if spec is None:
+            raise RoomError(f"player {name!r} does not play a microphone")
+        mic = self.streams.get(name)
+        if mic is None or mic.sr != msg.sr:
+            ref = self._reference(msg.sr) if self._reference else None
+            if ref is not None:  # the song reaches the microphone as late as its hits do
+                ref = replace(ref, delay_s=max(0.0, spec.offset_ms / 1000))
+            mic = self.streams[name] = MicStream(
+                name, sr=msg.sr, profile=self._profile, reference=ref, speed=self._speed
+            )
+        hits = mic.feed(msg.samples, msg.t)
+        heard = [
+            {"type": "heard", "player": name, "t": round(h.time, 4), "pad": h.piece} for h in hits
+        ]
+        return hits, heard
 
     def hit(self, msg: KeyMsg | MidiMsg | PadMsg) -> tuple[Hit | None, str]:
         """The hit a message makes (None: a key or MIDI message that plays nothing), and
@@ -141,9 +177,18 @@ class PlayRoom:
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return self._finish()
+        if isinstance(msg, MicAudio):
+            hits, out = self.inputs.audio(msg)
+            for h in hits:
+                out += self._hit(h, f"mic {h.piece}")
+            return out
         hit, raw = self.inputs.hit(msg)
         if hit is None:
             return []
+        return self._hit(hit, raw)
+
+    def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
+        assert self.inputs is not None
         p, t = self.loop.local(hit.time) if self.loop else (0, hit.time)
         if p not in self.passes and self.done and p <= self.done[-1]["pass"]:
             log.warning("a hit for pass %d came after that pass was closed", p + 1)
@@ -209,8 +254,13 @@ class PlayRoom:
             self._finish()  # a new take ends the one before, saved
         self.done = []
         self._clock = -math.inf
-        self.inputs = inputs = RoomInputs(msg.players)
         entry = self.library.get(msg.song)
+        self.inputs = inputs = RoomInputs(
+            msg.players,
+            speed=msg.speed,
+            reference=lambda sr: self.library.reference(msg.song, msg.speed, sr),
+            profile=self.library.kit_profile,
+        )
         chart = self.library.chart(msg.song, msg.level)
         self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None
         if self.loop is not None:

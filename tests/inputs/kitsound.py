@@ -106,7 +106,11 @@ def _trim(y: np.ndarray) -> np.ndarray:
 def strokes(kit: Kit) -> dict[tuple[DrumPiece, int], np.ndarray]:
     """Every piece at every velocity of :data:`VELOCITIES`, each starting at its attack."""
     if kit.soundfont is None:
-        return {(p, v): drum_sound(p, SR) * np.float32(v / 127) for p in NOTES for v in VELOCITIES}
+        return {
+            (p, v): _trim(drum_sound(p, SR)) * np.float32(v / 127)
+            for p in NOTES
+            for v in VELOCITIES
+        }
     key = hashlib.sha256(f"{kit}{VELOCITIES}{NOTES}v1".encode()).hexdigest()[:16]
     cached = _cache() / f"{key}.npz"
     order = [(p, v) for p in NOTES for v in VELOCITIES]
@@ -212,13 +216,15 @@ def groove(
 def calibration(
     pieces: list[DrumPiece], rng: np.random.Generator, per: int = 8, start: float = 0.5
 ) -> list[Stroke]:
-    """Each piece struck ``per`` times (0.45 s apart, varied velocity), a pause between."""
+    """Each piece struck ``per`` times (0.45 s apart, cymbals 1 s: let them ring; varied
+    velocity), a pause between pieces."""
     out: list[Stroke] = []
     t = start
     for p in pieces:
         for _ in range(per):
             out.append((t, p, int(rng.integers(60, 125))))
-            t += 0.45 + float(rng.uniform(-0.05, 0.05))
+            ring = p in (DrumPiece.CRASH, DrumPiece.RIDE, DrumPiece.HIHAT_OPEN)
+            t += (1.0 if ring else 0.45) + float(rng.uniform(-0.05, 0.05))
         t += 1.2
     return out
 

@@ -119,7 +119,8 @@ function renderPlayers() {
       <label for="pinput${i}">Plays on</label>
       <select id="pinput${i}"><option value="keyboard">the computer keyboard</option>
         <option value="midi">an e-kit / pads (MIDI)</option>
-        <option value="touch">a phone or tablet (touch pads)</option></select>
+        <option value="touch">a phone or tablet (touch pads)</option>
+        <option value="microphone">an acoustic kit (microphone)</option></select>
       <label for="pmidi${i}" class="midi">Device</label><select id="pmidi${i}" class="midi"></select>
       <label for="pkit${i}" class="midi">Kit</label>
       <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
@@ -273,6 +274,7 @@ async function start() {
     state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
     await state.ctx.resume();
     await ensureConnected();
+    await openMics();
     state.windows = $("windows").value;
     state.wantSpeed = Number($("speed").value);
     if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
@@ -300,6 +302,7 @@ async function startLesson(restart = false) {
     state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
     await state.ctx.resume();
     await ensureConnected();
+    await openMics();
     state.windows = $("windows").value;
     state.learning = true;
     state.said = [];
@@ -496,6 +499,8 @@ function onMessage(msg) {
     send({ type: "pong", id: msg.id, c: performance.now() });
   } else if (msg.type === "tap") {
     onTap(msg);
+  } else if (msg.type === "heard") {
+    if (msg.pad) flash(msg.player, msg.pad);
   } else if (msg.type === "phones") {
     onPhones(msg.phones);
   } else if (msg.type === "ready") {
@@ -540,6 +545,43 @@ function stopPlaying(why) {
 }
 
 // ---------------------------------------------------------------- inputs
+// A microphone: its samples go to the server in blocks (onebeat.web.protocol's binary
+// frame), each placed in song time by the audio-context frame of its first sample; the
+// server hears the strokes and judges them. The browser's own echo cancellation, noise
+// suppression and gain control are off: they smear a drum's attack.
+async function openMics() {
+  const mics = state.players.map((p, i) => [p, i]).filter(([p]) => p.input === "microphone");
+  if (!mics.length || state.mic) return;
+  const ctx = state.ctx;
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+  });
+  await ctx.audioWorklet.addModule("/static/mic-worklet.js");
+  const source = ctx.createMediaStreamSource(stream);
+  const node = new AudioWorkletNode(ctx, "onebeat-mic");
+  source.connect(node);
+  node.port.onmessage = (e) => {
+    if (!state.playing || state.paused) return;
+    const lag = ctx.currentTime - heardAt(performance.now());  // rendered ahead of heard
+    const t = (e.data.frame / ctx.sampleRate - lag - state.c0) * state.speed;
+    for (const [, i] of mics) sendAudio(i, t, ctx.sampleRate, e.data.samples);
+  };
+  state.mic = { stream, source, node };
+}
+
+function sendAudio(player, t, sr, samples) {
+  if (!state.ws || state.ws.readyState !== WebSocket.OPEN || t < -30) return;
+  const buf = new ArrayBuffer(20 + 2 * samples.length);
+  const head = new DataView(buf);
+  [..."OBA1"].forEach((c, k) => head.setUint8(k, c.charCodeAt(0)));
+  head.setUint8(4, player);
+  head.setFloat64(8, t, true);
+  head.setUint32(16, sr, true);
+  const pcm = new Int16Array(buf, 20);
+  for (let k = 0; k < samples.length; k++) pcm[k] = Math.max(-32768, Math.min(32767, Math.round(samples[k] * 32767)));
+  state.ws.send(buf);
+}
+
 function onKey(e) {
   if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
   if (state.calib && state.calib.input === "keyboard" && e.key !== "Tab") {
