@@ -801,9 +801,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "score",
         epilog=LICENCE_NOTE,
-        help="score a recorded take (e-kit MIDI or tapped times) against a song's chart",
+        help="score a recorded take (e-kit MIDI, tapped times, or a recording of the kit) "
+        "against a song's chart",
         description="Judge a recorded performance against the chart of a song and save "
-        "the session. The take's time 0 is the start of the song.",
+        "the session. A MIDI or CSV take's time 0 is the start of the song; a recording "
+        "is placed by hearing the song in it (or by --take-start).",
     )
     p.add_argument(
         "song",

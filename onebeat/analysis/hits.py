@@ -16,8 +16,9 @@ reference signal, nor classifies against a kit learned from eight hits):
    energy ratios), and subtracted before anything else looks at the signal. The song's
    own drums then make no rise of their own; a player's stroke on top of them does.
 3. **Spectral flux, level-free.** The log of the residual (relative to the mic's own
-   background level) is compared with three frames before; the mean positive rise over
-   bands is the detection function. A peak above an adaptive threshold is a stroke.
+   background level, a little over its median) is compared with the loudest of the
+   frames three to six before; the mean rise of the bands that rose most is the
+   detection function. A peak above an adaptive threshold is a stroke.
 4. **The physical attack.** The stroke's time is then found in the samples themselves:
    the first sample that rises a fifth of the way from the level before the stroke to
    its peak. The frame only says roughly where to look.
@@ -388,7 +389,6 @@ class HitListener:
         self._logs: deque[np.ndarray] = deque(maxlen=MU + BACK)  # last frames' log residuals
         self._flux: list[float] = []  # flux of frames from self._flux0 on
         self._flux0 = 0
-        self._flux_keep = 4096
         self._floor: np.ndarray | None = None  # the mic's background, log10 per band
         self._ratios: deque[np.ndarray] = deque(maxlen=round(3.0 * sr / self.hop))
         self._gain: np.ndarray | None = None  # bleed gain, log10 per band
@@ -481,11 +481,9 @@ class HitListener:
                 continue
             if k * self.hop - self._last < MIN_GAP_S * self.sr:
                 continue
-            if any(p[0] == k for p in self._pending):
-                continue
             self._last = k * self.hop
             self._pending.append((k, f))
-        if len(self._flux) > self._flux_keep:
+        if len(self._flux) > 4096:
             drop = len(self._flux) - 64
             self._flux = self._flux[drop:]
             self._flux0 += drop
@@ -602,7 +600,7 @@ def detect_hits(
     )
     out: list[HeardHit] = []
     for i in range(0, len(y), block):
-        out += listener.feed(y[i : i + block], t0 + i * speed / sr if i == 0 else None)
+        out += listener.feed(y[i : i + block], t0 if i == 0 else None)
     return out + listener.flush()
 
 

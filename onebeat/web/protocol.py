@@ -28,7 +28,7 @@ A phone on the pad socket sends ``hello`` (its player's name), ``pong`` and ``ta
 Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgments and the
 players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
 names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
-``heard`` (what a microphone heard: player, time, pieces), ``pass`` (a loop's pass ended:
+``heard`` (a microphone's hit: player, time, pad), ``pass`` (a loop's pass ended:
 its session and summary), ``lesson`` (a lesson's next pass: its bars, speed, and each
 player's step and part), ``coached`` (after a lesson's pass: what the coach decided and
 says, to each player and to the pair), ``error`` (one line; the message that caused it was
