@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from onebeat.analysis.hits import HeardHit, HitListener, KitProfile, Reference
+from onebeat.analysis.hits import HeardHit, HitListener, KitProfile, Reference, detect_hits
 from onebeat.engine import Hit
 from onebeat.errors import InputError
 from onebeat.inputs.base import Clock, InputSource, register
@@ -232,10 +232,5 @@ def hear_recording(
     elif song is not None:
         heard = True
     ref = Reference(song, sr) if heard and song is not None else None
-    mic = MicStream(player, sr=sr, profile=profile, reference=ref)
-    hits: list[Hit] = []
-    block = 1024
-    for i in range(0, len(y), block):
-        hits += mic.feed(y[i : i + block], start_s if i == 0 else None)
-    hits += [h for s in mic.listener.flush() for h in hits_of(player, s)]
-    return hits, start_s, heard
+    heard_hits = detect_hits(y=y, sr=sr, profile=profile, reference=ref, t0=start_s)
+    return [h for s in heard_hits for h in hits_of(player, s)], start_s, heard

@@ -349,8 +349,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             raw = event.get("text")
             why = None
             data = event.get("bytes")
-            audio = data is not None and data[:4] == AUDIO_MAGIC and adapter is MESSAGE
-            if raw is None and audio and data is not None:  # a microphone block
+            if raw is None and data is not None and data[:4] == AUDIO_MAGIC and adapter is MESSAGE:
                 try:
                     yield parse_audio(data)
                     continue

@@ -79,17 +79,12 @@ class LessonRoom:
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return [self._finish()]
-        if isinstance(msg, MicAudio):
-            hits, out = self.inputs.audio(msg)
-            for h in hits:
-                out += self._hit(h, f"mic {h.piece}")
-            return out
-        if not isinstance(msg, KeyMsg | MidiMsg | PadMsg):
+        if not isinstance(msg, KeyMsg | MidiMsg | PadMsg | MicAudio):
             raise RoomError(f"'{msg.type}' is not a message for a lesson")
-        hit, raw = self.inputs.hit(msg)
-        if hit is None:
-            return []
-        return self._hit(hit, raw)
+        hits, out = self.inputs.hits(msg)
+        for hit, raw in hits:
+            out += self._hit(hit, raw)
+        return out
 
     def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
         assert self.loop is not None

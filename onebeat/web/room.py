@@ -127,6 +127,17 @@ class RoomInputs:
         ]
         return hits, heard
 
+    def hits(
+        self, msg: KeyMsg | MidiMsg | PadMsg | MicAudio
+    ) -> tuple[list[tuple[Hit, str]], list[dict[str, Any]]]:
+        """The hits a message makes, each with its raw form for the record, and what to
+        tell the page (what a microphone heard)."""
+        if isinstance(msg, MicAudio):
+            hits, heard = self.audio(msg)
+            return [(h, f"mic {h.piece}") for h in hits], heard
+        hit, raw = self.hit(msg)
+        return ([] if hit is None else [(hit, raw)]), []
+
     def hit(self, msg: KeyMsg | MidiMsg | PadMsg) -> tuple[Hit | None, str]:
         """The hit a message makes (None: a key or MIDI message that plays nothing), and
         its raw form for the record."""
@@ -177,15 +188,10 @@ class PlayRoom:
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return self._finish()
-        if isinstance(msg, MicAudio):
-            hits, out = self.inputs.audio(msg)
-            for h in hits:
-                out += self._hit(h, f"mic {h.piece}")
-            return out
-        hit, raw = self.inputs.hit(msg)
-        if hit is None:
-            return []
-        return self._hit(hit, raw)
+        hits, out = self.inputs.hits(msg)
+        for hit, raw in hits:
+            out += self._hit(hit, raw)
+        return out
 
     def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
         assert self.inputs is not None

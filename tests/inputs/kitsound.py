@@ -33,24 +33,14 @@ import soundfile as sf
 from scipy.signal import butter, fftconvolve, sosfilt
 
 from onebeat.audio.drumsynth import drum_sound
-from onebeat.kit import DrumPiece, gm_note_to_piece
+from onebeat.kit import GM_NOTES, DrumPiece
 
 SR = 44100
 SF2 = Path("/usr/share/sounds/sf2")
 VELOCITIES = (35, 55, 75, 95, 120)
-#: The GM notes a kit is rendered at, one per piece.
-NOTES = {
-    DrumPiece.KICK: 36,
-    DrumPiece.SNARE: 38,
-    DrumPiece.HIHAT_CLOSED: 42,
-    DrumPiece.HIHAT_OPEN: 46,
-    DrumPiece.HIHAT_PEDAL: 44,
-    DrumPiece.TOM_HIGH: 48,
-    DrumPiece.TOM_MID: 45,
-    DrumPiece.TOM_FLOOR: 41,
-    DrumPiece.CRASH: 49,
-    DrumPiece.RIDE: 51,
-}
+#: The GM notes a kit is rendered at, one per piece: the standard ones, but the low
+#: floor tom (41) for the floor tom, further from the mid tom.
+NOTES = {**GM_NOTES, DrumPiece.TOM_FLOOR: 41}
 
 
 @dataclass(frozen=True)
@@ -317,7 +307,6 @@ __all__ = [
     "Kit",
     "Room",
     "calibration",
-    "gm_note_to_piece",
     "groove",
     "have_kit",
     "microphone",

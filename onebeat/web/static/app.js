@@ -267,15 +267,20 @@ async function calibrate(i) {
   }
 }
 
+// Before a take or a lesson: the audio running, the server reached, microphones open.
+async function prepare() {
+  state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+  await state.ctx.resume();
+  await ensureConnected();
+  await openMics();
+  state.windows = $("windows").value;
+}
+
 async function start() {
   message($("playmsg"), "");
   $("play").disabled = true;
   try {
-    state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
-    await state.ctx.resume();
-    await ensureConnected();
-    await openMics();
-    state.windows = $("windows").value;
+    await prepare();
     state.wantSpeed = Number($("speed").value);
     if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
     await audioBuffer(state.song, state.wantSpeed);
@@ -299,11 +304,7 @@ async function startLesson(restart = false) {
   message($("playmsg"), "");
   $("learn").disabled = true;
   try {
-    state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
-    await state.ctx.resume();
-    await ensureConnected();
-    await openMics();
-    state.windows = $("windows").value;
+    await prepare();
     state.learning = true;
     state.said = [];
     sendLearn(restart);
