@@ -160,8 +160,13 @@ def main() -> int:
                 n = round((perf[-1][0] + 2) * ks.SR)
                 start = round(float(rng.uniform(2, len(song) / ks.SR - n / ks.SR - 1)) * ks.SR)
                 seg = song[start : start + n]
+                # the same microphone in the same room as the calibration: its reverberation
+                # and its response (low and high cut) are the calibration's
                 r = replace(
-                    room(rng, condition, bleed), rt60=cal_room.rt60, low_cut=cal_room.low_cut
+                    room(rng, condition, bleed),
+                    rt60=cal_room.rt60,
+                    low_cut=cal_room.low_cut,
+                    high_cut=cal_room.high_cut,
                 )
                 y = ks.microphone(ks.play(strokes, perf, n, rng), r, rng, seg)
                 ref = Reference(seg, ks.SR) if bleed else None

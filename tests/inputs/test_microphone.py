@@ -73,10 +73,10 @@ def test_strokes_are_found_at_their_attacks_and_named() -> None:
     assert sorted(set(profile.labels)) == sorted(PIECES)
     perf, y, _ = take(ks.SYNTH, rng, None, room)
     f, err, right = scores(perf, detect_hits(y=y, sr=ks.SR, profile=profile))
-    # measured: F 0.82 (soft off-beat hi-hats under the room's ring are missed), p95 error
-    # under 3 ms, all found kick / snare / hi-hat strokes named right
-    assert f >= 0.8
-    assert np.percentile(err, 95) <= 3.0
+    # measured: F 0.88 (soft off-beat hi-hats under the room's ring are missed), p95 error
+    # 3.7 ms, all found kick / snare / hi-hat strokes named right
+    assert f >= 0.85
+    assert np.percentile(err, 95) <= 5.0
     assert right >= 0.9
 
 
@@ -87,8 +87,20 @@ def test_the_song_is_taken_out(song: np.ndarray) -> None:
     assert seg is not None
     with_ref = detect_hits(y=y, sr=ks.SR, reference=Reference(seg, ks.SR))
     f, err, _ = scores(perf, with_ref)
-    # measured: F 0.81, p95 5.7 ms (the song's own drums under the strokes)
-    assert f >= 0.8 and np.percentile(err, 95) <= 8.0
+    # measured: F 0.97, p95 0.6 ms
+    assert f >= 0.9 and np.percentile(err, 95) <= 3.0
+
+
+def test_the_song_alone_is_not_heard_as_strokes(song: np.ndarray) -> None:
+    # the song from a speaker, no one playing: its own drums must not be taken for strokes
+    room = ks.Room(0.4, 8.0, 30.0, 16000.0, -60.0, -np.inf, 0.0, -6.0)
+    seg = song[5 * ks.SR : 25 * ks.SR]
+    y = ks.microphone(seg, room, np.random.default_rng(7))  # the speaker's sound, in the room
+    alone = detect_hits(y=y, sr=ks.SR, reference=Reference(seg, ks.SR))
+    unaware = detect_hits(y=y, sr=ks.SR)
+    # measured: 2 strokes in 20 s with the song known, 82 without it
+    assert len(alone) <= 4
+    assert len(unaware) >= 40
 
 
 def test_any_block_size_gives_the_same_strokes() -> None:
@@ -183,9 +195,9 @@ def test_a_recording_is_placed_in_its_song() -> None:
     assert heard
     truth = np.unique([s[0] for s in perf]) - 1.7
     times = np.unique([h.time for h in hits])
-    # measured 0.61: this song is bursts of noise, much like strokes, and taking it out
+    # measured 0.74: this song is bursts of noise, much like strokes, and gating it out
     # takes soft strokes with it
-    assert mir_eval.onset.f_measure(truth, times, window=0.02)[0] >= 0.55
+    assert mir_eval.onset.f_measure(truth, times, window=0.02)[0] >= 0.65
 
 
 @pytest.mark.skipif(not ks.have_kit(ks.HELD_OUT[0]), reason="needs fluidsynth + fluid-soundfont-gm")
