@@ -40,13 +40,16 @@ from onebeat.session import SessionStore
 from onebeat.web.lesson import LessonRoom
 from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
 from onebeat.web.lobby import Link, Lobby
+from onebeat.web.micsetup import MicSetup
 from onebeat.web.protocol import (
     AUDIO_MAGIC,
     MAX_MESSAGE_BYTES,
     MESSAGE,
     PAD_MESSAGE,
     HelloMsg,
+    KitMsg,
     LearnMsg,
+    ListenMsg,
     PongMsg,
     StartMsg,
     SyncMsg,
@@ -395,7 +398,9 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         lobby.hosts.add(link)
         store = SessionStore(db_path)
         play_room, lesson_room = PlayRoom(lib, store), LessonRoom(lib, store)
-        room: PlayRoom | LessonRoom = play_room  # a take, until the page asks for a lesson
+        setup = MicSetup(lib)
+        # a take, until the page asks for a lesson or sets a microphone up
+        room: PlayRoom | LessonRoom | MicSetup = play_room
         try:
             async for msg in messages(ws, link, MESSAGE, client):
                 if isinstance(msg, SyncMsg):
@@ -407,6 +412,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                     continue
                 if isinstance(msg, StartMsg | LearnMsg):
                     room = lesson_room if isinstance(msg, LearnMsg) else play_room
+                elif isinstance(msg, ListenMsg | KitMsg):
+                    room = setup
                 try:
                     replies = room.handle(msg)
                 except (RoomError, OnebeatError) as exc:
@@ -423,6 +430,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             link.close()
             play_room.close()
             lesson_room.close()
+            setup.close()
             store.close()
 
     @app.websocket("/ws/pad")

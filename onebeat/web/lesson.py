@@ -110,7 +110,7 @@ class LessonRoom:
             msg.players,
             speed=speed,
             reference=lambda sr: self.library.reference(msg.song, speed, sr),
-            profile=self.library.kit_profile,
+            profile=self.library.kit_for,
         )
         self.loop = next(iter(loops.values()))
         self._clock = -math.inf

@@ -2,13 +2,15 @@
 background with progress, and their charts at every level.
 
 The library lives in the data folder (``songs/`` for uploads, ``library.json`` for the
-list). A song added by path stays where it is; an upload is stored under
-``songs/`` only, named by its content hash, never by the name the browser sent. The
-bundled demo song is always in the library.
+list, ``kits/`` for each microphone player's kit calibration). A song added by path
+stays where it is; an upload is stored under ``songs/`` only, named by its content
+hash, never by the name the browser sent. The bundled demo song is always in the
+library.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +34,7 @@ from onebeat.audio.decode import file_sha256
 from onebeat.audio.stretch import MIN_SPEED, time_stretch
 from onebeat.chart import Chart, generate_chart
 from onebeat.demo import demo_song_path
-from onebeat.errors import OnebeatError
+from onebeat.errors import InputError, OnebeatError
 
 __all__ = ["AUDIO_SUFFIXES", "MAX_UPLOAD_BYTES", "Library", "LibraryError", "SongEntry"]
 
@@ -263,6 +265,33 @@ class Library:
                 audio = load_audio(entry.path, mono=False)
                 write_ogg_vorbis(out, time_stretch(audio.y, audio.sr, speed), audio.sr)
         return out
+
+    def _kit_path(self, player: str) -> Path:
+        digest = hashlib.sha256(player.encode()).hexdigest()[:16]
+        return self.root / "kits" / f"{digest}.json"
+
+    def kit_for(self, player: str) -> KitProfile | None:
+        """The kit a microphone player calibrated (saved by :meth:`save_kit`), else the
+        one given at start-up (None: the profile onebeat ships). A saved profile that no
+        longer reads is logged and passed over, not deleted."""
+        path = self._kit_path(player)
+        if path.is_file():
+            try:
+                return KitProfile.from_json(json.loads(path.read_text()))
+            except (OSError, ValueError, InputError) as exc:
+                log.warning(
+                    "%s: %s's kit profile is unreadable (%s); using the default", path, player, exc
+                )
+        return self.kit_profile
+
+    def save_kit(self, player: str, profile: KitProfile) -> Path:
+        """Keep a player's kit calibration (one file per player name, written atomically:
+        a calibration never leaves half a profile)."""
+        path = self._kit_path(player)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"player": player, **profile.to_json()}
+        atomic_write_text(path, json.dumps(data, separators=(",", ":")) + "\n")
+        return path
 
     def reference(self, song_id: str, speed: float, sr: int) -> Reference:
         """The song as the room hears it at a practice speed, for a microphone at ``sr``

@@ -16,6 +16,13 @@ Browser → server:
 * ``pad``: a touch pad (``player``, ``pad``, ``v``, ``t``).
 * ``tick``: the song clock (``t``), so that notes nobody played become Misses.
 * ``finish``: the song ended (or the players stopped): judge the rest, save, results.
+* ``listen``: set a microphone player up (``player``: their index, ``name``, ``piece``):
+  their microphone's frames, stamped with the page's audio clock, are listened to
+  outside any take; each stroke is sent back as ``heard``. With a ``piece``, the strokes
+  are that piece's examples for a kit calibration; without one, they are the taps of a
+  latency calibration.
+* ``kit``: the kit calibration is over (``player``, ``name``): learn the kit from the
+  strokes heard for each piece and keep it for that player.
 * ``sync``: ping me, so that a phone's taps can be put on my clock.
 * ``pong``: the answer to a ping (``id``; ``c``, the page's ``performance.now()`` [ms]).
 * a **binary** frame: a block of a microphone player's samples (:func:`parse_audio`):
@@ -29,7 +36,8 @@ Server → browser: ``ready`` (session id, chart, key map), ``judged`` (judgment
 players' running stats), ``results`` (the summary), ``ping`` (``id``), ``phones`` (the
 names of the phones joined), ``tap`` (a phone's tap, its time put on this page's clock),
 ``heard`` (a microphone's hit: player, time, pad), ``pass`` (a loop's pass ended:
-its session and summary), ``lesson`` (a lesson's next pass: its bars, speed, and each
+its session and summary), ``kit`` (a kit calibration learnt and kept: the player and
+the strokes learnt per piece), ``lesson`` (a lesson's next pass: its bars, speed, and each
 player's step and part), ``coached`` (after a lesson's pass: what the coach decided and
 says, to each player and to the pair), ``error`` (one line; the message that caused it was
 dropped).
@@ -56,7 +64,9 @@ __all__ = [
     "FinishMsg",
     "HelloMsg",
     "KeyMsg",
+    "KitMsg",
     "LearnMsg",
+    "ListenMsg",
     "MicAudio",
     "MidiMsg",
     "PadMsg",
@@ -143,6 +153,19 @@ class FinishMsg(_Msg):
     type: Literal["finish"]
 
 
+class ListenMsg(_Msg):
+    type: Literal["listen"]
+    player: Annotated[int, Field(ge=0, le=1)]
+    name: Name
+    piece: DrumPiece | None = None
+
+
+class KitMsg(_Msg):
+    type: Literal["kit"]
+    player: Annotated[int, Field(ge=0, le=1)]
+    name: Name
+
+
 class SyncMsg(_Msg):
     type: Literal["sync"]
 
@@ -170,7 +193,17 @@ class TapMsg(_Msg):
 
 
 PlayMessage = (
-    StartMsg | LearnMsg | KeyMsg | MidiMsg | PadMsg | TickMsg | FinishMsg | SyncMsg | PongMsg
+    StartMsg
+    | LearnMsg
+    | KeyMsg
+    | MidiMsg
+    | PadMsg
+    | TickMsg
+    | FinishMsg
+    | SyncMsg
+    | PongMsg
+    | ListenMsg
+    | KitMsg
 )
 #: Validates one message of the play socket from its JSON text.
 MESSAGE: TypeAdapter[PlayMessage] = TypeAdapter(Annotated[PlayMessage, Field(discriminator="type")])

@@ -80,7 +80,8 @@ def loop_json(lp: LoopPlan) -> dict[str, Any]:
 
 class RoomInputs:
     """The players' inputs in a room: who plays the keyboard (and with which keys), whose
-    kit sends Web MIDI (through which map), who plays touch pads."""
+    kit sends Web MIDI (through which map), who plays touch pads, who plays an acoustic
+    kit into a microphone (``profile``: each such player's kit, by name)."""
 
     def __init__(
         self,
@@ -88,7 +89,7 @@ class RoomInputs:
         *,
         speed: float = 1.0,
         reference: Callable[[int], Reference | None] | None = None,
-        profile: KitProfile | None = None,
+        profile: Callable[[str], KitProfile | None] | None = None,
     ) -> None:
         self.names = [p.name for p in players]
         if len(set(self.names)) != len(self.names):
@@ -118,8 +119,9 @@ class RoomInputs:
             ref = self._reference(msg.sr) if self._reference else None
             if ref is not None:  # the song reaches the microphone as late as its hits do
                 ref = replace(ref, delay_s=max(0.0, spec.offset_ms / 1000))
+            profile = self._profile(name) if self._profile else None
             mic = self.streams[name] = MicStream(
-                name, sr=msg.sr, profile=self._profile, reference=ref, speed=self._speed
+                name, sr=msg.sr, profile=profile, reference=ref, speed=self._speed
             )
         hits = mic.feed(msg.samples, msg.t)
         heard = [
@@ -265,7 +267,7 @@ class PlayRoom:
             msg.players,
             speed=msg.speed,
             reference=lambda sr: self.library.reference(msg.song, msg.speed, sr),
-            profile=self.library.kit_profile,
+            profile=self.library.kit_for,
         )
         chart = self.library.chart(msg.song, msg.level)
         self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None

@@ -70,3 +70,97 @@ def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no
                 break
     assert len(heard) >= 8
     assert all(any(abs(t - (2.0 + 0.5 * k)) < 0.005 for k in range(8)) for t in heard)
+
+
+def _stream(ws, player: int, y: np.ndarray, sr: int, t0: float) -> None:  # type: ignore[no-untyped-def]
+    for i in range(0, len(y), 1024):
+        ws.send_bytes(audio_frame(player, t0 + i / sr, sr, y[i : i + 1024]))
+
+
+def _until(ws, kind: str) -> tuple[list[dict], dict]:  # type: ignore[no-untyped-def,type-arg]
+    seen = []
+    while True:
+        msg = ws.receive_json()
+        if msg["type"] == kind:
+            return seen, msg
+        seen.append(msg)
+
+
+def test_a_kit_is_calibrated_in_the_page_and_kept(library) -> None:  # type: ignore[no-untyped-def]
+    from onebeat.kit import DrumPiece
+    from tests.inputs import kitsound as ks
+
+    rng = np.random.default_rng(11)
+    room = ks.Room(0.3, 12.0, 30.0, 16000.0, -55.0, -np.inf, 0.0, -6.0)
+    strokes = ks.strokes(ks.SYNTH)
+    pieces = [DrumPiece.KICK, DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED]
+    song = library.songs()[0].id
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_json({"type": "kit", "player": 0, "name": "ana"})
+        assert "was not being listened to" in ws.receive_json()["message"]
+        t = 100.0  # the page's audio clock
+        for piece in pieces:  # "hit the kick 8 times", then the snare, then the hi-hat
+            ws.send_json({"type": "listen", "player": 0, "name": "ana", "piece": str(piece)})
+            cal = ks.calibration([piece], rng)
+            n = round((cal[-1][0] + 1.0) * ks.SR)
+            _stream(ws, 0, ks.microphone(ks.play(strokes, cal, n, rng), room, rng), ks.SR, t)
+            t += n / ks.SR
+        ws.send_json({"type": "kit", "player": 0, "name": "ana"})
+        seen, kit = _until(ws, "kit")
+    heard = [m for m in seen if m["type"] == "heard"]
+    assert [m["pad"] for m in heard] == [str(p) for p in pieces for _ in range(8)]
+    assert kit == {"type": "kit", "player": "ana", "pieces": {str(p): 8 for p in pieces}}
+    mine = library.kit_for("ana")
+    assert mine is not None and mine.kinds == pieces
+    assert library.kit_for("bo") is None  # others keep the default
+    # the next take hears ana's strokes with ana's kit
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_json(
+            {
+                "type": "start",
+                "song": song,
+                "level": 1,
+                "players": [{"name": "ana", "input": "microphone"}],
+            }
+        )
+        _until(ws, "ready")
+        perf = [(1.0 + 0.4 * k, pieces[k % 3], 100) for k in range(9)]
+        y = ks.microphone(ks.play(strokes, perf, 5 * ks.SR, rng), room, rng)
+        _stream(ws, 0, y, ks.SR, 0.0)
+        ws.send_json({"type": "finish"})
+        seen, _ = _until(ws, "results")
+    pads = [m["pad"] for m in seen if m["type"] == "heard"]
+    assert pads == [str(p) for _, p, _ in perf]
+
+
+def test_a_kit_calibration_that_heard_too_little_says_so(library) -> None:  # type: ignore[no-untyped-def]
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_json({"type": "listen", "player": 0, "name": "cy", "piece": "kick"})
+        ws.send_json({"type": "kit", "player": 0, "name": "cy"})
+        msg = ws.receive_json()
+    assert msg["type"] == "error" and msg["message"].startswith("kit calibration: too few strokes")
+    assert library.kit_for("cy") is None
+
+
+def test_a_microphone_latency_calibration_hears_the_taps(library) -> None:  # type: ignore[no-untyped-def]
+    from onebeat.audio.drumsynth import drum_sound
+    from onebeat.kit import DrumPiece
+
+    sr = 48000
+    clicks = [50.0 + 0.75 * k for k in range(16)]  # the page's clicks, on its audio clock
+    lag = 0.034  # the microphone path stamps each sound 34 ms late
+    y = np.zeros(14 * sr, dtype=np.float32)
+    s = drum_sound(DrumPiece.SNARE, sr)
+    s = s * np.linspace(1, 0, len(s))  # faded out: its cut-off end is no second stroke
+    for c in clicks:
+        i = round((c - 50.0 + lag) * sr)
+        y[i : i + len(s)] += 0.5 * s[: len(y) - i]
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_json({"type": "listen", "player": 1, "name": "bo"})
+        _stream(ws, 1, y, sr, 50.0)
+        ws.send_json({"type": "kit", "player": 1, "name": "bo"})  # ends the exchange
+        seen, _ = _until(ws, "error")
+        taps = [m["t"] for m in seen if m["type"] == "heard"]
+        assert len(taps) == 16 and {m["pad"] for m in seen} == {None}
+        r = c.post("/api/calibrate", json={"taps": taps, "clicks": clicks})
+    assert abs(r.json()["offset_ms"] - 1000 * lag) < 1.5
