@@ -88,14 +88,14 @@ def have_chromium() -> bool:
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
 
 
-def open_chromium() -> Any:
-    """A headless Chromium driven by Selenium."""
+def open_chromium(*extra: str) -> Any:
+    """A headless Chromium driven by Selenium (``extra``: more command-line switches)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in CHROMIUM_ARGS:
+    for arg in (*CHROMIUM_ARGS, *extra):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_script_timeout(300)

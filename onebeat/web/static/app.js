@@ -28,6 +28,9 @@ const state = {
   ctx: null, buffers: new Map(), source: null, c0: 0, speed: 1, playing: false, paused: false,
   hidden: [], highways: [], tick: null, end: 0, judgments: [], results: null, errors: [],
   lan: false, phones: [],
+  // a microphone player's set-up: whose microphone is heard outside a take (its frames
+  // stamped with the audio clock from listenBase), and a kit calibration under way
+  listening: null, listenBase: 0, kitcal: null, micLag: null,
 };
 
 // ---------------------------------------------------------------- library and setup
@@ -128,6 +131,7 @@ function renderPlayers() {
         <option value="alesis">Alesis</option></select>
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
+      <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
       <span id="pcal${i}" class="msg"></span>`;
     const name = div.querySelector(`#pname${i}`);
     name.value = p.name;
@@ -146,6 +150,8 @@ function renderPlayers() {
     kit.value = p.kit;
     kit.onchange = () => { p.kit = kit.value; };
     div.querySelectorAll(".midi").forEach((el) => { el.hidden = p.input !== "midi"; });
+    div.querySelectorAll(".mic").forEach((el) => { el.hidden = p.input !== "microphone"; });
+    div.querySelector(`#pkitbtn${i}`).onclick = () => learnKit(i);
     if (p.input === "touch") {
       const phone = state.phones.find((x) => x.name === p.name);
       const note = document.createElement("p");
@@ -163,7 +169,7 @@ function renderPlayers() {
     div.querySelector(`#pcalbtn${i}`).onclick = () => calibrate(i);
     const off = localStorage.getItem(`onebeat.offset.${p.input}`);
     div.querySelector(`#pcal${i}`).textContent = off === null
-      ? "not calibrated: tap along to clicks once"
+      ? (p.input === "microphone" ? "not calibrated: hit the snare with the clicks once" : "not calibrated: tap along to clicks once")
       : `${p.input} latency ${Number(off) > 0 ? "+" : ""}${Number(off).toFixed(1)} ms`;
     return div;
   }));
@@ -245,6 +251,9 @@ async function calibrate(i) {
   if (p.input === "touch") await ensureConnected().catch((e) => message(out, e.message, true));
   state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
   await state.ctx.resume();
+  if (p.input === "microphone") {
+    try { await listenTo(i, null); } catch (e) { message(out, `microphone: ${e.message}`, true); return; }
+  }
   const t0 = state.ctx.currentTime + 0.8;
   const clicks = Array.from({ length: CALIBRATION_CLICKS }, (_, k) => t0 + k * CALIBRATION_IBI);
   clicks.forEach((c, k) => click(c, k % 4 === 0));
@@ -253,6 +262,7 @@ async function calibrate(i) {
   await new Promise((r) => setTimeout(r, (clicks.at(-1) - state.ctx.currentTime + 0.6) * 1000));
   const taps = state.calib.taps;
   state.calib = null;
+  state.listening = null;
   try {
     const r = await api("/api/calibrate", {
       method: "POST", headers: { "Content-Type": "application/json" },
@@ -265,6 +275,59 @@ async function calibrate(i) {
   } catch (e) {
     message(out, e.message, true);
   }
+}
+
+// A microphone player's set-up (onebeat.web.micsetup): their microphone is heard outside
+// a take, each stroke coming back as "heard" with its time on the audio clock.
+async function listenTo(i, piece) {
+  state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+  await state.ctx.resume();
+  await ensureConnected();
+  await openMics();
+  if (state.listening !== i) state.listenBase = state.ctx.currentTime;
+  state.listening = i;
+  send({ type: "listen", player: i, name: state.players[i].name, piece });
+}
+
+// "Hit each drum 8 times": the server learns this kit in this room from the strokes heard
+// while each piece is asked for, and keeps it for this player's takes and lessons. A
+// piece the kit lacks is skipped by not playing it for a few seconds.
+const KIT_PIECES = [
+  ["kick", "kick"], ["snare", "snare"], ["hihat_closed", "closed hi-hat"],
+  ["hihat_open", "open hi-hat"], ["tom_high", "high tom"], ["tom_mid", "mid tom"],
+  ["tom_floor", "floor tom"], ["crash", "crash"], ["ride", "ride"],
+];
+const KIT_STROKES = 8;
+const KIT_SKIP_MS = 6000;
+
+async function learnKit(i) {
+  const p = state.players[i];
+  const out = $(`pcal${i}`);
+  try { await listenTo(i, null); } catch (e) { message(out, `microphone: ${e.message}`, true); return; }
+  for (const [piece, label] of KIT_PIECES) {
+    state.kitcal = { player: p.name, index: i, count: 0, at: performance.now() };
+    send({ type: "listen", player: i, name: p.name, piece });
+    message(out, `${p.name}: hit the ${label} ${KIT_STROKES} times, a little apart (none for ${KIT_SKIP_MS / 1000} s: skipped)`);
+    await new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const k = state.kitcal;
+        if (k.count >= KIT_STROKES || performance.now() - k.at > KIT_SKIP_MS) { clearInterval(timer); resolve(); }
+      }, 100);
+    });
+    await new Promise((r) => setTimeout(r, 700));  // the last stroke rings out
+  }
+  state.listening = null;
+  state.kitcal = { player: p.name, index: i, count: 0, at: 0, waiting: true };
+  message(out, `${p.name}: learning the kit…`);
+  send({ type: "kit", player: i, name: p.name });
+}
+
+function onKit(msg) {
+  const k = state.kitcal;
+  state.kitcal = null;
+  if (!k) return;
+  const got = Object.entries(msg.pieces).map(([piece, n]) => `${piece.replace("_", " ")} ${n}`);
+  message($(`pcal${k.index}`), `${msg.player}'s kit learnt (${got.join(", ")}); used from the next take`);
 }
 
 // Before a take or a lesson: the audio running, the server reached, microphones open.
@@ -501,7 +564,17 @@ function onMessage(msg) {
   } else if (msg.type === "tap") {
     onTap(msg);
   } else if (msg.type === "heard") {
-    if (msg.pad) flash(msg.player, msg.pad);
+    if (state.calib && state.calib.player === msg.player && state.listening !== null) {
+      state.calib.taps.push(msg.t + state.listenBase);
+    } else if (state.kitcal && state.kitcal.player === msg.player) {
+      state.kitcal.count += 1;
+      state.kitcal.at = performance.now();
+      message($(`pcal${state.kitcal.index}`), `${msg.player}: heard ${state.kitcal.count} of ${KIT_STROKES}`);
+    } else if (msg.pad) {
+      flash(msg.player, msg.pad);
+    }
+  } else if (msg.type === "kit") {
+    onKit(msg);
   } else if (msg.type === "phones") {
     onPhones(msg.phones);
   } else if (msg.type === "ready") {
@@ -523,6 +596,11 @@ function onMessage(msg) {
     showResults(msg);
   } else if (msg.type === "error") {
     state.errors.push(msg.message);
+    if (state.kitcal && state.kitcal.waiting) {  // the kit was not learnt: say why there
+      message($(`pcal${state.kitcal.index}`), msg.message, true);
+      state.kitcal = null;
+      return;
+    }
     console.warn("onebeat:", msg.message);
     if (!state.playing) {
       message($("playmsg"), msg.message, true);
@@ -551,7 +629,7 @@ function stopPlaying(why) {
 // server hears the strokes and judges them. The browser's own echo cancellation, noise
 // suppression and gain control are off: they smear a drum's attack.
 async function openMics() {
-  const mics = state.players.map((p, i) => [p, i]).filter(([p]) => p.input === "microphone");
+  const mics = state.players.filter((p) => p.input === "microphone");
   if (!mics.length || state.mic) return;
   const ctx = state.ctx;
   const stream = await navigator.mediaDevices.getUserMedia({
@@ -562,10 +640,21 @@ async function openMics() {
   const node = new AudioWorkletNode(ctx, "onebeat-mic");
   source.connect(node);
   node.port.onmessage = (e) => {
+    // how far the audio rendered runs ahead of the audio heard, smoothed: read block by
+    // block it jitters by a few ms, and each block's strokes would jitter with it
+    const lag = ctx.currentTime - heardAt(performance.now());
+    state.micLag = state.micLag == null || Math.abs(lag - state.micLag) > 0.05
+      ? lag : state.micLag + 0.05 * (lag - state.micLag);
+    const heard = e.data.frame / ctx.sampleRate - state.micLag;
+    if (state.listening !== null && !state.playing) {  // a set-up: the audio clock
+      sendAudio(state.listening, heard - state.listenBase, ctx.sampleRate, e.data.samples);
+      return;
+    }
     if (!state.playing || state.paused) return;
-    const lag = ctx.currentTime - heardAt(performance.now());  // rendered ahead of heard
-    const t = (e.data.frame / ctx.sampleRate - lag - state.c0) * state.speed;
-    for (const [, i] of mics) sendAudio(i, t, ctx.sampleRate, e.data.samples);
+    const t = (heard - state.c0) * state.speed;
+    state.players.forEach((p, i) => {
+      if (p.input === "microphone") sendAudio(i, t, ctx.sampleRate, e.data.samples);
+    });
   };
   state.mic = { stream, source, node };
 }
