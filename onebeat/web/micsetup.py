@@ -52,6 +52,8 @@ class MicSetup:
             if now is None or now.name != msg.name:
                 now = self.players[msg.player] = _Listening(msg.name, msg.piece)
             now.piece = msg.piece
+            if msg.piece is None:  # a new set-up (the page starts each so): none kept
+                now.examples.clear()
             return []
         if isinstance(msg, KitMsg):
             return [self._learn(msg)]
