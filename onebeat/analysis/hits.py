@@ -456,19 +456,20 @@ class HitListener:
         bleed = self._bleed(e, ks * self.hop + self.frame // 2)
         assert self._floor is not None
         logs = np.log10(e + 10.0**self._floor)
-        # how far each band stands over the song's predicted bleed: a band rises only
-        # as far as it stands over it
-        excess = logs - np.log10(bleed + 10.0**self._floor)
+        # a band rises only as far as it stands over the song's predicted bleed (with no
+        # prediction, over the floor: no bound, as every frame before is over it too)
+        upto = (
+            np.inf if bleed is None else np.maximum(logs - np.log10(bleed + 10.0**self._floor), 0.0)
+        )
         # each frame against the loudest of the frames MU to MU + BACK before it: a
         # noise-like tail's frame-to-frame flicker does not count as a rise
         hist = MU + BACK
         old = list(self._logs) or [logs[0]]
         prev = np.vstack([old[0]] * (hist - len(old)) + [*old, logs])
-        n_prev = hist
-        past = prev[n_prev - hist : len(prev) - MU]
+        past = prev[: len(prev) - MU]
         before = np.lib.stride_tricks.sliding_window_view(past, BACK + 1, axis=0).max(axis=-1)
         rise = _top_mean(
-            np.clip(logs - before, 0.0, np.maximum(excess, 0.0)),
+            np.clip(logs - before, 0.0, upto),
             _band_weights(self.sr, self.frame),
         )
         for row in logs[-hist:]:
@@ -496,12 +497,13 @@ class HitListener:
             self._flux = self._flux[drop:]
             self._flux0 += drop
 
-    def _bleed(self, e: np.ndarray, centres: np.ndarray) -> np.ndarray:
-        """The song's predicted energy in the microphone's frames (0 without a reference),
-        the bleed gain updated from these frames ``e``."""
+    def _bleed(self, e: np.ndarray, centres: np.ndarray) -> np.ndarray | None:
+        """The song's predicted energy in the microphone's frames (None without a
+        reference, or before its gain is known), the bleed gain updated from these
+        frames ``e``."""
         ref = self.reference
         if ref is None:
-            return np.zeros_like(e)
+            return None
         k = ref.frame_of(self.song_time(centres))
         r = np.where((k >= 0)[:, None], ref.bands[np.maximum(k, 0)], 0.0)
         loud = r.sum(axis=1) > 1e-9
@@ -513,7 +515,7 @@ class HitListener:
                 self._gain = np.percentile(np.asarray(self._ratios), BLEED_QUANTILE, axis=0)
                 self._since_gain = 0
         if self._gain is None:
-            return np.zeros_like(e)
+            return None
         return np.asarray(BLEED_OVER * 10.0**self._gain * r)
 
     def _track_floor(self, e: np.ndarray) -> None:
