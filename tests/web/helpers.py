@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 
+from onebeat.audio.drumsynth import drum_sound
+from onebeat.kit import DrumPiece
 from onebeat.web import AppConfig, Library, create_app
 
-__all__ = ["LOCAL", "PHONE", "client"]
+__all__ = ["LOCAL", "PHONE", "client", "faded_snare"]
 
 LOCAL = ("127.0.0.1", 50000)
 PHONE = ("192.168.1.23", 50000)
@@ -20,3 +23,10 @@ def client(
     config = AppConfig(data_dir=library.root, lan=lan, lan_host="192.168.1.10", code="s3cret", **kw)
     host = "192.168.1.10:8765" if lan and who == PHONE else "localhost"
     return TestClient(create_app(config, library), base_url=f"http://{host}", client=who)
+
+
+def faded_snare(sr: int) -> np.ndarray:
+    """onebeat's synthesised snare, faded out to its end (its cut-off end would be heard
+    as a second stroke): what the microphone tests play."""
+    s = drum_sound(DrumPiece.SNARE, sr)
+    return np.asarray(s * np.linspace(1, 0, len(s)), dtype=np.float32)

@@ -14,11 +14,10 @@ import pytest
 import soundfile as sf
 from selenium.webdriver.common.by import By
 
-from onebeat.audio.drumsynth import drum_sound
-from onebeat.kit import DrumPiece
 from onebeat.session import SessionStore
 from tests.web.browser import have_chromium, open_chromium, open_page
 from tests.web.conftest import Server
+from tests.web.helpers import faded_snare
 
 SR = 48000
 IOI = 0.5  # a snare every half second
@@ -29,8 +28,7 @@ def mic_browser(tmp_path: Path) -> Iterator[Any]:
     if not have_chromium():
         pytest.skip("needs Debian's chromium and chromium-driver (scripts/check.sh installs them)")
     y = np.zeros(4 * SR, dtype=np.float32)
-    s = drum_sound(DrumPiece.SNARE, SR)
-    s = s * np.linspace(1, 0, len(s))
+    s = faded_snare(SR)
     for k in range(8):
         i = round((0.1 + k * IOI) * SR)
         y[i : i + len(s)] += 0.4 * s[: len(y) - i]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from onebeat.web.protocol import audio_frame, parse_audio
-from tests.web.helpers import client
+from tests.web.helpers import client, faded_snare
 
 
 def test_a_frame_reads_back() -> None:
@@ -31,18 +31,27 @@ def test_bad_frames_are_one_line(frame: bytes, why: str) -> None:
         parse_audio(frame)
 
 
-def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no-untyped-def]
-    from onebeat.audio.drumsynth import drum_sound
-    from onebeat.kit import DrumPiece
+def _stream(ws, player: int, y: np.ndarray, sr: int, t0: float) -> None:  # type: ignore[no-untyped-def]
+    for i in range(0, len(y), 1024):
+        ws.send_bytes(audio_frame(player, t0 + i / sr, sr, y[i : i + 1024]))
 
+
+def _until(ws, kind: str) -> tuple[list[dict], dict]:  # type: ignore[no-untyped-def,type-arg]
+    seen = []
+    while True:
+        msg = ws.receive_json()
+        if msg["type"] == kind:
+            return seen, msg
+        seen.append(msg)
+
+
+def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no-untyped-def]
     song = library.songs()[0].id
     sr = 44100
     y = np.zeros(6 * sr, dtype=np.float32)
+    s = faded_snare(sr)
     for k in range(8):  # a snare every half second from 2 s
         i = round((2.0 + 0.5 * k) * sr)
-        s = drum_sound(DrumPiece.SNARE, sr) * np.linspace(
-            1, 0, len(drum_sound(DrumPiece.SNARE, sr))
-        )
         y[i : i + len(s)] += 0.5 * s
     with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
         ws.send_json({"type": "audio"})
@@ -58,32 +67,12 @@ def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no
             }
         )
         assert ws.receive_json()["type"] == "ready"
-        heard = []
-        for i in range(0, len(y), 1024):
-            ws.send_bytes(audio_frame(0, i / sr, sr, y[i : i + 1024]))
+        _stream(ws, 0, y, sr, 0.0)
         ws.send_json({"type": "finish"})
-        while True:
-            msg = ws.receive_json()
-            if msg["type"] == "heard":
-                heard.append(msg["t"])
-            if msg["type"] == "results":
-                break
+        seen, _ = _until(ws, "results")
+    heard = [m["t"] for m in seen if m["type"] == "heard"]
     assert len(heard) >= 8
     assert all(any(abs(t - (2.0 + 0.5 * k)) < 0.005 for k in range(8)) for t in heard)
-
-
-def _stream(ws, player: int, y: np.ndarray, sr: int, t0: float) -> None:  # type: ignore[no-untyped-def]
-    for i in range(0, len(y), 1024):
-        ws.send_bytes(audio_frame(player, t0 + i / sr, sr, y[i : i + 1024]))
-
-
-def _until(ws, kind: str) -> tuple[list[dict], dict]:  # type: ignore[no-untyped-def,type-arg]
-    seen = []
-    while True:
-        msg = ws.receive_json()
-        if msg["type"] == kind:
-            return seen, msg
-        seen.append(msg)
 
 
 def test_a_kit_is_calibrated_in_the_page_and_kept(library) -> None:  # type: ignore[no-untyped-def]
@@ -143,15 +132,11 @@ def test_a_kit_calibration_that_heard_too_little_says_so(library) -> None:  # ty
 
 
 def test_a_microphone_latency_calibration_hears_the_taps(library) -> None:  # type: ignore[no-untyped-def]
-    from onebeat.audio.drumsynth import drum_sound
-    from onebeat.kit import DrumPiece
-
     sr = 48000
     clicks = [50.0 + 0.75 * k for k in range(16)]  # the page's clicks, on its audio clock
     lag = 0.034  # the microphone path stamps each sound 34 ms late
     y = np.zeros(14 * sr, dtype=np.float32)
-    s = drum_sound(DrumPiece.SNARE, sr)
-    s = s * np.linspace(1, 0, len(s))  # faded out: its cut-off end is no second stroke
+    s = faded_snare(sr)
     for c in clicks:
         i = round((c - 50.0 + lag) * sr)
         y[i : i + len(s)] += 0.5 * s[: len(y) - i]
