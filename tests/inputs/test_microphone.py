@@ -80,6 +80,30 @@ def test_strokes_are_found_at_their_attacks_and_named() -> None:
     assert right >= 0.9
 
 
+def test_a_hi_hat_over_a_ringing_drum_is_a_hi_hat_alone() -> None:
+    rng = np.random.default_rng(3)
+    room = near_room(rng, bleed=False)
+    profile = calibrated(ks.SYNTH, rng, room)
+    hh, kick, snare = DrumPiece.HIHAT_CLOSED, DrumPiece.KICK, DrumPiece.SNARE
+    perf: list[ks.Stroke] = []
+    for bar in range(4):  # hi-hat eighths; kick and snare on the beats, ringing under
+        for beat in range(4):
+            t = 0.5 + 2.0 * bar + 0.5 * beat
+            perf += [(t, hh, 90), (t, kick if beat % 2 == 0 else snare, 110), (t + 0.25, hh, 70)]
+    n = round(9.0 * ks.SR)
+    y = ks.microphone(ks.play(ks.strokes(ks.SYNTH), perf, n, rng), room, rng)
+    named = {round(h.time, 2): set(h.pieces) for h in detect_hits(y=y, sr=ks.SR, profile=profile)}
+    truth: dict[float, set[DrumPiece]] = {}
+    for t, p, _ in perf:
+        truth.setdefault(round(t, 2), set()).add(p)
+    found = [t for t in truth if any(abs(t - u) <= 0.02 for u in named)]
+    assert len(found) == len(truth)
+    exact = sum(truth[t] == named[min(named, key=lambda u: abs(u - t))] for t in truth)
+    # measured: 32 of 32 named exactly; before the pair check, the off-beat hi-hats were
+    # heard with the kick or snare still ringing as a made-up partner (24 of 32 exact)
+    assert exact >= 30
+
+
 def test_the_song_is_taken_out(song: np.ndarray) -> None:
     rng = np.random.default_rng(2)
     room = near_room(rng, bleed=True)
