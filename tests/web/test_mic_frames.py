@@ -45,6 +45,23 @@ def _until(ws, kind: str) -> tuple[list[dict], dict]:  # type: ignore[no-untyped
         seen.append(msg)
 
 
+def teach_kit(ws, name: str, pieces, strokes, room, rng) -> tuple[list[dict], dict]:  # type: ignore[no-untyped-def,type-arg]
+    """A player's kit calibration over the socket, as the page's "Learn my kit" runs it:
+    "hit the kick 8 times", then the next piece, on the page's audio clock; the messages
+    heard on the way, and the ``kit`` reply."""
+    from tests.inputs import kitsound as ks
+
+    t = 100.0  # the page's audio clock
+    for piece in pieces:
+        ws.send_json({"type": "listen", "player": 0, "name": name, "piece": str(piece)})
+        cal = ks.calibration([piece], rng)
+        n = round((cal[-1][0] + 1.0) * ks.SR)
+        _stream(ws, 0, ks.microphone(ks.play(strokes, cal, n, rng), room, rng), ks.SR, t)
+        t += n / ks.SR
+    ws.send_json({"type": "kit", "player": 0, "name": name})
+    return _until(ws, "kit")
+
+
 def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no-untyped-def]
     song = library.songs()[0].id
     sr = 44100
@@ -87,15 +104,7 @@ def test_a_kit_is_calibrated_in_the_page_and_kept(library) -> None:  # type: ign
     with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
         ws.send_json({"type": "kit", "player": 0, "name": "ana"})
         assert "was not being listened to" in ws.receive_json()["message"]
-        t = 100.0  # the page's audio clock
-        for piece in pieces:  # "hit the kick 8 times", then the snare, then the hi-hat
-            ws.send_json({"type": "listen", "player": 0, "name": "ana", "piece": str(piece)})
-            cal = ks.calibration([piece], rng)
-            n = round((cal[-1][0] + 1.0) * ks.SR)
-            _stream(ws, 0, ks.microphone(ks.play(strokes, cal, n, rng), room, rng), ks.SR, t)
-            t += n / ks.SR
-        ws.send_json({"type": "kit", "player": 0, "name": "ana"})
-        seen, kit = _until(ws, "kit")
+        seen, kit = teach_kit(ws, "ana", pieces, strokes, room, rng)
     heard = [m for m in seen if m["type"] == "heard"]
     assert [m["pad"] for m in heard] == [str(p) for p in pieces for _ in range(8)]
     assert kit == {"type": "kit", "player": "ana", "pieces": {str(p): 8 for p in pieces}}

@@ -22,7 +22,7 @@ from onebeat.kit import GM_NOTES, DrumPiece
 from onebeat.web import Library
 from tests.inputs import kitsound as ks
 from tests.web.helpers import client
-from tests.web.test_mic_frames import _stream, _until
+from tests.web.test_mic_frames import _stream, _until, teach_kit
 
 SECONDS = 12.0  # of the song played along to
 PIECES = [DrumPiece.KICK, DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED]
@@ -57,15 +57,7 @@ def test_a_microphone_take_is_judged_like_the_same_groove_from_midi(library: Lib
 
     # the player teaches onebeat their kit, as the page's "Learn my kit" asks
     with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
-        t = 100.0
-        for piece in PIECES:
-            ws.send_json({"type": "listen", "player": 0, "name": "mo", "piece": str(piece)})
-            cal = ks.calibration([piece], rng)
-            n = round((cal[-1][0] + 1.0) * ks.SR)
-            _stream(ws, 0, ks.microphone(ks.play(strokes, cal, n, rng), room, rng), ks.SR, t)
-            t += n / ks.SR
-        ws.send_json({"type": "kit", "player": 0, "name": "mo"})
-        _, kit = _until(ws, "kit")
+        _, kit = teach_kit(ws, "mo", PIECES, strokes, room, rng)
     assert kit["pieces"] == {str(p): 8 for p in PIECES}
 
     # what the drummer plays: each beat of the chart early or late, some left out
