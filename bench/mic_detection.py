@@ -150,7 +150,7 @@ def main() -> int:
     rng = np.random.default_rng(8)
     shipped = default_profile()
     print(f"kits: {', '.join(k.name for k in kits)} ({'tuning' if args.tuning else 'held out'})")
-    print(f"{args.takes} takes per kit × condition × (no song, song bleeding in)\n")
+    print(f"{args.takes} takes per kit × condition × (no song, playing along to the song)\n")
     for condition in CONDITIONS:
         rows: dict[str, list[float]] = {k: [] for k in ("f", "err", "ref_f", "ref_err", "lat")}
         cls = {"own": [0, 0, 0, 0], "shipped": [0, 0, 0, 0]}
