@@ -101,26 +101,6 @@ def listen(y: np.ndarray, block: int, **kw: object) -> tuple[list[HeardHit], flo
     return out, time.perf_counter() - t
 
 
-def classes_right(
-    perf: list[ks.Stroke], truth: np.ndarray, hits: list[HeardHit]
-) -> tuple[int, int, int, int]:
-    """On found onsets: (right, total) over true kick / snare / hi-hat strokes, each
-    right when named; and (exact, onsets) over onsets of only those pieces, each exact
-    when its pieces are named and no other is made up (a made-up kick under a hi-hat is
-    a stray note for the player)."""
-    est = np.array([h.sample / ks.SR for h in hits])
-    right = total = exact = onsets = 0
-    for i, j in mir_eval.util.match_events(truth, est, WINDOW):
-        heard = {ks.piece_group(p) for p in hits[j].pieces}
-        true = {ks.piece_group(s[1]) for s in perf if s[0] == truth[i]}
-        total += len(true - {"other"})
-        right += len((true - {"other"}) & heard)
-        if "other" not in true:
-            onsets += 1
-            exact += heard == true
-    return right, total, exact, onsets
-
-
 def prompted_kit(y: np.ndarray, cal: list[ks.Stroke], name: str) -> KitProfile:
     """The kit as a live calibration learns it: every stroke heard while a piece is asked
     for (from just before its first stroke to just after its last) is that piece's.
@@ -198,7 +178,7 @@ def main() -> int:
                 ]
                 for name, prof in (("own", own), ("shipped", shipped)):
                     got = hits if prof is own else listen(y, 512, profile=prof, reference=ref)[0]
-                    for k, v in enumerate(classes_right(perf, truth, got)):
+                    for k, v in enumerate(ks.named(perf, truth, got, WINDOW)):
                         cls[name][k] += v
                 if take == 0:  # the decision latency, fed a hop at a time
                     fine, _ = listen(y, 64, profile=own)

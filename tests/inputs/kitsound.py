@@ -26,8 +26,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mido
+import mir_eval
 import numpy as np
 import soundfile as sf
 from scipy.signal import butter, fftconvolve, sosfilt
@@ -298,6 +300,28 @@ def piece_group(p: DrumPiece) -> str:
     return str(p) if p in (DrumPiece.KICK, DrumPiece.SNARE) else "other"
 
 
+def named(
+    perf: list[Stroke], truth: np.ndarray, hits: list[Any], window: float = 0.02
+) -> tuple[int, int, int, int]:
+    """How well heard strokes (with ``sample`` and ``pieces``) were named, on the onsets
+    found within ``window`` of the true ones (``truth``: the performance's onset times):
+    (right, total) over true kick / snare / hi-hat strokes, each right when named; and
+    (exact, onsets) over onsets of only those pieces, each exact when its pieces are
+    named and no other is made up (a made-up kick under a hi-hat is a stray note for
+    the player)."""
+    est = np.array([h.sample / SR for h in hits])
+    right = total = exact = onsets = 0
+    for i, j in mir_eval.util.match_events(truth, est, window):
+        heard = {piece_group(p) for p in hits[j].pieces}
+        true = {piece_group(s[1]) for s in perf if s[0] == truth[i]}
+        total += len(true - {"other"})
+        right += len((true - {"other"}) & heard)
+        if "other" not in true:
+            onsets += 1
+            exact += heard == true
+    return right, total, exact, onsets
+
+
 __all__ = [
     "HELD_OUT",
     "NOTES",
@@ -310,6 +334,7 @@ __all__ = [
     "groove",
     "have_kit",
     "microphone",
+    "named",
     "piece_group",
     "play",
     "strokes",

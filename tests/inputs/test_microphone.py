@@ -49,13 +49,7 @@ def scores(perf: list[ks.Stroke], hits: list[Any]) -> tuple[float, np.ndarray, f
     f = mir_eval.onset.f_measure(truth, est, window=0.02)[0]
     pairs = mir_eval.util.match_events(truth, est, 0.02)
     err = np.array([abs(est[j] - truth[i]) * 1000 for i, j in pairs])
-    right = total = 0
-    for i, j in pairs:
-        heard = {ks.piece_group(p) for p in hits[j].pieces}
-        for s in perf:
-            if s[0] == truth[i] and ks.piece_group(s[1]) != "other":
-                total += 1
-                right += ks.piece_group(s[1]) in heard
+    right, total, _, _ = ks.named(perf, truth, hits)
     return float(f), err, right / max(1, total)
 
 
