@@ -58,7 +58,6 @@ class MicStream:
             raise InputError(f"microphone: a sample rate of {sr} Hz is not a microphone's")
         self.player = player
         self.listener = HitListener(sr=sr, profile=profile, reference=reference, speed=speed)
-        self.heard: list[HeardHit] = []
 
     @property
     def sr(self) -> int:
@@ -66,9 +65,7 @@ class MicStream:
 
     def feed(self, y: np.ndarray, t0: float | None = None) -> list[Hit]:
         """The hits decided once this block is in (``t0``: its first sample's song time)."""
-        heard = self.listener.feed(y, t0)
-        self.heard += heard
-        return [h for s in heard for h in hits_of(self.player, s)]
+        return [h for s in self.listener.feed(y, t0) for h in hits_of(self.player, s)]
 
 
 @register("microphone")
