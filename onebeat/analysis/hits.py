@@ -27,11 +27,13 @@ reference signal, nor classifies against a kit learned from eight hits):
    the first sample that rises a fifth of the way from the level before the stroke to
    its peak. The frame only says roughly where to look.
 5. **Which drum.** The first 11.6 ms from the attack (512 samples at 44.1 kHz) give the
-   stroke's band spectrum. A :class:`KitProfile`, learnt from "hit each drum 8 times"
-   (or the profile shipped with onebeat), names the pieces by nearest neighbours, among
-   its examples and made-up pairs of them (kick and hi-hat struck together). A pair is
-   then checked against the 11.6 ms before the attack: a piece stays in it only if its
-   own bands rose with the stroke (a hi-hat over a ringing kick is a hi-hat alone).
+   stroke's band spectrum, and the 11.6 ms before it what was already sounding. A
+   :class:`KitProfile`, learnt from "hit each drum 8 times" (or the profile shipped
+   with onebeat), names the pieces by nearest neighbours, among its examples and
+   made-up pairs of them (kick and hi-hat struck together), each heard over what was
+   already sounding (a hi-hat struck while the kick still rings is a hi-hat, not a
+   ride). A pair is then checked: a piece stays in it only if its own bands rose with
+   the stroke (a hi-hat over a ringing kick is a hi-hat alone).
 
 A stroke is decided about 11 ms after its attack (the classification window); its time
 is the attack's, so a judge placing it in song time is not affected by the wait.
@@ -89,6 +91,9 @@ BLEED_QUANTILE = 20
 #: The background a rise is measured from: the median band energy, raised by this
 #: [log10], so that noise and reverberant tails flickering about it do not count.
 FLOOR_MARGIN = 0.5
+#: The background is measured again after every this many frames (11.6 ms), whatever
+#: blocks the stream comes in.
+FLOOR_FRAMES = 8
 #: Detection threshold: mean rise over bands [log10 energy]; and its adaptive part.
 THRESHOLD = 0.6
 ADAPT = 1.5
@@ -99,6 +104,9 @@ ATTACK_FRACTION = 0.2
 #: A piece named in a pair must have risen with the stroke: the bands it owns must be
 #: this much louder (log10 energy) in the stroke's window than just before it.
 PAIR_RISE = 0.8
+#: Bands that rose this much (log10 energy) with a stroke set how loud an example is
+#: taken to be when it is compared with the stroke.
+STRONG_RISE = 0.5
 
 #: What a kit calibration asks for, in this order ("hit each drum 8 times"); a kit
 #: without toms or a ride skips them.
@@ -277,7 +285,7 @@ class KitProfile:
         (DrumPiece.KICK, DrumPiece.TOM_FLOOR),
         (DrumPiece.KICK, DrumPiece.TOM_HIGH),
     )
-    K = 3
+    K = 1
 
     def __init__(self, name: str, pieces: Sequence[DrumPiece], features: np.ndarray) -> None:
         x = np.asarray(features, dtype=float)
@@ -303,7 +311,7 @@ class KitProfile:
                 rows.append(both)
                 labels.append((a, b) if db <= 0 else (b, a))
         self._labels = labels
-        self._shapes = np.stack([self._shape(f) for f in rows])
+        self._rows = np.stack(rows)
         # each piece's typical spectrum (energy mean), for telling struck from ringing
         self._templates = {
             k: np.log10(np.mean(10.0 ** x[[p is k for p in self.labels]], axis=0))
@@ -312,23 +320,29 @@ class KitProfile:
 
     @staticmethod
     def _shape(f: np.ndarray) -> np.ndarray:
-        """Loudness taken out (relative to the loudest band), kept weakly as one more value."""
-        top = float(np.max(f))
-        return np.append(np.maximum(f - top, -6.0), 0.15 * top)
+        """Spectra (..., N_BANDS) with loudness taken out: relative to the loudest band,
+        down to 60 dB under it."""
+        return np.maximum(f - np.max(f, axis=-1, keepdims=True), -6.0)
 
-    def classify(self, f: np.ndarray, rise: np.ndarray | None = None) -> tuple[DrumPiece, ...]:
+    def classify(self, f: np.ndarray, before: np.ndarray | None = None) -> tuple[DrumPiece, ...]:
         """The pieces of a stroke, the louder first: the labels most of the K nearest
         examples carry (ties: the nearest).
 
-        ``rise`` (per band, log10 energy of the stroke over the moment before it) checks
-        a pair: a piece stays in it only if the bands it owns (where it is louder than
-        the other piece, weighted by how much) rose with the stroke. A hi-hat struck
-        while the last kick still rings sounds like kick and hi-hat together, but only
-        the hi-hat's bands rose."""
-        pieces = self._nearest(np.asarray(f, dtype=float))
-        if rise is None or len(pieces) < 2:
+        ``before`` (the band energies of the moment before the stroke, log10) is what was
+        already sounding: the last kick's ring, the room. Each example is compared with
+        the stroke as it would sound struck over it, at the loudness the bands that rose
+        say. A pair is then checked: a piece stays in it only if the bands it owns (where
+        it is louder than the other piece, weighted by how much) rose with the stroke. A
+        hi-hat struck while the last kick still rings sounds like kick and hi-hat
+        together, but only the hi-hat's bands rose."""
+        f = np.asarray(f, dtype=float)
+        if before is None:
+            before = np.full_like(f, -np.inf)
+        ring = np.minimum(np.asarray(before, dtype=float), f)  # a ring does not grow
+        pieces = self._nearest(f, ring)
+        if len(pieces) < 2:
             return pieces
-        kept = tuple(p for p in pieces if self._rose(p, pieces, rise))
+        kept = tuple(p for p in pieces if self._rose(p, pieces, f - ring))
         return kept or pieces[:1]
 
     def _rose(self, piece: DrumPiece, pieces: tuple[DrumPiece, ...], rise: np.ndarray) -> bool:
@@ -338,8 +352,18 @@ class KitProfile:
             return True
         return float(np.sum(w * rise) / np.sum(w)) > PAIR_RISE
 
-    def _nearest(self, f: np.ndarray) -> tuple[DrumPiece, ...]:
-        d = np.linalg.norm(self._shapes - self._shape(f), axis=1)
+    def _nearest(self, f: np.ndarray, ring: np.ndarray) -> tuple[DrumPiece, ...]:
+        # how loud each example is taken to be: its level against the energy the stroke
+        # added, in the bands that rose most (the ring does not hide them)
+        rise = f - ring
+        strong = rise > STRONG_RISE
+        if not strong.any():
+            strong = rise >= rise.max()
+        with np.errstate(divide="ignore"):
+            added = np.log10(np.maximum(10.0**f - 10.0**ring, 0.0))
+        gain = np.median(added[strong] - self._rows[:, strong], axis=1)
+        heard = np.log10(10.0 ** (self._rows + gain[:, None]) + 10.0**ring)
+        d = np.linalg.norm(self._shape(heard) - self._shape(f), axis=1)
         order = np.argsort(d)[: min(self.K, len(d))]
         votes: dict[frozenset[DrumPiece], float] = {}
         first: dict[frozenset[DrumPiece], tuple[DrumPiece, ...]] = {}
@@ -424,6 +448,9 @@ class HitListener:
         self._flux: list[float] = []  # flux of frames from self._flux0 on
         self._flux0 = 0
         self._floor: np.ndarray | None = None  # the mic's background, log10 per band
+        self._group: list[np.ndarray] = []  # frames since the background was measured
+        # (first frame, background) of the last measurements, for a stroke's features
+        self._floors: deque[tuple[int, np.ndarray]] = deque(maxlen=128)
         self._ratios: deque[np.ndarray] = deque(maxlen=round(3.0 * sr / self.hop))
         self._gain: np.ndarray | None = None  # bleed gain, log10 per band
         self._since_gain = 0
@@ -475,21 +502,18 @@ class HitListener:
 
     def _frames(self) -> None:
         last = (self._n - self.frame) // self.hop  # last complete frame
-        if last < self._k:
+        if last < self._k or last + 1 < FLOOR_FRAMES:  # the first wait for a background
             return
         ks = np.arange(self._k, last + 1)
         starts = ks * self.hop - self._x0
         frames = self._x[starts[:, None] + np.arange(self.frame)[None, :]]
         e = _band_energy(frames, self.sr)
-        self._track_floor(e)  # the background: noise and the song's bleed
+        floor = self._track_floor(e, ks)  # the background: noise and the song's bleed
         bleed = self._bleed(e, ks * self.hop + self.frame // 2)
-        assert self._floor is not None
-        logs = np.log10(e + 10.0**self._floor)
+        logs = np.log10(e + 10.0**floor)
         # a band rises only as far as it stands over the song's predicted bleed (with no
         # prediction, over the floor: no bound, as every frame before is over it too)
-        upto = (
-            np.inf if bleed is None else np.maximum(logs - np.log10(bleed + 10.0**self._floor), 0.0)
-        )
+        upto = np.inf if bleed is None else np.maximum(logs - np.log10(bleed + 10.0**floor), 0.0)
         # each frame against the loudest of the frames MU to MU + BACK before it: a
         # noise-like tail's frame-to-frame flicker does not count as a rise
         hist = MU + BACK
@@ -547,14 +571,40 @@ class HitListener:
             return None
         return np.asarray(BLEED_OVER * 10.0**self._gain * r)
 
-    def _track_floor(self, e: np.ndarray) -> None:
-        q = np.percentile(np.log10(e + 1e-12), 50, axis=0) + FLOOR_MARGIN
-        q = np.maximum(q, -12.0)
-        if self._floor is None:
-            self._floor = q
-            return
-        a = 1 - math.exp(-len(e) * self.hop / (2.0 * self.sr))  # rises over ~2 s
-        self._floor = np.where(q < self._floor, q, self._floor + a * (q - self._floor))
+    def _track_floor(self, e: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        """The background each of these frames is measured against (log10 per band): as
+        measured on the groups of FLOOR_FRAMES frames before its own (the first group:
+        on itself), so that it does not depend on how the stream was cut into blocks."""
+        out = np.empty_like(e)
+        logs = np.log10(e + 1e-12)
+        for i, k in enumerate(ks):
+            if self._floor is None and k % FLOOR_FRAMES == 0:
+                self._floor = self._measure(logs[i : i + FLOOR_FRAMES])
+                self._floors.append((int(k), self._floor))
+            assert self._floor is not None
+            out[i] = self._floor
+            self._group.append(logs[i])
+            if len(self._group) == FLOOR_FRAMES:
+                q = self._measure(np.stack(self._group))
+                self._group = []
+                a = 1 - math.exp(-FLOOR_FRAMES * self.hop / (2.0 * self.sr))  # rises over ~2 s
+                self._floor = np.where(q < self._floor, q, self._floor + a * (q - self._floor))
+                self._floors.append((int(k) + 1, self._floor))
+        return out
+
+    @staticmethod
+    def _measure(logs: np.ndarray) -> np.ndarray:
+        return np.maximum(np.percentile(logs, 50, axis=0) + FLOOR_MARGIN, -12.0)
+
+    def _floor_at(self, sample: int) -> np.ndarray:
+        """The background the frame at this sample was measured against."""
+        k = sample // self.hop
+        floor = np.full(N_BANDS, -12.0)
+        for start, f in self._floors:
+            if start > k:
+                break
+            floor = f
+        return floor
 
     # ------------------------------------------------------------------ deciding
     def _decide(self) -> list[HeardHit]:
@@ -568,10 +618,10 @@ class HitListener:
             if self._n < attack - self.pre + self.feat:
                 break
             self._pending.pop(0)
-            features, rise = self._features(attack)
+            features, before = self._features(attack)
             self._loud = max(self._loud * 0.999, peak)
             vel = int(np.clip(round(127 * (peak / self._loud) ** 0.5), 1, 127))
-            pieces = self.profile.classify(features, rise) if self.profile is not None else ()
+            pieces = self.profile.classify(features, before) if self.profile is not None else ()
             out.append(
                 HeardHit(
                     time=float(self.song_time(attack)),
@@ -601,8 +651,8 @@ class HitListener:
         return lo + int(above[0]), peak
 
     def _features(self, attack: int) -> tuple[np.ndarray, np.ndarray]:
-        """The stroke's log10 band energies (its first ``feat`` samples), and how far
-        each band rose over the ``feat`` samples before it."""
+        """The stroke's log10 band energies (its first ``feat`` samples), and those of
+        the ``feat`` samples before it."""
         start = attack - self.pre
         segs = np.stack(
             [np.pad(s, (0, self.feat - len(s))) for s in
@@ -614,9 +664,9 @@ class HitListener:
         # kits playing along to the demo song 6 dB under the drums: 144 of 199 onsets
         # named exactly with it taken out, 197 of 199 without)
         e = _band_energy(segs, self.sr)
-        floor = self._floor if self._floor is not None else np.full(N_BANDS, -12.0)
+        floor = self._floor_at(attack)
         logs = np.log10(e + 10.0 ** (floor - 1))
-        return logs[0], logs[0] - logs[1]
+        return logs[0], logs[1]
 
 
 def detect_hits(

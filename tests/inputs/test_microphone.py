@@ -15,7 +15,7 @@ import mir_eval
 import numpy as np
 import pytest
 
-from onebeat.analysis.hits import Reference, detect_hits, learn_kit
+from onebeat.analysis.hits import N_BANDS, Reference, detect_hits, learn_kit
 from onebeat.audio.decode import load_audio
 from onebeat.demo import demo_song_path
 from onebeat.errors import InputError
@@ -96,6 +96,29 @@ def test_a_hi_hat_over_a_ringing_drum_is_a_hi_hat_alone() -> None:
     # measured: 32 of 32 named exactly; before the pair check, the off-beat hi-hats were
     # heard with the kick or snare still ringing as a made-up partner (24 of 32 exact)
     assert exact >= 30
+
+
+def test_a_stroke_is_named_as_heard_over_what_was_already_sounding() -> None:
+    # made-up band spectra (log10 energy): a kick low, a hi-hat high, a ride broad
+    band = np.arange(N_BANDS)
+    quiet = -7.0
+    kick = np.where(band < 8, -2.0, quiet)
+    hihat = np.where(band >= 16, -2.5, quiet)
+    ride = np.where(band >= 10, -2.5, quiet)
+    rng = np.random.default_rng(0)
+    pieces = {DrumPiece.KICK: kick, DrumPiece.HIHAT_CLOSED: hihat, DrumPiece.RIDE: ride}
+    profile = learn_kit(
+        [(p, f + rng.normal(0, 0.05, N_BANDS)) for p, f in pieces.items() for _ in range(8)]
+    )
+    # a tom still ringing in the middle bands, and a hi-hat struck over it: the sum looks
+    # like the ride's broad spectrum, but only the hi-hat's bands rose
+    ring = np.where((band >= 8) & (band < 16), -4.0, quiet)
+    heard = np.log10(10.0**hihat + 10.0**ring)
+    assert profile.classify(heard) == (DrumPiece.RIDE,)  # what it sounds like, alone
+    assert profile.classify(heard, ring) == (DrumPiece.HIHAT_CLOSED,)
+    # over silence, each piece is itself, however loud
+    for piece, f in pieces.items():
+        assert profile.classify(f - 1.0, np.full(N_BANDS, quiet)) == (piece,)
 
 
 def test_the_song_is_taken_out(song: np.ndarray) -> None:
