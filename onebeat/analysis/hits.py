@@ -322,7 +322,7 @@ class KitProfile:
     def _shape(f: np.ndarray) -> np.ndarray:
         """Spectra (..., N_BANDS) with loudness taken out: relative to the loudest band,
         down to 60 dB under it."""
-        return np.maximum(f - np.max(f, axis=-1, keepdims=True), -6.0)
+        return np.asarray(np.maximum(f - np.max(f, axis=-1, keepdims=True), -6.0))
 
     def classify(self, f: np.ndarray, before: np.ndarray | None = None) -> tuple[DrumPiece, ...]:
         """The pieces of a stroke, the louder first: the labels most of the K nearest
@@ -594,7 +594,7 @@ class HitListener:
 
     @staticmethod
     def _measure(logs: np.ndarray) -> np.ndarray:
-        return np.maximum(np.percentile(logs, 50, axis=0) + FLOOR_MARGIN, -12.0)
+        return np.asarray(np.maximum(np.percentile(logs, 50, axis=0) + FLOOR_MARGIN, -12.0))
 
     def _floor_at(self, sample: int) -> np.ndarray:
         """The background the frame at this sample was measured against."""
