@@ -17,8 +17,10 @@ song's own drums are FluidR3's standard kit, one of the held-out kits.
 
 Printed, per condition: onset F-measure at ±20 ms; mean and 95th percentile of
 |detected − true| attack time; classification accuracy for kick / snare / hi-hat with
-the kit's own 8-hit calibration (the strokes heard while each piece is asked for) and
-with onebeat's shipped profile, as the share of found onsets of those pieces named
+the kit's own 8-hit calibration (the strokes heard while each piece is asked for), with
+that calibration heard for the part (``KitProfile.for_part``: kick, snare, hi-hats and
+the other pieces the groove plays, as a play-along hears them for its chart), and with
+onebeat's shipped profile, as the share of found onsets of those pieces named
 exactly (none missing, none made up: a made-up kick is a stray note for the player),
 and as the share of their strokes named; the decision latency
 (from the true attack to the decision, fed 64 samples at a time); and the real-time
@@ -69,6 +71,11 @@ from tests.inputs import kitsound as ks  # noqa: E402
 WINDOW = 0.02
 DEMO = ROOT / "onebeat" / "data" / "demo"
 CONDITIONS = ("near", "far")
+LABELS = {
+    "own": "the kit's own 8-hit calibration",
+    "part": "it, heard for the part's pieces",
+    "shipped": "the shipped profile",
+}
 
 
 def room(rng: np.random.Generator, condition: str, bleed: bool) -> ks.Room:
@@ -133,7 +140,7 @@ def main() -> int:
     print(f"{args.takes} takes per kit × condition × (no song, playing along to the song)\n")
     for condition in CONDITIONS:
         rows: dict[str, list[float]] = {k: [] for k in ("f", "err", "ref_f", "ref_err", "lat")}
-        cls = {"own": [0, 0, 0, 0], "shipped": [0, 0, 0, 0]}
+        cls = {name: [0, 0, 0, 0] for name in LABELS}
         seconds = cpu = 0.0
         for kit in kits:
             strokes = ks.strokes(kit)
@@ -176,7 +183,8 @@ def main() -> int:
                     abs(est[j] - truth[i]) * 1000
                     for i, j in mir_eval.util.match_events(truth, est, WINDOW)
                 ]
-                for name, prof in (("own", own), ("shipped", shipped)):
+                part = own.for_part({s[1] for s in perf})
+                for name, prof in (("own", own), ("part", part), ("shipped", shipped)):
                     got = hits if prof is own else listen(y, 512, profile=prof, reference=ref)[0]
                     for k, v in enumerate(ks.named(perf, truth, got, WINDOW)):
                         cls[name][k] += v
@@ -200,7 +208,7 @@ def main() -> int:
             "(target p95 ≤ 5 ms)",
         ]
         for name, (right, total, exact, onsets) in cls.items():
-            label = "the kit's own 8-hit calibration" if name == "own" else "the shipped profile"
+            label = LABELS[name]
             out.append(
                 f"  kick/snare/hi-hat     {100 * exact / max(1, onsets):.1f} % of onsets named "
                 f"exactly, {100 * right / max(1, total):.1f} % of strokes named, with {label} "

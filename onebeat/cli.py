@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from onebeat.chart.clonehero import Difficulty
     from onebeat.chart.model import Chart
     from onebeat.engine import Hit
+    from onebeat.kit import DrumPiece
     from onebeat.session import SessionStore
 
 __all__ = ["format_summary", "main"]
@@ -314,7 +315,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         hits = read_take(args.take, players=args.player or (), kit=args.kit)
         kind = "midi" if args.take.suffix.lower() in (".mid", ".midi") else "file"
     else:  # a recording of the kit (a phone video's sound): heard as a microphone would
-        hits, heard_note = _hear_take(args, audio_path)
+        hits, heard_note = _hear_take(args, audio_path, chart.pieces)
         kind = "microphone"
     taps = all(h.piece is None for h in hits)
     settings = JudgeSettings(windows=PRESETS[args.windows], any_pad=True if taps else None)
@@ -372,8 +373,11 @@ def _kit_profile(path: Path | None) -> KitProfile | None:
         raise InputError(f"{path}: not a kit profile ({exc})") from None
 
 
-def _hear_take(args: argparse.Namespace, song_path: Path | None) -> tuple[list[Hit], str]:
-    """The hits of a recorded take's audio, and a line on where the song was heard."""
+def _hear_take(
+    args: argparse.Namespace, song_path: Path | None, part: Iterable[DrumPiece]
+) -> tuple[list[Hit], str]:
+    """The hits of a recorded take's audio (its strokes named among the pieces of the
+    ``part`` and the kick, snare and hi-hats), and a line on where the song was heard."""
     from onebeat.audio.decode import load_audio
     from onebeat.errors import InputError
     from onebeat.inputs.microphone import hear_recording
@@ -389,6 +393,7 @@ def _hear_take(args: argparse.Namespace, song_path: Path | None) -> tuple[list[H
         song=song,
         start_s=args.take_start,
         profile=_kit_profile(args.kit_profile),
+        part=part,
     )
     if not hits:
         raise InputError(f"{args.take}: no drum strokes heard in the recording")

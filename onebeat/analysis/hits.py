@@ -108,6 +108,15 @@ PAIR_RISE = 0.8
 #: taken to be when it is compared with the stroke.
 STRONG_RISE = 0.5
 
+#: The pieces every part is heard for (see :meth:`KitProfile.for_part`).
+CORE_PIECES: tuple[DrumPiece, ...] = (
+    DrumPiece.KICK,
+    DrumPiece.SNARE,
+    DrumPiece.HIHAT_CLOSED,
+    DrumPiece.HIHAT_OPEN,
+    DrumPiece.HIHAT_PEDAL,
+)
+
 #: What a kit calibration asks for, in this order ("hit each drum 8 times"); a kit
 #: without toms or a ride skips them.
 CALIBRATION_PIECES: tuple[DrumPiece, ...] = (
@@ -372,6 +381,19 @@ class KitProfile:
             votes[key] = votes.get(key, 0.0) + 1.0 - 0.01 * rank
             first.setdefault(key, self._labels[i])
         return first[max(votes, key=lambda k: votes[k])]
+
+    def for_part(self, pieces: Iterable[DrumPiece]) -> KitProfile:
+        """The kit as a part needs it: its kick, snare and hi-hats always (a stroke on
+        the wrong one of those is a wrong pad the player must hear about), its other
+        pieces only where the part plays them, so that a stroke is never named as a
+        piece the song does not ask for (a hi-hat is not taken for a ride in a part
+        with no ride; a drummer riding the ride where the part has the hi-hat is not
+        held to it either). A part without a piece of this kit is the whole kit."""
+        keep = set(CORE_PIECES) | set(pieces)
+        idx = [i for i, p in enumerate(self.labels) if p in keep]
+        if len(idx) == len(self.labels) or not idx:
+            return self
+        return KitProfile(self.name, [self.labels[i] for i in idx], self.features[idx])
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -107,6 +107,11 @@ class Chart:
         )
 
     @property
+    def pieces(self) -> frozenset[DrumPiece]:
+        """The pieces its notes play."""
+        return frozenset(n.piece for n in self.notes)
+
+    @property
     def downbeats(self) -> np.ndarray:
         return np.asarray(self.beats[self.beat_positions == 1])
 

@@ -11,17 +11,34 @@ block's capture time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from onebeat.analysis.hits import HeardHit, HitListener, KitProfile, Reference, detect_hits
+from onebeat.analysis.hits import (
+    HeardHit,
+    HitListener,
+    KitProfile,
+    Reference,
+    default_profile,
+    detect_hits,
+)
 from onebeat.engine import Hit
 from onebeat.errors import InputError
 from onebeat.inputs.base import Clock, InputSource, register
+from onebeat.kit import DrumPiece
 
-__all__ = ["MicStream", "MicrophoneInput", "hits_of"]
+__all__ = ["MicStream", "MicrophoneInput", "for_part", "hits_of"]
+
+
+def for_part(profile: KitProfile | None, part: Iterable[DrumPiece] | None) -> KitProfile | None:
+    """The kit (None: the one onebeat ships) as it is heard for a part (the pieces the
+    chart plays; None: every piece): see :meth:`KitProfile.for_part`."""
+    if part is None:
+        return profile
+    return (profile if profile is not None else default_profile()).for_part(part)
 
 
 def hits_of(player: str, heard: HeardHit) -> list[Hit]:
@@ -43,6 +60,9 @@ class MicStream:
         The song as it is played to the room, taken out of the signal.
     speed : float
         The practice speed (song seconds per second).
+    part : iterable of DrumPiece or None
+        The pieces the player's chart plays: strokes are named among them and the kick,
+        snare and hi-hats (None: among every piece of the kit).
     """
 
     def __init__(
@@ -53,11 +73,14 @@ class MicStream:
         profile: KitProfile | None = None,
         reference: Reference | None = None,
         speed: float = 1.0,
+        part: Iterable[DrumPiece] | None = None,
     ) -> None:
         if not 8000 <= sr <= 192000:
             raise InputError(f"microphone: a sample rate of {sr} Hz is not a microphone's")
         self.player = player
-        self.listener = HitListener(sr=sr, profile=profile, reference=reference, speed=speed)
+        self.listener = HitListener(
+            sr=sr, profile=for_part(profile, part), reference=reference, speed=speed
+        )
 
     @property
     def sr(self) -> int:
@@ -203,6 +226,7 @@ def hear_recording(
     song: np.ndarray | None = None,
     start_s: float | None = None,
     profile: KitProfile | None = None,
+    part: Iterable[DrumPiece] | None = None,
 ) -> tuple[list[Hit], float, bool]:
     """The hits in a recording of someone playing along to a song, in song time.
 
@@ -214,6 +238,8 @@ def hear_recording(
         The song at ``sr``, mono: found in the recording (its start) and taken out.
     start_s : float or None
         Song time of the recording's first sample [s], when known (then no alignment).
+    part : iterable of DrumPiece or None
+        The pieces the chart plays (see :class:`MicStream`).
 
     Returns
     -------
@@ -229,5 +255,5 @@ def hear_recording(
     elif song is not None:
         heard = True
     ref = Reference(song, sr) if heard and song is not None else None
-    heard_hits = detect_hits(y=y, sr=sr, profile=profile, reference=ref, t0=start_s)
+    heard_hits = detect_hits(y=y, sr=sr, profile=for_part(profile, part), reference=ref, t0=start_s)
     return [h for s in heard_hits for h in hits_of(player, s)], start_s, heard

@@ -111,6 +111,7 @@ class LessonRoom:
             speed=speed,
             reference=lambda sr: self.library.reference(msg.song, speed, sr),
             profile=self.library.kit_for,
+            parts={name: loop.chart.pieces for name, loop in loops.items()},
         )
         self.loop = next(iter(loops.values()))
         self._clock = -math.inf

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
+from onebeat.kit import DrumPiece
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.web.library import Library
 from onebeat.web.protocol import (
@@ -81,7 +82,8 @@ def loop_json(lp: LoopPlan) -> dict[str, Any]:
 class RoomInputs:
     """The players' inputs in a room: who plays the keyboard (and with which keys), whose
     kit sends Web MIDI (through which map), who plays touch pads, who plays an acoustic
-    kit into a microphone (``profile``: each such player's kit, by name)."""
+    kit into a microphone (``profile``: each such player's kit, by name; ``parts``: the
+    pieces each one's chart plays, which their strokes are named among)."""
 
     def __init__(
         self,
@@ -90,6 +92,7 @@ class RoomInputs:
         speed: float = 1.0,
         reference: Callable[[int], Reference | None] | None = None,
         profile: Callable[[str], KitProfile | None] | None = None,
+        parts: Mapping[str, Iterable[DrumPiece]] | None = None,
     ) -> None:
         self.names = [p.name for p in players]
         if len(set(self.names)) != len(self.names):
@@ -104,6 +107,7 @@ class RoomInputs:
         self.streams: dict[str, MicStream] = {}
         self._reference = reference
         self._profile = profile
+        self._parts = dict(parts or {})
         self._speed = speed
 
     def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
@@ -121,7 +125,12 @@ class RoomInputs:
                 ref = replace(ref, delay_s=max(0.0, spec.offset_ms / 1000))
             profile = self._profile(name) if self._profile else None
             mic = self.streams[name] = MicStream(
-                name, sr=msg.sr, profile=profile, reference=ref, speed=self._speed
+                name,
+                sr=msg.sr,
+                profile=profile,
+                reference=ref,
+                speed=self._speed,
+                part=self._parts.get(name),
             )
         hits = mic.feed(msg.samples, msg.t)
         heard = [
@@ -263,13 +272,14 @@ class PlayRoom:
         self.done = []
         self._clock = -math.inf
         entry = self.library.get(msg.song)
+        chart = self.library.chart(msg.song, msg.level)
         self.inputs = inputs = RoomInputs(
             msg.players,
             speed=msg.speed,
             reference=lambda sr: self.library.reference(msg.song, msg.speed, sr),
             profile=self.library.kit_for,
+            parts={p.name: chart.pieces for p in msg.players},
         )
-        chart = self.library.chart(msg.song, msg.level)
         self.loop = LoopPlan.from_chart(chart, *msg.loop) if msg.loop else None
         if self.loop is not None:
             chart = self.loop.chart

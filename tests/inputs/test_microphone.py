@@ -15,7 +15,7 @@ import mir_eval
 import numpy as np
 import pytest
 
-from onebeat.analysis.hits import N_BANDS, Reference, detect_hits, learn_kit
+from onebeat.analysis.hits import N_BANDS, KitProfile, Reference, detect_hits, learn_kit
 from onebeat.audio.decode import load_audio
 from onebeat.demo import demo_song_path
 from onebeat.errors import InputError
@@ -98,27 +98,55 @@ def test_a_hi_hat_over_a_ringing_drum_is_a_hi_hat_alone() -> None:
     assert exact >= 30
 
 
-def test_a_stroke_is_named_as_heard_over_what_was_already_sounding() -> None:
-    # made-up band spectra (log10 energy): a kick low, a hi-hat high, a ride broad
+def made_up_kit() -> tuple[KitProfile, dict[DrumPiece, np.ndarray]]:
+    """A kit of made-up band spectra (log10 energy): a kick low, a snare in the middle, a
+    hi-hat high, a ride broad; eight strokes of each, a little apart."""
     band = np.arange(N_BANDS)
-    quiet = -7.0
-    kick = np.where(band < 8, -2.0, quiet)
-    hihat = np.where(band >= 16, -2.5, quiet)
-    ride = np.where(band >= 10, -2.5, quiet)
+    spectra = {
+        DrumPiece.KICK: np.where(band < 8, -2.0, QUIET),
+        DrumPiece.SNARE: np.where((band >= 6) & (band < 12), -2.0, QUIET),
+        DrumPiece.HIHAT_CLOSED: np.where(band >= 16, -2.5, QUIET),
+        DrumPiece.RIDE: np.where(band >= 12, -2.5, QUIET),
+    }
     rng = np.random.default_rng(0)
-    pieces = {DrumPiece.KICK: kick, DrumPiece.HIHAT_CLOSED: hihat, DrumPiece.RIDE: ride}
-    profile = learn_kit(
-        [(p, f + rng.normal(0, 0.05, N_BANDS)) for p, f in pieces.items() for _ in range(8)]
-    )
+    strokes = [(p, f + rng.normal(0, 0.05, N_BANDS)) for p, f in spectra.items() for _ in range(8)]
+    return learn_kit(strokes), spectra
+
+
+QUIET = -7.0
+
+
+def test_a_stroke_is_named_as_heard_over_what_was_already_sounding() -> None:
+    profile, spectra = made_up_kit()
+    band = np.arange(N_BANDS)
     # a tom still ringing in the middle bands, and a hi-hat struck over it: the sum looks
     # like the ride's broad spectrum, but only the hi-hat's bands rose
-    ring = np.where((band >= 8) & (band < 16), -4.0, quiet)
-    heard = np.log10(10.0**hihat + 10.0**ring)
+    ring = np.where((band >= 8) & (band < 16), -4.0, QUIET)
+    heard = np.log10(10.0 ** spectra[DrumPiece.HIHAT_CLOSED] + 10.0**ring)
     assert profile.classify(heard) == (DrumPiece.RIDE,)  # what it sounds like, alone
     assert profile.classify(heard, ring) == (DrumPiece.HIHAT_CLOSED,)
     # over silence, each piece is itself, however loud
-    for piece, f in pieces.items():
-        assert profile.classify(f - 1.0, np.full(N_BANDS, quiet)) == (piece,)
+    for piece, f in spectra.items():
+        assert profile.classify(f - 1.0, np.full(N_BANDS, QUIET)) == (piece,)
+
+
+def test_strokes_are_named_among_the_pieces_the_part_plays() -> None:
+    profile, spectra = made_up_kit()
+    silence = np.full(N_BANDS, QUIET)
+    ride = spectra[DrumPiece.RIDE]
+    # a part with no ride: a ride-like stroke is its nearest piece that the part plays
+    groove = profile.for_part([DrumPiece.KICK, DrumPiece.HIHAT_CLOSED])
+    assert groove.kinds == [DrumPiece.KICK, DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED]
+    assert groove.classify(ride, silence) == (DrumPiece.HIHAT_CLOSED,)
+    # kick, snare and hi-hats are always heard: a snare struck in a kick-only part is a
+    # wrong pad the player is told about, not a kick
+    assert groove.classify(spectra[DrumPiece.SNARE], silence) == (DrumPiece.SNARE,)
+    # a part with the ride hears it
+    assert profile.for_part([DrumPiece.RIDE]).classify(ride, silence) == (DrumPiece.RIDE,)
+    assert profile.for_part([DrumPiece.RIDE, DrumPiece.CRASH]) is profile
+    # a part hears a stroke made of its pieces as their pair
+    both = np.log10(10.0 ** spectra[DrumPiece.KICK] + 10.0 ** spectra[DrumPiece.HIHAT_CLOSED])
+    assert set(groove.classify(both, silence)) == {DrumPiece.KICK, DrumPiece.HIHAT_CLOSED}
 
 
 def test_the_song_is_taken_out(song: np.ndarray) -> None:

@@ -158,3 +158,25 @@ def test_a_microphone_latency_calibration_hears_the_taps(library) -> None:  # ty
         assert len(taps) == 16 and {m["pad"] for m in seen} == {None}
         r = c.post("/api/calibrate", json={"taps": taps, "clicks": clicks})
     assert abs(r.json()["offset_ms"] - 1000 * lag) < 1.5
+
+
+def test_each_microphone_names_strokes_among_its_players_part() -> None:
+    from onebeat.kit import DrumPiece
+    from onebeat.web.protocol import MicAudio, PlayerSpec
+    from onebeat.web.room import RoomInputs
+
+    players = [
+        PlayerSpec(name="ana", input="microphone"),
+        PlayerSpec(name="bo", input="microphone"),
+    ]
+    inputs = RoomInputs(players, parts={"ana": {DrumPiece.KICK, DrumPiece.CRASH}})
+    for p in (0, 1):
+        inputs.audio(MicAudio(player=p, t=0.0, sr=44100, samples=np.zeros(2048, np.float32)))
+    ana, bo = (inputs.streams[n].listener.profile for n in ("ana", "bo"))
+    assert ana is not None and bo is not None
+    # ana's part: kick and crash, and the kick, snare and hi-hats every part is heard for
+    assert set(ana.kinds) == {
+        DrumPiece.KICK, DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN,
+        DrumPiece.HIHAT_PEDAL, DrumPiece.CRASH,
+    } & set(bo.kinds)  # fmt: skip
+    assert DrumPiece.RIDE in bo.kinds  # no part given: the whole (shipped) kit
