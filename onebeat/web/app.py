@@ -12,6 +12,7 @@ under the data folder only.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import logging
@@ -50,6 +51,7 @@ from onebeat.web.protocol import (
     KitMsg,
     LearnMsg,
     ListenMsg,
+    MicAudio,
     PongMsg,
     StartMsg,
     SyncMsg,
@@ -84,6 +86,9 @@ class AppConfig:
         Beat tracker for new songs.
     rate_per_s, burst : float
         WebSocket messages allowed per second per connection, and the burst above it.
+    audio_per_s, audio_burst : float
+        Microphone samples allowed per second per connection (two microphones at 192 kHz
+        in real time, with room to catch up), and the burst above it (45 s at 44.1 kHz).
     """
 
     data_dir: Path
@@ -94,6 +99,8 @@ class AppConfig:
     backend: str = "madmom"
     rate_per_s: float = 400.0
     burst: float = 800.0
+    audio_per_s: float = 400_000.0
+    audio_burst: float = 2_000_000.0
 
 
 def lan_address() -> str:
@@ -121,20 +128,20 @@ def _is_loopback(host: str | None) -> bool:
 
 
 class _Bucket:
-    """A token bucket: ``rate`` messages per second, ``burst`` at once."""
+    """A token bucket: ``rate`` messages (or samples) per second, ``burst`` at once."""
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate, self.burst = rate, burst
         self.tokens = burst
         self.last = time.monotonic()
 
-    def take(self) -> bool:
+    def take(self, n: float = 1.0) -> bool:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens < 1.0:
+        if self.tokens < n:
             return False
-        self.tokens -= 1.0
+        self.tokens -= n
         return True
 
 
@@ -344,7 +351,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         """The socket's messages, each checked for size, rate and schema; a bad one is
         dropped and logged, with a one-line error back."""
         bucket = _Bucket(config.rate_per_s, config.burst)
-        dropped = 0
+        audio = _Bucket(config.audio_per_s, config.audio_burst)
+        dropped = dropped_audio = 0
         while True:
             event = await ws.receive()
             if event["type"] == "websocket.disconnect":
@@ -354,10 +362,21 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             data = event.get("bytes")
             if raw is None and data is not None and data[:4] == AUDIO_MAGIC and adapter is MESSAGE:
                 try:
-                    yield parse_audio(data)
-                    continue
+                    frame = parse_audio(data)
                 except ValueError as exc:
                     why = str(exc)
+                else:
+                    if audio.take(len(frame.samples)):
+                        yield frame
+                        continue
+                    dropped_audio += 1
+                    if dropped_audio == 1 or dropped_audio % 100 == 0:
+                        why = (
+                            f"audio frame: over {config.audio_per_s:.0f} samples a second; "
+                            f"{dropped_audio} frames dropped"
+                        )
+                    else:
+                        continue
             elif raw is None:
                 why = "messages are JSON text (or a microphone's b'OBA1' audio frames)"
             elif len(raw) > MAX_MESSAGE_BYTES:
@@ -414,6 +433,15 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                     room = lesson_room if isinstance(msg, LearnMsg) else play_room
                 elif isinstance(msg, ListenMsg | KitMsg):
                     room = setup
+                elif (
+                    isinstance(msg, MicAudio)
+                    and isinstance(room, PlayRoom | LessonRoom)
+                    and room.inputs is not None
+                ):
+                    # a take's first frame from a microphone needs the song as played,
+                    # decoded at the microphone's rate: off the event loop, which the
+                    # other players' hits and the phones' clocks go through
+                    await asyncio.to_thread(room.inputs.prepare, msg)
                 try:
                     replies = room.handle(msg)
                 except (RoomError, OnebeatError) as exc:

@@ -11,6 +11,7 @@ database before the judgment goes back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from typing import Any
 
 from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
+from onebeat.errors import OnebeatError
 from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
 from onebeat.kit import DrumPiece
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
@@ -109,6 +111,18 @@ class RoomInputs:
         self._profile = profile
         self._parts = dict(parts or {})
         self._speed = speed
+
+    def prepare(self, msg: MicAudio) -> None:
+        """Decode what a microphone's first frame needs (the song as it is played, at the
+        microphone's rate; kept by the library): slow, so the socket calls it off its
+        event loop before :meth:`audio`. A song that does not decode is said by
+        :meth:`audio`, which tries again."""
+        if self._reference is None or not 0 <= msg.player < len(self.names):
+            return
+        mic = self.streams.get(self.names[msg.player])
+        if self.names[msg.player] in self.mics and (mic is None or mic.sr != msg.sr):
+            with contextlib.suppress(OnebeatError):
+                self._reference(msg.sr)
 
     def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
         """The hits a microphone block makes, and what to tell the page it heard."""

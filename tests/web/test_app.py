@@ -128,6 +128,30 @@ def test_a_flood_is_cut_to_the_rate_limit(library: Library) -> None:
         assert len(replies) == 4 and all("'nobody' is not in" in r["message"] for r in replies)
 
 
+def test_a_flood_of_microphone_audio_is_cut_to_its_rate_limit(library: Library) -> None:
+    import numpy as np
+
+    from onebeat.web.protocol import audio_frame
+
+    mic = [{"name": "mo", "input": "microphone"}]
+    with (
+        client(library, audio_per_s=1000.0, audio_burst=4096.0) as c,
+        c.websocket_connect("ws://localhost/ws/play") as ws,
+    ):
+        ws.send_text(start_msg(library, players=mic))
+        assert ws.receive_json()["type"] == "ready"
+        frame = audio_frame(0, 0.0, 44100, np.zeros(1024, np.float32))
+        for _ in range(10):  # 10 blocks of 1024 samples at once: the burst takes 4
+            ws.send_bytes(frame)
+        reply = ws.receive_json()
+        assert reply == {
+            "type": "error",
+            "message": "audio frame: over 1000 samples a second; 1 frames dropped",
+        }
+        ws.send_text(json.dumps({"type": "finish"}))
+        assert ws.receive_json()["type"] == "results"  # the other 5 dropped, said once
+
+
 def test_localhost_only_unless_lan_and_then_with_the_code(library: Library) -> None:
     with client(library, who=PHONE) as c:
         r = c.get("/api/songs")

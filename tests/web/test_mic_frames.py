@@ -180,3 +180,33 @@ def test_each_microphone_names_strokes_among_its_players_part() -> None:
         DrumPiece.HIHAT_PEDAL, DrumPiece.CRASH,
     } & set(bo.kinds)  # fmt: skip
     assert DrumPiece.RIDE in bo.kinds  # no part given: the whole (shipped) kit
+
+
+def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
+    from onebeat.errors import CorruptAudioError
+    from onebeat.web.protocol import MicAudio, PlayerSpec
+    from onebeat.web.room import RoomInputs
+
+    asked: list[int] = []
+
+    def reference(sr: int) -> None:
+        asked.append(sr)
+
+    players = [PlayerSpec(name="ana", input="microphone"), PlayerSpec(name="kb")]
+    inputs = RoomInputs(players, reference=reference)
+    block = MicAudio(player=0, t=0.0, sr=48000, samples=np.zeros(1024, np.float32))
+    inputs.prepare(MicAudio(player=1, t=0.0, sr=48000, samples=block.samples))
+    assert asked == []  # the keyboard player has no microphone
+    inputs.prepare(block)  # the socket, off its event loop
+    assert asked == [48000]
+    inputs.audio(block)  # the stream is made (the library has the song decoded by now)
+    inputs.prepare(block)
+    assert asked == [48000, 48000]  # not again once the stream is there
+
+    def broken(sr: int) -> None:
+        raise CorruptAudioError("song.ogg: not decodable")
+
+    inputs = RoomInputs(players, reference=broken)
+    inputs.prepare(block)  # says nothing: the frame itself says it, as before
+    with pytest.raises(CorruptAudioError, match=r"song\.ogg"):
+        inputs.audio(block)
