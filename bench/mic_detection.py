@@ -20,9 +20,9 @@ Printed, per condition: onset F-measure at ±20 ms; mean and 95th percentile of
 the kit's own 8-hit calibration (the strokes heard while each piece is asked for), with
 that calibration heard for the part (``KitProfile.for_part``: kick, snare, hi-hats and
 the other pieces the groove plays, as a play-along hears them for its chart), and with
-onebeat's shipped profile, as the share of found onsets of those pieces named
-exactly (none missing, none made up: a made-up kick is a stray note for the player),
-and as the share of their strokes named; the decision latency
+onebeat's shipped profile (and it, heard for the part), as the share of found onsets
+of those pieces named exactly (none missing, none made up: a made-up kick is a stray
+note for the player), and as the share of their strokes named; the decision latency
 (from the true attack to the decision, fed 64 samples at a time); and the real-time
 factor on one core. The reference, measured in the same run: librosa's offline onset
 detector on the same recordings (it sees the whole file, and no song is taken out).
@@ -73,8 +73,9 @@ DEMO = ROOT / "onebeat" / "data" / "demo"
 CONDITIONS = ("near", "far")
 LABELS = {
     "own": "the kit's own 8-hit calibration",
-    "part": "it, heard for the part's pieces",
+    "part": "the kit's own calibration, heard for the part",
     "shipped": "the shipped profile",
+    "shipped_part": "the shipped profile, heard for the part",
 }
 
 
@@ -183,8 +184,13 @@ def main() -> int:
                     abs(est[j] - truth[i]) * 1000
                     for i, j in mir_eval.util.match_events(truth, est, WINDOW)
                 ]
-                part = own.for_part({s[1] for s in perf})
-                for name, prof in (("own", own), ("part", part), ("shipped", shipped)):
+                played = {s[1] for s in perf}
+                for name, prof in (
+                    ("own", own),
+                    ("part", own.for_part(played)),
+                    ("shipped", shipped),
+                    ("shipped_part", shipped.for_part(played)),
+                ):
                     got = hits if prof is own else listen(y, 512, profile=prof, reference=ref)[0]
                     for k, v in enumerate(ks.named(perf, truth, got, WINDOW)):
                         cls[name][k] += v
