@@ -360,17 +360,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _kit_profile(path: Path | None) -> KitProfile | None:
-    import json
-
     from onebeat.analysis.hits import KitProfile
-    from onebeat.errors import InputError
 
-    if path is None:
-        return None
-    try:
-        return KitProfile.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, InputError) as exc:
-        raise InputError(f"{path}: not a kit profile ({exc})") from None
+    return None if path is None else KitProfile.read(path)
 
 
 def _hear_take(

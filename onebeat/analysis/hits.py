@@ -48,6 +48,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -413,6 +414,20 @@ class KitProfile:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(f"kit profile: {exc}") from None
+
+    @classmethod
+    def read(cls, path: Path) -> KitProfile:
+        """A kit profile saved as JSON (``onebeat kit``, or a player's calibration).
+
+        Raises
+        ------
+        InputError
+            One line naming the file, when it cannot be read or is not a kit profile.
+        """
+        try:
+            return cls.from_json(json.loads(path.read_text()))
+        except (OSError, ValueError, InputError) as exc:
+            raise InputError(f"{path}: not a kit profile ({exc})") from None
 
 
 @functools.cache

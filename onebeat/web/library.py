@@ -277,11 +277,9 @@ class Library:
         path = self._kit_path(player)
         if path.is_file():
             try:
-                return KitProfile.from_json(json.loads(path.read_text()))
-            except (OSError, ValueError, InputError) as exc:
-                log.warning(
-                    "%s: %s's kit profile is unreadable (%s); using the default", path, player, exc
-                )
+                return KitProfile.read(path)
+            except InputError as exc:
+                log.warning("%s's kit profile is unreadable (%s); using the default", player, exc)
         return self.kit_profile
 
     def save_kit(self, player: str, profile: KitProfile) -> Path:

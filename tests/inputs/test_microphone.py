@@ -8,6 +8,7 @@ one held-out kit is checked below where FluidSynth is installed.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -279,3 +280,17 @@ def test_a_held_out_soundfont_kit() -> None:
     assert f >= 0.85
     assert np.percentile(err, 95) <= 5.0
     assert right >= 0.8
+
+
+def test_a_kit_profile_file_that_does_not_read_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    profile, _ = made_up_kit()
+    good = tmp_path / "kit.json"
+    good.write_text(json.dumps(profile.to_json()))
+    assert KitProfile.read(good).labels == profile.labels
+    bad = tmp_path / "half.json"
+    bad.write_text(good.read_text()[:100])
+    for path in (bad, tmp_path / "none.json"):
+        with pytest.raises(InputError) as err:
+            KitProfile.read(path)
+        assert str(err.value).startswith(f"{path}: not a kit profile (")
+        assert "\n" not in str(err.value)

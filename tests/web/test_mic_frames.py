@@ -210,3 +210,11 @@ def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
     inputs.prepare(block)  # says nothing: the frame itself says it, as before
     with pytest.raises(CorruptAudioError, match=r"song\.ogg"):
         inputs.audio(block)
+
+
+def test_a_saved_kit_that_no_longer_reads_is_passed_over_and_kept(library) -> None:  # type: ignore[no-untyped-def]
+    path = library._kit_path("zed")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"name": "zed\'s kit", "pieces": [')
+    assert library.kit_for("zed") is None  # the default, as for a player with no kit
+    assert path.read_text() == '{"name": "zed\'s kit", "pieces": ['  # not deleted
