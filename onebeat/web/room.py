@@ -119,10 +119,15 @@ class RoomInputs:
         :meth:`audio`, which tries again."""
         if self._reference is None or not 0 <= msg.player < len(self.names):
             return
-        mic = self.streams.get(self.names[msg.player])
-        if self.names[msg.player] in self.mics and (mic is None or mic.sr != msg.sr):
+        name = self.names[msg.player]
+        if name in self.mics and self._new_stream(name, msg.sr):
             with contextlib.suppress(OnebeatError):
                 self._reference(msg.sr)
+
+    def _new_stream(self, name: str, sr: int) -> bool:
+        """Whether a microphone's frame needs a new stream (its first, or a new rate)."""
+        mic = self.streams.get(name)
+        return mic is None or mic.sr != sr
 
     def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
         """The hits a microphone block makes, and what to tell the page it heard."""
@@ -132,13 +137,12 @@ class RoomInputs:
         spec = self.mics.get(name)
         if spec is None:
             raise RoomError(f"player {name!r} does not play a microphone")
-        mic = self.streams.get(name)
-        if mic is None or mic.sr != msg.sr:
+        if self._new_stream(name, msg.sr):
             ref = self._reference(msg.sr) if self._reference else None
             if ref is not None:  # the song reaches the microphone as late as its hits do
                 ref = replace(ref, delay_s=max(0.0, spec.offset_ms / 1000))
             profile = self._profile(name) if self._profile else None
-            mic = self.streams[name] = MicStream(
+            self.streams[name] = MicStream(
                 name,
                 sr=msg.sr,
                 profile=profile,
@@ -146,7 +150,7 @@ class RoomInputs:
                 speed=self._speed,
                 part=self._parts.get(name),
             )
-        hits = mic.feed(msg.samples, msg.t)
+        hits = self.streams[name].feed(msg.samples, msg.t)
         heard = [
             {"type": "heard", "player": name, "t": round(h.time, 4), "pad": h.piece} for h in hits
         ]
