@@ -484,9 +484,9 @@ class HitListener:
         self._logs: deque[np.ndarray] = deque(maxlen=MU + BACK)  # last frames' log residuals
         self._flux: list[float] = []  # flux of frames from self._flux0 on
         self._flux0 = 0
-        self._floor: np.ndarray | None = None  # the mic's background, log10 per band
         self._group: list[np.ndarray] = []  # frames since the background was measured
-        # (first frame, background) of the last measurements, for a stroke's features
+        # (first frame, background) of the mic's last measured backgrounds (log10 per
+        # band), the current one last; kept for strokes' features
         self._floors: deque[tuple[int, np.ndarray]] = deque(maxlen=128)
         self._ratios: deque[np.ndarray] = deque(maxlen=round(3.0 * sr / self.hop))
         self._gain: np.ndarray | None = None  # bleed gain, log10 per band
@@ -612,21 +612,25 @@ class HitListener:
         """The background each of these frames is measured against (log10 per band): as
         measured on the groups of FLOOR_FRAMES frames before its own (the first group:
         on itself), so that it does not depend on how the stream was cut into blocks."""
-        out = np.empty_like(e)
         logs = np.log10(e + 1e-12)
-        for i, k in enumerate(ks):
-            if self._floor is None and k % FLOOR_FRAMES == 0:
-                self._floor = self._measure(logs[i : i + FLOOR_FRAMES])
-                self._floors.append((int(k), self._floor))
-            assert self._floor is not None
-            out[i] = self._floor
-            self._group.append(logs[i])
+        if not self._floors:  # the first group (``_frames`` waits until it is whole)
+            self._floors.append((int(ks[0]), self._measure(logs[:FLOOR_FRAMES])))
+        out = np.empty_like(e)
+        i = 0
+        while i < len(ks):  # a group (or what of it these frames hold) at a time
+            floor = self._floors[-1][1]
+            n = min(len(ks) - i, FLOOR_FRAMES - len(self._group))
+            out[i : i + n] = floor
+            self._group.extend(logs[i : i + n])
+            i += n
             if len(self._group) == FLOOR_FRAMES:
                 q = self._measure(np.stack(self._group))
                 self._group = []
                 a = 1 - math.exp(-FLOOR_FRAMES * self.hop / (2.0 * self.sr))  # rises over ~2 s
-                self._floor = np.where(q < self._floor, q, self._floor + a * (q - self._floor))
-                self._floors.append((int(k) + 1, self._floor))
+                # down at once (a noise that stops), up slowly (a stroke's ring is no floor)
+                self._floors.append(
+                    (int(ks[i - 1]) + 1, np.where(q < floor, q, floor + a * (q - floor)))
+                )
         return out
 
     @staticmethod
