@@ -300,7 +300,7 @@ class Library:
         if ref is None:
             y = load_audio(self.audio(song_id, round(speed, 2)), sr=sr).y
             ref = Reference(np.asarray(y, dtype=np.float32), sr, speed=round(speed, 2))
-            ref.bands  # noqa: B018  (its band energies, worked out now rather than mid-song)
+            ref.prepare()  # its band energies, worked out now rather than mid-song
             with self._stretch_lock:
                 self._refs = {k: v for k, v in self._refs.items() if k[0] == song_id}
                 self._refs[key] = ref
