@@ -549,10 +549,11 @@ class HitListener:
         # the song's bleed: the microphone's last frames (log10 band energies) and the
         # reference frame each was played with; the bleed's gain (log10 per band), and
         # its delay [hops] once measured (the last few measures)
-        n_hist = round(DELAY_WINDOW_S * sr / self.hop)
-        self._mic_hist = np.zeros((0, N_BANDS))
-        self._ref_hist = np.zeros(0, dtype=int)
-        self._n_hist = n_hist
+        # (room for two windows: the older half is dropped when it fills)
+        self._n_hist = round(DELAY_WINDOW_S * sr / self.hop)
+        self._mic_buf = np.zeros((2 * self._n_hist, N_BANDS))
+        self._ref_buf = np.zeros(2 * self._n_hist, dtype=int)
+        self._hist_end = 0
         self._gain: np.ndarray | None = None
         self._since_gain = 0
         self._lags: deque[int] = deque(maxlen=3)
@@ -668,8 +669,7 @@ class HitListener:
         if ref is None:
             return None
         played = ref.index(self.song_time(centres))
-        self._mic_hist = np.concatenate([self._mic_hist, np.log10(e + 1e-12)])[-self._n_hist :]
-        self._ref_hist = np.concatenate([self._ref_hist, played])[-self._n_hist :]
+        self._remember(np.log10(e + 1e-12), played)
         self._since_gain += len(e)
         self._since_lag += len(e)
         every = DELAY_STEADY_EVERY_S if self._steady() else DELAY_EVERY_S
@@ -683,6 +683,30 @@ class HitListener:
         if self._gain is None:
             return None
         return np.asarray(BLEED_OVER * 10.0**self._gain * self._predicted(played))
+
+    def _remember(self, mic: np.ndarray, played: np.ndarray) -> None:
+        n = len(mic)
+        if self._hist_end + n > len(self._mic_buf):
+            keep = max(0, self._n_hist - n)
+            lo = self._hist_end - keep
+            self._mic_buf[:keep] = self._mic_buf[lo : self._hist_end]
+            self._ref_buf[:keep] = self._ref_buf[lo : self._hist_end]
+            self._hist_end = keep
+            mic, played = mic[-self._n_hist :], played[-self._n_hist :]
+            n = len(mic)
+        self._mic_buf[self._hist_end : self._hist_end + n] = mic
+        self._ref_buf[self._hist_end : self._hist_end + n] = played
+        self._hist_end += n
+
+    @property
+    def _mic_hist(self) -> np.ndarray:
+        """The microphone's last frames (up to a window), log10 band energies."""
+        return self._mic_buf[max(0, self._hist_end - self._n_hist) : self._hist_end]
+
+    @property
+    def _ref_hist(self) -> np.ndarray:
+        """The reference frame each of them was played with."""
+        return self._ref_buf[max(0, self._hist_end - self._n_hist) : self._hist_end]
 
     def _predicted(self, played: np.ndarray) -> np.ndarray:
         """The reference's band energies heard with frames played at these indices
