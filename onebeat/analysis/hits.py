@@ -115,7 +115,7 @@ FLOOR_MARGIN = 0.5
 FLOOR_FRAMES = 8
 #: Detection threshold: mean rise over bands [log10 energy]; and its adaptive part.
 THRESHOLD = 0.6
-ADAPT = 1.5
+ADAPT = 1.0
 #: The detection function averages the bands that rose most, this share of the weight.
 TOP = 0.25
 #: Where the attack is: this fraction of the way from the level before to the peak.
