@@ -620,8 +620,9 @@ class HitListener:
         starts = ks * self.hop - self._x0
         frames = self._x[starts[:, None] + np.arange(self.frame)[None, :]]
         e = _band_energy(frames, self.sr)
-        floor = self._track_floor(e, ks)  # the background: noise and the song's bleed
-        bleed = self._bleed(e, ks * self.hop + self.frame // 2)
+        loge = np.log10(e + 1e-12)
+        floor = self._track_floor(loge, ks)  # the background: noise and the song's bleed
+        bleed = self._bleed(loge, ks * self.hop + self.frame // 2)
         logs = np.log10(e + 10.0**floor)
         # a band rises only as far as it stands over the song's predicted bleed (with no
         # prediction, over the floor: no bound, as every frame before is over it too)
@@ -662,17 +663,17 @@ class HitListener:
             self._flux = self._flux[drop:]
             self._flux0 += drop
 
-    def _bleed(self, e: np.ndarray, centres: np.ndarray) -> np.ndarray | None:
+    def _bleed(self, loge: np.ndarray, centres: np.ndarray) -> np.ndarray | None:
         """The song's predicted energy in the microphone's frames (None without a
         reference, or before its gain is known), its gain and delay updated from these
-        frames ``e``."""
+        frames' log10 band energies ``loge``."""
         ref = self.reference
         if ref is None:
             return None
         played = ref.index(self.song_time(centres))
-        self._remember(np.log10(e + 1e-12), played)
-        self._since_gain += len(e)
-        self._since_lag += len(e)
+        self._remember(loge, played)
+        self._since_gain += len(loge)
+        self._since_lag += len(loge)
         every = DELAY_STEADY_EVERY_S if self._steady() else DELAY_EVERY_S
         if self._since_lag * self.hop >= every * self.sr:
             self._measure_delay()
@@ -795,14 +796,14 @@ class HitListener:
         if self._steady():
             self._lag = int(np.median(self._lags))  # taken once three measures agree
 
-    def _track_floor(self, e: np.ndarray, ks: np.ndarray) -> np.ndarray:
-        """The background each of these frames is measured against (log10 per band): as
-        measured on the groups of FLOOR_FRAMES frames before its own (the first group:
-        on itself), so that it does not depend on how the stream was cut into blocks."""
-        logs = np.log10(e + 1e-12)
+    def _track_floor(self, logs: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        """The background each of these frames (their log10 band energies) is measured
+        against (log10 per band): as measured on the groups of FLOOR_FRAMES frames before
+        its own (the first group: on itself), so that it does not depend on how the
+        stream was cut into blocks."""
         if not self._floors:  # the first group (``_frames`` waits until it is whole)
             self._floors.append((int(ks[0]), self._measure(logs[:FLOOR_FRAMES])))
-        out = np.empty_like(e)
+        out = np.empty_like(logs)
         i = 0
         while i < len(ks):  # a group (or what of it these frames hold) at a time
             floor = self._floors[-1][1]
