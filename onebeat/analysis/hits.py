@@ -24,8 +24,11 @@ reference signal, nor classifies against a kit learned from eight hits):
    spread over only ±3 ms around it, and the gain held tighter.
 3. **Spectral flux, level-free.** The log band energies (over the mic's own background
    level, a little over its median) are compared with the loudest of the frames four to
-   ten before; the mean rise of the bands that rose most is the detection function. A
-   peak above an adaptive threshold is a stroke.
+   ten before. Each band's rise is counted in units of how much a noise flickers in that
+   band (a band of many bins flickers little, so a soft hi-hat's small rise in the top
+   bands is as sure as a kick's large one in a single low bin); the mean rise of the
+   bands that rose most is the detection function. A peak above an adaptive threshold
+   is a stroke.
 4. **The physical attack.** The stroke's time is then found in the samples themselves:
    the first sample that rises a fifth of the way from the level before the stroke to
    its peak. The frame only says roughly where to look.
@@ -107,17 +110,23 @@ DELAY_BELOW_S, DELAY_ABOVE_S = 0.03, 0.3
 #: The measured delay is taken only when it stands out: its score over the median
 #: delay's [log10 energy].
 DELAY_CONTRAST = 0.3
-#: The background a rise is measured from: the median band energy, raised by this
-#: [log10], so that noise and reverberant tails flickering about it do not count.
+#: The background a rise is measured from: the median band energy, raised so that noise
+#: and reverberant tails flickering about it do not count: by this many times the band's
+#: own flicker (the spread of a noise's log10 energy in it: wide bands, of many bins,
+#: flicker less), and by no more than FLOOR_MARGIN [log10].
+FLOOR_SPREADS = 1.15
 FLOOR_MARGIN = 0.5
 #: The background is measured again after every this many frames (11.6 ms), whatever
 #: blocks the stream comes in.
 FLOOR_FRAMES = 8
-#: Detection threshold: mean rise over bands [log10 energy]; and its adaptive part.
-THRESHOLD = 0.6
+#: Detection threshold: mean rise over bands [log10 energy over each band's flicker,
+#: relative to the flickeriest band's, see ``_rise_scale``]; and its adaptive part.
+THRESHOLD = 1.3
 ADAPT = 1.0
-#: The detection function averages the bands that rose most, this share of the weight.
+#: The detection function averages the bands that rose most, this share of the weight;
+#: each band's rise divided by its flicker (see ``_band_spread``) to this power.
 TOP = 0.25
+RISE_SPREAD_POWER = 1.0
 #: Where the attack is: this fraction of the way from the level before to the peak.
 ATTACK_FRACTION = 0.2
 #: A piece named in a pair must have risen with the stroke: the bands it owns must be
@@ -182,6 +191,42 @@ def _band_weights(sr: int, n_fft: int) -> np.ndarray:
     same = (m[:, None, :] == m[None, :, :]).all(axis=2).sum(axis=1)
     w = 1.0 / same
     return np.asarray(w / w.sum())
+
+
+@functools.cache
+def _band_spread(sr: int, n_fft: int) -> np.ndarray:
+    """How much a noise's log10 energy flickers from frame to frame in each band (its
+    standard deviation, to first order): a band of many bins averages its flicker out.
+    Worked out from the window and the band's bins: the band's energy is a sum of
+    squared Gaussians weighted by the eigenvalues of its quadratic form Q, of mean
+    tr(Q) and variance 2 tr(Q²), so its log10 spreads log10(e) · sqrt(2 tr(Q²)) / tr(Q)
+    (a single bin: 0.43 (the DC bin, real: 0.61); the top band of a 256-sample frame at
+    44.1 kHz, 21 bins: 0.13)."""
+    w, _ = _window(n_fft)
+    t = np.arange(n_fft)
+    out = np.empty(N_BANDS)
+    for b, row in enumerate(_band_matrix(sr, n_fft)):
+        k = np.flatnonzero(row)
+        ph = 2 * np.pi * np.outer(k, t) / n_fft
+        a = np.vstack([np.cos(ph), np.sin(ph)]) * w  # Q = aᵀa
+        g = a @ a.T  # the same nonzero eigenvalues as Q
+        out[b] = math.log10(math.e) * math.sqrt(2 * np.sum(g**2)) / np.trace(g)
+    return out
+
+
+@functools.cache
+def _floor_margin(sr: int, n_fft: int) -> np.ndarray:
+    """How far over its median each band's background is set (log10, per band)."""
+    return np.asarray(np.minimum(FLOOR_SPREADS * _band_spread(sr, n_fft), FLOOR_MARGIN))
+
+
+@functools.cache
+def _rise_scale(sr: int, n_fft: int) -> np.ndarray:
+    """What a band's rise is multiplied by in the detection function: its rise in
+    units of its own flicker, the flickeriest band's counting 1 (a hi-hat's 0.5 over
+    the noise in the widest band is as sure as 2.5 in one bin)."""
+    s = _band_spread(sr, n_fft)
+    return np.asarray((s.max() / s) ** RISE_SPREAD_POWER)
 
 
 def _top_mean(rise: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -512,7 +557,7 @@ class HitListener:
     speed : float
         Song seconds per second of stream (the practice speed).
     threshold : float
-        The detection threshold (mean rise over bands, log10 energy).
+        The detection threshold (mean rise over bands, in units of their flicker).
     classify : bool
         False: find strokes only (``pieces`` empty), as a kit calibration's first listen.
     """
@@ -635,7 +680,7 @@ class HitListener:
         past = prev[: len(prev) - MU]
         before = np.lib.stride_tricks.sliding_window_view(past, BACK + 1, axis=0).max(axis=-1)
         rise = _top_mean(
-            np.clip(logs - before, 0.0, upto),
+            np.clip(logs - before, 0.0, upto) * _rise_scale(self.sr, self.frame),
             _band_weights(self.sr, self.frame),
         )
         for row in logs[-hist:]:
@@ -821,9 +866,9 @@ class HitListener:
                 )
         return out
 
-    @staticmethod
-    def _measure(logs: np.ndarray) -> np.ndarray:
-        return np.asarray(np.maximum(np.percentile(logs, 50, axis=0) + FLOOR_MARGIN, -12.0))
+    def _measure(self, logs: np.ndarray) -> np.ndarray:
+        margin = _floor_margin(self.sr, self.frame)
+        return np.asarray(np.maximum(np.percentile(logs, 50, axis=0) + margin, -12.0))
 
     def _floor_at(self, sample: int) -> np.ndarray:
         """The background the frame at this sample was measured against."""
