@@ -22,6 +22,10 @@ from onebeat.analysis.hits import (
     HitListener,
     KitProfile,
     Reference,
+    _band_energy,
+    _band_matrix,
+    _band_spread,
+    _sizes,
     detect_hits,
     learn_kit,
 )
@@ -76,9 +80,9 @@ def test_strokes_are_found_at_their_attacks_and_named() -> None:
     assert sorted(set(profile.labels)) == sorted(PIECES)
     perf, y, _ = take(ks.SYNTH, rng, None, room)
     f, err, right = scores(perf, detect_hits(y=y, sr=ks.SR, profile=profile))
-    # measured: F 0.88 (soft off-beat hi-hats under the room's ring are missed), p95 error
-    # 3.7 ms, all found kick / snare / hi-hat strokes named right
-    assert f >= 0.85
+    # measured: F 0.92 (soft off-beat rides under the room's ring are missed), p95 error
+    # 3.7 ms, 97 % of the found kick / snare / hi-hat strokes named right
+    assert f >= 0.88
     assert np.percentile(err, 95) <= 5.0
     assert right >= 0.9
 
@@ -165,7 +169,7 @@ def test_the_song_is_taken_out(song: np.ndarray) -> None:
     assert seg is not None
     with_ref = detect_hits(y=y, sr=ks.SR, reference=Reference(seg, ks.SR))
     f, err, _ = scores(perf, with_ref)
-    # measured: F 0.97, p95 0.6 ms
+    # measured: F 0.98, p95 0.5 ms
     assert f >= 0.9 and np.percentile(err, 95) <= 3.0
 
 
@@ -180,7 +184,7 @@ def test_a_late_speaker_is_measured_and_its_song_taken_out(song: np.ndarray) -> 
     assert listener.song_delay_s is not None
     assert abs(listener.song_delay_s - 0.15) <= 0.003  # measured: 149.5 ms
     f, err, _ = scores(perf, hits)
-    # measured: F 0.947, p95 0.5 ms (0.838 when the delay was taken as given, 0 ms: the
+    # measured: F 0.953, p95 0.6 ms (0.838 when the delay was taken as given, 0 ms: the
     # song's own strokes came through as the player's)
     assert f >= 0.92 and np.percentile(err, 95) <= 3.0
 
@@ -192,7 +196,7 @@ def test_the_song_alone_is_not_heard_as_strokes(song: np.ndarray) -> None:
     y = ks.microphone(seg, room, np.random.default_rng(7))  # the speaker's sound, in the room
     alone = detect_hits(y=y, sr=ks.SR, reference=Reference(seg, ks.SR))
     unaware = detect_hits(y=y, sr=ks.SR)
-    # measured: 2 strokes in 20 s with the song known, 82 without it
+    # measured: 1 stroke in 20 s with the song known, 83 without it
     assert len(alone) <= 4
     assert len(unaware) >= 40
 
@@ -289,9 +293,26 @@ def test_a_recording_is_placed_in_its_song() -> None:
     assert heard
     truth = np.unique([s[0] for s in perf]) - 1.7
     times = np.unique([h.time for h in hits])
-    # measured 0.74: this song is bursts of noise, much like strokes, and gating it out
-    # takes soft strokes with it
-    assert mir_eval.onset.f_measure(truth, times, window=0.02)[0] >= 0.65
+    # measured 0.93: this song is bursts of noise, much like strokes, and gating it out
+    # takes a few soft strokes with it
+    assert mir_eval.onset.f_measure(truth, times, window=0.02)[0] >= 0.85
+
+
+@pytest.mark.parametrize("sr", [44100, 48000])
+def test_a_bands_flicker_is_worked_out_from_its_bins(sr: int) -> None:
+    # the detection function's per-band scale and background margin rest on how much a
+    # noise's log10 energy flickers in each band: worked out from the window and the
+    # band's bins, it must be what a white noise shows (to first order: bands of a few
+    # bins and more; a single bin's log is skewed, 0.43 worked out against 0.56)
+    hop, frame, _, _ = _sizes(sr)
+    x = np.random.default_rng(0).standard_normal(sr * 4).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(x, frame)[::hop]
+    seen = np.log10(_band_energy(frames, sr)).std(axis=0)
+    worked = _band_spread(sr, frame)
+    wide = _band_matrix(sr, frame).sum(axis=1) >= 5
+    assert wide.sum() >= 5
+    np.testing.assert_allclose(worked[wide], seen[wide], rtol=0.1)
+    assert worked[wide].max() < 0.3 < seen.max()  # wide bands flicker less
 
 
 @pytest.mark.skipif(not ks.have_kit(ks.HELD_OUT[0]), reason="needs fluidsynth + fluid-soundfont-gm")
@@ -304,6 +325,21 @@ def test_a_held_out_soundfont_kit() -> None:
     assert f >= 0.85
     assert np.percentile(err, 95) <= 5.0
     assert right >= 0.8
+
+
+@pytest.mark.skipif(not ks.have_kit(ks.HELD_OUT[0]), reason="needs fluidsynth + fluid-soundfont-gm")
+def test_soft_hi_hats_across_a_noisy_room() -> None:
+    # a laptop's microphone across a room: 0.7 s of reverberation 4 dB under the direct
+    # sound, noise 38 dB under the drums, nothing over 9 kHz
+    rng = np.random.default_rng(4)
+    room = ks.Room(0.7, 4.0, 150.0, 9000.0, -38.0, -np.inf, 0.0, -6.0)
+    perf, y, _ = take(ks.HELD_OUT[0], rng, None, room)
+    f, err, _ = scores(perf, detect_hits(y=y, sr=ks.SR))
+    # measured: F 0.93, p95 2.3 ms (0.86 when every band's rise counted alike and the
+    # background stood 0.5 over the median in every band: soft hi-hats rising in the wide
+    # top bands, where a noise flickers little, were averaged away)
+    assert f >= 0.9
+    assert np.percentile(err, 95) <= 5.0
 
 
 def test_a_kit_profile_file_that_does_not_read_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
