@@ -437,10 +437,12 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                     isinstance(msg, MicAudio)
                     and isinstance(room, PlayRoom | LessonRoom)
                     and room.inputs is not None
+                    and room.inputs.needs_prepare(msg)
                 ):
                     # a take's first frame from a microphone needs the song as played,
                     # decoded at the microphone's rate: off the event loop, which the
-                    # other players' hits and the phones' clocks go through
+                    # other players' hits and the phones' clocks go through (the other
+                    # frames, tens a second, need no thread)
                     await asyncio.to_thread(room.inputs.prepare, msg)
                 try:
                     replies = room.handle(msg)

@@ -112,15 +112,20 @@ class RoomInputs:
         self._parts = dict(parts or {})
         self._speed = speed
 
+    def needs_prepare(self, msg: MicAudio) -> bool:
+        """Whether this frame starts a microphone's stream that takes the song out (its
+        first frame, or a new rate): quick, for the socket to ask of every frame."""
+        if self._reference is None or not 0 <= msg.player < len(self.names):
+            return False
+        name = self.names[msg.player]
+        return name in self.mics and self._new_stream(name, msg.sr)
+
     def prepare(self, msg: MicAudio) -> None:
         """Decode what a microphone's first frame needs (the song as it is played, at the
         microphone's rate; kept by the library): slow, so the socket calls it off its
-        event loop before :meth:`audio`. A song that does not decode is said by
-        :meth:`audio`, which tries again."""
-        if self._reference is None or not 0 <= msg.player < len(self.names):
-            return
-        name = self.names[msg.player]
-        if name in self.mics and self._new_stream(name, msg.sr):
+        event loop before :meth:`audio`, for the frames :meth:`needs_prepare` names. A
+        song that does not decode is said by :meth:`audio`, which tries again."""
+        if self._reference is not None and self.needs_prepare(msg):
             with contextlib.suppress(OnebeatError):
                 self._reference(msg.sr)
 

@@ -3,6 +3,8 @@ streamed to a take as a microphone player's hits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -195,13 +197,18 @@ def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
     players = [PlayerSpec(name="ana", input="microphone"), PlayerSpec(name="kb")]
     inputs = RoomInputs(players, reference=reference)
     block = MicAudio(player=0, t=0.0, sr=48000, samples=np.zeros(1024, np.float32))
-    inputs.prepare(MicAudio(player=1, t=0.0, sr=48000, samples=block.samples))
+    keys = MicAudio(player=1, t=0.0, sr=48000, samples=block.samples)
+    assert not inputs.needs_prepare(keys)
+    inputs.prepare(keys)
     assert asked == []  # the keyboard player has no microphone
+    assert inputs.needs_prepare(block)
     inputs.prepare(block)  # the socket, off its event loop
     assert asked == [48000]
     inputs.audio(block)  # the stream is made (the library has the song decoded by now)
+    assert not inputs.needs_prepare(block)
     inputs.prepare(block)
     assert asked == [48000, 48000]  # not again once the stream is there
+    assert inputs.needs_prepare(replace(block, sr=44100))  # a new rate: a new stream
 
     def broken(sr: int) -> None:
         raise CorruptAudioError("song.ogg: not decodable")
