@@ -15,11 +15,20 @@ Pieces: kick, snare (incl. side stick), hi-hat (closed, pedal, open); ride and t
 listed for level 5 where the song has them. Targets (issue 3): kick and snare F ≥ 0.85,
 hi-hat F ≥ 0.75.
 
+With ``--real-drums``, first measures on the real recordings of
+../shared/eval/real-drums (studio multitracks, every stroke annotated by hand; read its
+README): per class precision, recall and F (±50 ms, pooled over the songs) of the
+transcribed onsets on the full mix and on the drums-only stem, of the level-3 (generic
+groove), level-4 and level-5 charts, and of the band-onset reference, all in the same
+run; the toms and cymbals charted where none is played; and whether level 4 beats
+level 3 on every class of every song. These songs measure; nothing is tuned to them.
+
 With ``--real``, also prints for a few ../shared/eval/real clips (no drum truth) the
 share of level-4 chart notes that fall within 50 ms of an audible onset, and writes
 ``<clip>.chart.wav`` renders to listen to (``--listen DIR``).
 
-Usage: .venv/bin/python bench/chart_quality.py [--eval DIR] [--real] [--listen DIR]
+Usage: .venv/bin/python bench/chart_quality.py [--eval DIR] [--real-drums [--only]] [--real]
+[--listen DIR]
 """
 
 from __future__ import annotations
@@ -111,10 +120,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--real", action="store_true", help="also the real-recording check")
+    ap.add_argument(
+        "--real-drums", action="store_true", help="first the real multitracks (real-drums/)"
+    )
+    ap.add_argument("--only", action="store_true", help="with --real-drums: nothing else")
     ap.add_argument("--listen", type=Path, help="write chart renders of the real clips here")
     args = ap.parse_args()
     if not (args.eval / "synth").is_dir():
         sys.exit(f"chart_quality: no evaluation set at {args.eval} (see ../shared/eval)")
+    if args.real_drums:
+        real_drums_check(args.eval / "real-drums")
+        if args.only:
+            return
 
     rows: dict[str, list[dict[str, float]]] = {"band": [], "onsets": [], "L4": [], "L5": []}
     head = "kick snare hihat"
@@ -199,6 +216,134 @@ def real_check(real: Path, listen: Path | None) -> None:
             listen.mkdir(parents=True, exist_ok=True)
             hits = [(n.time, n.piece, n.velocity) for n in chart.notes]
             sf.write(listen / f"{clip.stem}.chart.wav", mix_hits(audio.y, audio.sr, hits), audio.sr)
+
+
+#: MDB Drums classes (``.hits.tsv``) → the classes scored here.
+MDB_CLASS = {"KD": "kick", "SD": "snare", "HH": "hihat", "TT": "tom", "CY": "cymbal"}
+REAL_CLASSES = ("kick", "snare", "hihat", "tom", "cymbal")
+#: transcription / chart classes → the scored ones (ride and crash are "cymbal")
+TO_REAL = {"hihat_open": "hihat", "crash": "cymbal", "ride": "cymbal"}
+
+
+def mdb_truth(tsv: Path) -> dict[str, np.ndarray]:
+    out: dict[str, list[float]] = {c: [] for c in REAL_CLASSES}
+    for line in tsv.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] in MDB_CLASS:
+            out[MDB_CLASS[parts[1]]].append(float(parts[0]))
+    return {k: np.array(sorted(v)) for k, v in out.items()}
+
+
+def to_real(times: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out: dict[str, list[np.ndarray]] = {c: [] for c in REAL_CLASSES}
+    for cls, t in times.items():
+        name = TO_REAL.get(cls, cls)
+        if name in out:
+            out[name].append(np.asarray(t, dtype=float))
+    return {k: np.sort(np.concatenate(v)) if v else np.zeros(0) for k, v in out.items()}
+
+
+def _counts(ref: np.ndarray, est: np.ndarray) -> tuple[int, int, int]:
+    import mir_eval
+
+    return len(mir_eval.util.match_events(ref, est, 0.05)), len(ref), len(est)
+
+
+def _prf(c: tuple[int, int, int]) -> tuple[float, float, float]:
+    hit, n_ref, n_est = c
+    p = hit / n_est if n_est else float(n_ref == 0)
+    r = hit / n_ref if n_ref else 1.0
+    f = 2 * hit / (n_ref + n_est) if n_ref + n_est else 1.0
+    return p, r, f
+
+
+def real_drums_check(folder: Path) -> None:
+    """The real multitracks: onsets and charts against every annotated stroke."""
+    mixes = sorted(folder.glob("*.mix.flac"))
+    if not mixes:
+        print(f"real drums: no songs in {folder}; skipped")
+        return
+    kinds = ("onsets", "stem", "band", "L3", "L4", "L5")
+    pooled = {k: {c: [0, 0, 0] for c in REAL_CLASSES} for k in kinds}
+    l4_beats_l3: list[str] = []
+    invented = {"L4": [0, 0], "L5": [0, 0]}  # toms/cymbals charted with none played near
+    bars_total = 0
+    print("real recordings (../shared/eval/real-drums), F per song (±50 ms)")
+    print(f"{'song':10s} {'kind':7s} " + " ".join(f"{c:>6s}" for c in REAL_CLASSES))
+    for mix in mixes:
+        name = mix.name.removesuffix(".mix.flac")
+        truth = mdb_truth(folder / f"{name}.hits.tsv")
+        sm = analyze(mix)
+        drums = analyze_drums(mix)
+        stem = analyze_drums(folder / f"{name}.drums.flac")
+        est = {
+            "onsets": to_real(drums.onsets.times),
+            "stem": to_real(stem.onsets.times),
+            "band": band_onsets(mix),
+        }
+        for level in (3, 4, 5):
+            chart = generate_chart(sm, level=level, drums=drums)
+            est[f"L{level}"] = to_real(chart_times(chart))
+            if level == 5:
+                bars_total += int(np.sum(np.asarray(chart.beat_positions) == 1))
+        per: dict[str, dict[str, float]] = {}
+        for kind in kinds:
+            per[kind] = {}
+            for c in REAL_CLASSES:
+                if kind == "band" and c not in est[kind]:
+                    continue
+                cnt = _counts(truth[c], est[kind].get(c, np.zeros(0)))
+                for i in range(3):
+                    pooled[kind][c][i] += cnt[i]
+                per[kind][c] = _prf(cnt)[2]
+            row = " ".join(
+                f"{per[kind][c]:6.2f}" if c in per[kind] and len(truth[c]) else "     -"
+                for c in REAL_CLASSES
+            )
+            print(f"{name:10s} {kind:7s} {row}")
+        worse = [
+            c for c in ("kick", "snare", "hihat") if len(truth[c]) and per["L4"][c] <= per["L3"][c]
+        ]
+        if worse:
+            l4_beats_l3.append(f"{name} ({', '.join(worse)})")
+        for kind in ("L4", "L5"):
+            for c in ("tom", "cymbal"):
+                e = est[kind].get(c, np.zeros(0))
+                ref = truth[c]
+                far = [t for t in e if not len(ref) or np.min(np.abs(ref - t)) > 0.05]
+                invented[kind][0] += len(far)
+                invented[kind][1] += len(e)
+    print()
+    print("pooled over the songs: P / R / F (±50 ms)")
+    labels = {
+        "onsets": "onsets, full mix",
+        "stem": "onsets, drums-only stem",
+        "band": "reference: band onsets, mix",
+        "L3": "level 3 (generic groove)",
+        "L4": "level 4 chart",
+        "L5": "level 5 chart",
+    }
+    print(f"{'':30s} " + " ".join(f"{c:>17s}" for c in REAL_CLASSES))
+    for kind in kinds:
+        cells = []
+        for c in REAL_CLASSES:
+            if kind == "band" and c not in ("kick", "snare", "hihat"):
+                cells.append(f"{'-':>17s}")
+                continue
+            p, r, f = _prf((pooled[kind][c][0], pooled[kind][c][1], pooled[kind][c][2]))
+            cells.append(f"{p:5.2f}/{r:5.2f}/{f:5.3f}")
+        print(f"{labels[kind]:30s} " + " ".join(cells))
+    for kind in ("L4", "L5"):
+        bad, total = invented[kind]
+        print(
+            f"{kind}: {bad} of {total} tom/cymbal notes charted where none is played "
+            f"({bad / max(bars_total, 1) * 8:.2f} per 8 bars)"
+        )
+    print(
+        "level 4 better than level 3 on kick, snare and hi-hat of every song: "
+        + ("yes" if not l4_beats_l3 else "no: " + "; ".join(l4_beats_l3))
+    )
+    print()
 
 
 if __name__ == "__main__":
