@@ -239,6 +239,9 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         f"{args.song.name}: {what}, {len(chart.notes)} notes: "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+    heard = _heard_line(chart)
+    if heard:
+        print(f"  heard    {heard}")
     if args.clonehero and not args.song.is_dir():
         print(f"  saved    {args.clonehero}/ (Clone Hero / YARG song folder)")
     findings = lint_chart(chart, difficulty=difficulty, duration_s=duration)
@@ -260,6 +263,51 @@ def _cmd_chart(args: argparse.Namespace) -> int:
             atomic_write_text(args.tab, text + "\n")
             print(f"  saved    {args.tab}")
     return 0
+
+
+def _heard_line(chart: Chart) -> str | None:
+    """How much of a chart from the song's drums was heard, in a line (None: not such)."""
+    if chart.heard_share is None:
+        return None
+    counts = {s: chart.bar_sources.count(s) for s in ("heard", "pattern", "groove")}
+    return (
+        f"{chart.heard}; bars filled in: {counts['pattern']} from the song's own patterns, "
+        f"{counts['groove']} with the level-3 groove"
+    )
+
+
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    from onebeat._io import atomic_write_text
+    from onebeat.chart import chart_to_tab, write_midi
+    from onebeat.chart.transcribed import transcribed_chart
+
+    sm = _analyze(args, args.song)
+    drums = _drums(args)
+    chart = transcribed_chart(sm, drums, level=5, title=args.song.stem, as_heard=True)
+    counts: dict[str, int] = {}
+    for n in chart.notes:
+        counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
+    print(
+        f"{args.song.name}: {len(chart.notes)} strokes heard on a {sm.tempo_bpm:.0f} BPM grid "
+        f"({choose_grid_word(chart)}): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    if args.midi:
+        write_midi(chart, args.midi)
+        print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
+    if args.tab:
+        text = chart_to_tab(chart)
+        if str(args.tab) == "-":
+            print(text)
+        else:
+            atomic_write_text(args.tab, text + "\n")
+            print(f"  saved    {args.tab}")
+    return 0
+
+
+def choose_grid_word(chart: Chart) -> str:
+    """ "sixteenths" or "triplets": the grid a chart's notes sit on."""
+    fracs = {round(n.beat % 1.0, 3) for n in chart.notes}
+    return "triplets" if fracs & {0.333, 0.667} else "sixteenths"
 
 
 def _render(chart: Chart, audio_path: Path | None, out: Path) -> None:
@@ -794,6 +842,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analysis_options(p)
     p.set_defaults(func=_cmd_chart)
+
+    p = sub.add_parser(
+        "transcribe",
+        epilog=LICENCE_NOTE,
+        help="write what the drums play in a recording (a song, or your own take)",
+        description="Transcribe the drums of a recording (a full song, or a drummer's own "
+        "take) onto its beat grid: every stroke heard, nothing filled in.",
+    )
+    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument("--midi", type=Path, help="write a General MIDI drum file here")
+    p.add_argument("--tab", type=Path, help="write a text drum tab here ('-': print it)")
+    analysis_options(p)
+    p.set_defaults(func=_cmd_transcribe)
 
     p = sub.add_parser(
         "score",

@@ -159,6 +159,7 @@ def test_chart_level_5_song_folder_render_and_lint(
     out = capsys.readouterr().out
     assert "level 5 (full)" in out and "tom_high" in out
     assert "lint     0 errors" in out
+    assert "% of bars from the song" in out and "bars filled in:" in out
     info = sf.info(wav)
     assert info.duration == pytest.approx(82.64, abs=0.01) and info.channels == 2
     expert, _ = read_song_folder(folder, difficulty=Difficulty.EXPERT)
@@ -180,6 +181,38 @@ def test_chart_level_5_song_folder_render_and_lint(
         assert not [f for f in lint_chart(chart, difficulty=d.name.lower()) if f.error]
         sizes.append(len(chart.notes))
     assert sizes == sorted(sizes)  # Easy ⊂ Medium ⊂ Hard ⊂ Expert in size
+
+
+def test_transcribe_writes_what_the_drums_play_on_the_grid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mido
+
+    from onebeat.analysis.evaluate import drum_scores
+    from tests.analysis.test_drums import demo_truth_by_class
+
+    mid, tab = tmp_path / "heard.mid", tmp_path / "heard.txt"
+    code = main(["transcribe", str(demo_song_path()), "--midi", str(mid), "--tab", str(tab)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "strokes heard on a 116 BPM grid (sixteenths)" in out
+    assert any(line.startswith("SN  |") for line in tab.read_text().splitlines())
+    t = 0.0
+    kicks = []
+    for m in mido.MidiFile(mid):
+        t += m.time
+        if m.type == "note_on" and m.velocity > 0 and m.note == 36:
+            kicks.append(t)
+    truth = demo_truth_by_class()
+    scores = drum_scores({"kick": truth["kick"]}, {"kick": np.array(kicks)})
+    # the transcription's own kick F (0.84): putting it on the grid loses nothing
+    assert scores["kick_f"] >= 0.8
+
+    bad = tmp_path / "take.wav"
+    bad.write_bytes(b"RIFF not really")
+    assert main(["transcribe", str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "take.wav" in err[0]
 
 
 def test_chart_from_a_general_midi_file_with_its_audio(

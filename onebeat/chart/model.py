@@ -16,7 +16,7 @@ import numpy as np
 from onebeat.errors import ChartError
 from onebeat.kit import DrumPiece
 
-__all__ = ["Chart", "Dynamic", "Note", "beat_to_time"]
+__all__ = ["BAR_SOURCES", "Chart", "Dynamic", "Note", "beat_to_time"]
 
 
 class Dynamic(StrEnum):
@@ -64,6 +64,18 @@ def beat_to_time(beats: np.ndarray, position: float | np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+#: Where a bar of a chart written from the song's drums came from (:attr:`Chart.bar_sources`).
+BAR_SOURCES = ("heard", "pattern", "groove", "rest")
+#: A chart with fewer of its bars heard than this calls itself approximate.
+APPROXIMATE_BELOW = 0.8
+
+
+def _bar_source(value: Any) -> str:
+    if value not in BAR_SOURCES:
+        raise ValueError(f"bar_sources: {value!r} is not one of {', '.join(BAR_SOURCES)}")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Chart:
     """A playable drum part.
@@ -84,6 +96,12 @@ class Chart:
     title : str
     sections : tuple of float
         Beat positions where the song's sections start (empty when not known).
+    bar_sources : tuple of str
+        For a chart written from the song's drums (levels 4–5), where each bar of the
+        grid (:func:`onebeat.chart.transcribed.bar_spans`) came from: ``heard`` (the
+        song's drums in that bar), ``pattern`` (the bar was unsure: the song's own most
+        confident bar of its section, or of the song), ``groove`` (the generic level-3
+        groove) or ``rest`` (the drums rest). Empty for other charts.
     """
 
     notes: tuple[Note, ...]
@@ -94,6 +112,7 @@ class Chart:
     any_pad: bool = False
     title: str = ""
     sections: tuple[float, ...] = ()
+    bar_sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.beats) < 2:
@@ -112,6 +131,27 @@ class Chart:
         return frozenset(n.piece for n in self.notes)
 
     @property
+    def heard_share(self) -> float | None:
+        """Share of the bars with drums that were heard in the song (the rest filled
+        in); None for a chart not written from the song's drums."""
+        playing = [s for s in self.bar_sources if s != "rest"]
+        if not playing:
+            return None
+        return sum(1 for s in playing if s == "heard") / len(playing)
+
+    @property
+    def heard(self) -> str:
+        """How much of the part was heard, in words for the player ("" for a chart not
+        written from the song's drums): below :data:`APPROXIMATE_BELOW` of the bars, the
+        chart says it is approximate."""
+        share = self.heard_share
+        if share is None:
+            return ""
+        if share < APPROXIMATE_BELOW:
+            return f"approximate chart: {100 * share:.0f} % of bars from the song"
+        return f"{100 * share:.0f} % of bars from the song's drums"
+
+    @property
     def downbeats(self) -> np.ndarray:
         return np.asarray(self.beats[self.beat_positions == 1])
 
@@ -126,6 +166,9 @@ class Chart:
             "beats": [float(b) for b in self.beats],
             "beat_positions": [int(p) for p in self.beat_positions],
             "sections": list(self.sections),
+            "bar_sources": list(self.bar_sources),
+            "heard_share": self.heard_share,
+            "heard": self.heard,
             "notes": [
                 [n.time, n.beat, n.piece.value, n.velocity, n.dynamic.value] for n in self.notes
             ],
@@ -148,6 +191,7 @@ class Chart:
                 any_pad=bool(data.get("any_pad", False)),
                 title=str(data.get("title", "")),
                 sections=tuple(float(s) for s in data.get("sections", ())),
+                bar_sources=tuple(_bar_source(s) for s in data.get("bar_sources", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ChartError(f"{source}: not a chart ({type(exc).__name__}: {exc})") from None

@@ -1,22 +1,26 @@
 """Levels 4 and 5: the song's own drum part, from its transcribed drums.
 
-4. *the song's groove*: kick, snare and hi-hat where the song's drums play them,
-   quantised to the song's beat grid (sixteenths, or triplets for a shuffle), with a
-   crash on each section start. Fill bars keep the groove of the bar before.
-5. *full*: level 4 with the song's fills (toms, descending), its open hi-hats, ride and
-   crashes as played.
+4. *the song's groove*: kick, snare and one time-keeper (played as the closed hi-hat)
+   where the song's drums play them, quantised to the song's beat grid (sixteenths, or
+   triplets for a shuffle), with a crash on each section start; the song's fills are
+   played on the snare.
+5. *full*: level 4's moments with the time-keeper as played (closed or open hi-hat,
+   ride), and the song's toms and cymbals where the transcription is sure of them.
+   Level 5 contains level 4: every moment of level 4 is played at level 5.
 
 Where the transcription of a bar is unsure (drums are heard but neither kick nor snare
-is found, or the notes found are weak), that bar falls back to the level-3 rock groove
-rather than place wrong notes. Bars where the drums rest stay empty, and a song with
-no drums at all gets the level-3 groove throughout. Every chart is made playable by
-two hands and one foot on the kick (see :mod:`onebeat.chart.lint`).
+is found, or the notes found are weak), that bar takes the song's own most confident
+groove bar of its section (or, failing that, of the song) before the generic level-3
+rock groove. Bars where the drums rest stay empty, and a song with no drums at all gets
+the level-3 groove throughout. Each bar's source is kept in :attr:`Chart.bar_sources`,
+so the player can be told how much of the part was heard. Every chart is made playable
+by two hands and one foot on the kick (see :mod:`onebeat.chart.lint`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -38,6 +42,9 @@ MIN_BAR_ONSETS = 2
 MIN_BAR_CONFIDENCE = 0.5
 #: Fewer bars than this share with drums: the song has no drum part to follow.
 MIN_DRUM_BARS = 0.25
+#: Level 5's toms and cymbals need the model this sure of each stroke: a tom or cymbal
+#: the song does not play is worse than one left out.
+MIN_EXTRA_STRENGTH = 0.9
 
 
 def bar_spans(positions: np.ndarray) -> list[tuple[int, int]]:
@@ -84,23 +91,12 @@ def _quantised(
     return out
 
 
-#: Level 4: kick, snare, and every time-keeper played as the closed hi-hat.
-GROOVE_PIECES: dict[str, DrumPiece] = {
-    "kick": DrumPiece.KICK,
-    "snare": DrumPiece.SNARE,
-    "hihat": DrumPiece.HIHAT_CLOSED,
-    "hihat_open": DrumPiece.HIHAT_CLOSED,
-    "ride": DrumPiece.HIHAT_CLOSED,
-}
-#: Level 5: every class as its own piece (toms are placed by :func:`_tom_pieces`).
-FULL_PIECES: dict[str, DrumPiece] = {
-    "kick": DrumPiece.KICK,
-    "snare": DrumPiece.SNARE,
+#: The time-keepers, as level 5 writes them (level 4 writes each as the closed hi-hat).
+TOMS = (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+TIMEKEEPER_PIECES: dict[str, DrumPiece] = {
     "hihat": DrumPiece.HIHAT_CLOSED,
     "hihat_open": DrumPiece.HIHAT_OPEN,
     "ride": DrumPiece.RIDE,
-    "crash": DrumPiece.CRASH,
-    "tom": DrumPiece.TOM_MID,
 }
 
 
@@ -175,49 +171,112 @@ class _Builder:
         has_backbone = bool(self.in_bar("kick", lo, hi) or self.in_bar("snare", lo, hi))
         return has_backbone and bool(found) and float(np.mean(found)) >= MIN_BAR_CONFIDENCE
 
-    def bar_notes(self, lo: int, hi: int, pieces: Mapping[str, DrumPiece]) -> list[Note]:
-        """This bar's onsets of the classes in ``pieces``, as those pieces (one note per
-        piece and slot); toms run down the kit."""
-        found: dict[tuple[int, DrumPiece], None] = {}
-        for cls, piece in pieces.items():
-            if cls != "tom":
-                for s in self.in_bar(cls, lo, hi):
-                    found[(s, piece)] = None
-        notes = [self.note(s, p, *_dynamics(p, s % self.sub == 0)) for s, p in found]
-        if "tom" in pieces:
-            toms = sorted(self.in_bar("tom", lo, hi))
-            notes += [self.note(s, p) for s, p in zip(toms, _tom_pieces(len(toms)), strict=True)]
+    def groove_notes(self, lo: int, hi: int, level: int) -> list[Note]:
+        """This bar's kick, snare and time-keeper (one per slot: the strongest of closed
+        hi-hat, open hi-hat and ride; level 4 writes it as the closed hi-hat)."""
+        notes = [self.note(s, DrumPiece.KICK) for s in self.in_bar("kick", lo, hi)]
+        notes += [self.note(s, DrumPiece.SNARE) for s in self.in_bar("snare", lo, hi)]
+        keeper: dict[int, tuple[float, str]] = {}
+        for cls in TIMEKEEPER_PIECES:
+            for s, v in self.in_bar(cls, lo, hi).items():
+                if v > keeper.get(s, (-1.0, ""))[0]:
+                    keeper[s] = (v, cls)
+        for s, (_, cls) in keeper.items():
+            piece = TIMEKEEPER_PIECES[cls] if level == 5 else DrumPiece.HIHAT_CLOSED
+            notes.append(self.note(s, piece, *_dynamics(piece, s % self.sub == 0)))
         return notes
+
+    def extra_notes(self, lo: int, hi: int, least: float = MIN_EXTRA_STRENGTH) -> list[Note]:
+        """Level 5's toms (running down the kit) and crashes, where the model is sure."""
+        sure = {
+            c: [s for s, v in self.in_bar(c, lo, hi).items() if v >= least]
+            for c in ("tom", "crash")
+        }
+        notes = [self.note(s, DrumPiece.CRASH, 120, Dynamic.ACCENT) for s in sure["crash"]]
+        toms = sorted(sure["tom"])
+        return notes + [self.note(s, p) for s, p in zip(toms, _tom_pieces(len(toms)), strict=True)]
+
+    def confidence(self, lo: int, hi: int) -> float:
+        found = [
+            v
+            for c in ("kick", "snare", "hihat", "hihat_open", "ride")
+            for v in self.in_bar(c, lo, hi).values()
+        ]
+        return float(np.mean(found)) if found else 0.0
 
     def is_fill(self, lo: int, hi: int) -> bool:
         return len(self.in_bar("tom", lo, hi)) >= 2
 
-    def build(self, level: int) -> list[Note]:
+    def donors(self) -> dict[int, int]:
+        """For each unsure bar with drums, the sure groove bar (same length, not a fill)
+        that stands in for it: the most confident of its section, else of the song."""
+        section_of, current = [], 0
+        for b in range(len(self.bars)):
+            current = b if b in self.sections else current
+            section_of.append(current)
+        sure = [
+            b
+            for b, (lo, hi) in enumerate(self.bars)
+            if self.playing[b] and self.sure(lo, hi) and not self.is_fill(lo, hi)
+        ]
+        conf = {b: self.confidence(*self.bars[b]) for b in sure}
+        out: dict[int, int] = {}
+        for b, (lo, hi) in enumerate(self.bars):
+            if not self.playing[b] or self.sure(lo, hi):
+                continue
+            same = [d for d in sure if self.bars[d][1] - self.bars[d][0] == hi - lo]
+            here = [d for d in same if section_of[d] == section_of[b]]
+            pool = here or same
+            if pool:
+                out[b] = max(pool, key=lambda d: (conf[d], -abs(d - b)))
+        return out
+
+    def heard(self) -> tuple[list[Note], list[str]]:
+        """Every stroke heard, on the grid, nothing filled in (``onebeat transcribe``)."""
         notes: list[Note] = []
-        # the last sure groove bar: (its length in beats, its first beat, its notes)
-        groove: tuple[int, int, list[Note]] | None = None
+        sources: list[str] = []
+        for b, (lo, hi) in enumerate(self.bars):
+            if not self.playing[b]:
+                sources.append("rest")
+                continue
+            notes += self.groove_notes(lo, hi, 5) + self.extra_notes(lo, hi, least=0.0)
+            sources.append("heard")
+        return playable(notes), sources
+
+    def build(self, level: int) -> tuple[list[Note], list[str]]:
+        notes: list[Note] = []
+        sources: list[str] = []
+        donors = {} if self.no_drums else self.donors()
         for b, (lo, hi) in enumerate(self.bars):
             if self.no_drums:
                 notes += self.grid_bar(lo, hi)
+                sources.append("groove")
                 continue
             if not self.playing[b]:
+                sources.append("rest")
                 continue
-            if not self.sure(lo, hi):
-                bar = self.grid_bar(lo, hi)
-            elif level == 4 and self.is_fill(lo, hi):
-                if groove is not None and groove[0] == hi - lo:
-                    bar = [self.moved(n, lo - groove[1]) for n in groove[2]]
-                else:
-                    bar = self.grid_bar(lo, hi)
+            if self.sure(lo, hi):
+                bar = self.groove_notes(lo, hi, level)
+                if level == 5:
+                    bar += self.extra_notes(lo, hi)
+                else:  # a fill played on the snare: level 5 takes it round the toms
+                    bar += [
+                        self.note(round(n.beat * self.sub), DrumPiece.SNARE)
+                        for n in self.extra_notes(lo, hi)
+                        if n.piece in TOMS
+                    ]
+                sources.append("heard")
+            elif b in donors:
+                d_lo, d_hi = self.bars[donors[b]]
+                bar = [self.moved(n, lo - d_lo) for n in self.groove_notes(d_lo, d_hi, level)]
+                sources.append("pattern")
             else:
-                groove_notes = self.bar_notes(lo, hi, GROOVE_PIECES)
-                bar = groove_notes if level == 4 else self.bar_notes(lo, hi, FULL_PIECES)
-                if not self.is_fill(lo, hi):
-                    groove = (hi - lo, lo, groove_notes)
+                bar = self.grid_bar(lo, hi)
+                sources.append("groove")
             if b in self.sections:
                 bar = self._crash_on(bar, lo)
             notes += bar
-        return playable(notes)
+        return playable(notes), sources
 
     def moved(self, n: Note, beats: int) -> Note:
         return self.note(round((n.beat + beats) * self.sub), n.piece, n.velocity, n.dynamic)
@@ -271,13 +330,19 @@ def playable(notes: list[Note]) -> list[Note]:
 
 
 def transcribed_chart(
-    songmap: SongMap, drums: DrumAnalysis, *, level: int, title: str = ""
+    songmap: SongMap, drums: DrumAnalysis, *, level: int, title: str = "", as_heard: bool = False
 ) -> Chart:
-    """Write a level-4 or level-5 chart from a SongMap and the song's transcribed drums."""
+    """Write a level-4 or level-5 chart from a SongMap and the song's transcribed drums.
+
+    With ``as_heard`` (level 5 only), the chart is the transcription itself on the grid:
+    every stroke heard, no bar filled in, no crash added on a section start.
+    """
     if level not in TRANSCRIBED_LEVELS:
         raise ChartError(f"level {level}: charts from the song's drums are levels 4 and 5")
     builder = _Builder(songmap, drums)
-    notes = builder.build(level)
+    notes, sources = builder.heard() if as_heard else builder.build(level)
+    if not notes:
+        raise ChartError(f"{title or 'song'}: no drum strokes were heard")
     return Chart(
         notes=tuple(notes),
         beats=builder.beats,
@@ -286,4 +351,5 @@ def transcribed_chart(
         level=level,
         title=title or str(songmap.audio.get("file", "")),
         sections=tuple(float(builder.bars[b][0]) for b in sorted(builder.sections)),
+        bar_sources=tuple(sources),
     )

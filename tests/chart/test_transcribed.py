@@ -92,12 +92,97 @@ def test_level_4_puts_the_songs_groove_on_the_grid_despite_timing_jitter() -> No
     assert not [f for f in lint_chart(chart) if f.error]
 
 
-def test_an_unsure_bar_falls_back_to_the_level_3_groove() -> None:
-    hits = [h for bar in range(8) if bar != 5 for h in rock_bar(bar)]
+def funk_bar(bar: int, *, strength: float = 0.9) -> list[Hit]:
+    """A groove unlike level 3's: kick on 1, the "a" of 2 and 4; sixteenth hats."""
+    b = 4 * bar
+    hits = [(b + x, "kick", strength) for x in (0, 1.75, 3)]
+    hits += [(b + x, "snare", strength) for x in (1, 3)]
+    hits += [(b + x / 4, "hihat", strength) for x in range(16)]
+    return hits
+
+
+def test_an_unsure_bar_takes_the_songs_own_pattern_before_the_generic_groove() -> None:
+    hits = [h for bar in range(8) if bar != 5 for h in funk_bar(bar)]
     hits += [(20 + x / 2, "hihat", 0.3) for x in range(8)]  # bar 5: weak hats, no kick/snare
+    chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
+    assert by_bar(chart, 5) == by_bar(chart, 4) == by_bar(chart, 6)
+    assert chart.bar_sources[5] == "pattern"
+    assert chart.bar_sources[:5] == ("heard",) * 5
+    assert chart.heard_share == pytest.approx(7 / 8)
+    assert chart.heard == "88 % of bars from the song's drums"
+
+
+def test_an_unsure_bar_with_no_sure_bar_of_its_length_gets_the_level_3_groove() -> None:
+    hits = [(x / 2, "hihat", 0.3) for x in range(64)]  # weak hats only, no kick or snare
     chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
     level3 = generate_chart(songmap(32), level=3)  # type: ignore[arg-type]
     assert by_bar(chart, 5) == by_bar(level3, 5)
+    assert set(chart.bar_sources) - {"rest"} == {"groove"}
+    assert chart.heard_share == 0.0
+    assert chart.heard == "approximate chart: 0 % of bars from the song"
+
+
+def moments(chart: object) -> set[float]:
+    return {n.beat for n in chart.notes}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_level_5_contains_level_4(seed: int) -> None:
+    """Whatever was heard (sure or unsure bars, fills, open hats, rides), every moment
+    level 4 plays is played at level 5, and their bars come from the same place."""
+    rng = np.random.default_rng(seed)
+    hits: list[Hit] = []
+    for bar in range(12):
+        base = rock_bar(bar, strength=float(rng.uniform(0.3, 0.95)))
+        hits += [h for h in base if rng.random() < 0.8]
+        for cls in ("tom", "crash", "ride", "hihat_open"):
+            hits += [
+                (4 * bar + float(x) / 4, cls, float(rng.uniform(0.2, 1.0)))
+                for x in rng.choice(16, size=int(rng.integers(0, 4)), replace=False)
+            ]
+    drums = drum_analysis(hits, n_beats=48)
+    l4 = generate_chart(songmap(48), level=4, drums=drums)  # type: ignore[arg-type]
+    l5 = generate_chart(songmap(48), level=5, drums=drums)  # type: ignore[arg-type]
+    assert l4.bar_sources == l5.bar_sources
+    assert moments(l4) <= moments(l5)
+
+
+def test_the_chart_says_where_its_bars_came_from_through_json() -> None:
+    from onebeat.chart import Chart
+
+    hits = [h for bar in range(2, 8) for h in rock_bar(bar)]
+    chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
+    assert chart.bar_sources[:2] == ("rest", "rest")
+    data = chart.to_dict()
+    assert data["heard"] == "100 % of bars from the song's drums"
+    again = Chart.from_dict(data)
+    assert again.bar_sources == chart.bar_sources
+    data["bar_sources"] = ["heard", "made up"]
+    with pytest.raises(ChartError, match="bar_sources"):
+        Chart.from_dict(data)
+    assert generate_chart(songmap(32), level=3).bar_sources == ()  # type: ignore[arg-type]
+    assert generate_chart(songmap(32), level=3).heard == ""  # type: ignore[arg-type]
+
+
+def test_a_transcription_is_every_stroke_heard_with_nothing_filled_in() -> None:
+    from onebeat.chart.transcribed import transcribed_chart
+
+    hits = [h for bar in range(8) if bar != 5 for h in funk_bar(bar)]
+    hits += [(20 + x / 2, "hihat", 0.3) for x in range(8)]  # an unsure bar stays as heard
+    hits += [(14 + x / 4, "tom", 0.2) for x in range(8)]  # toms, even weak ones
+    drums = drum_analysis(hits, n_beats=32)
+    chart = transcribed_chart(songmap(32), drums, level=5, as_heard=True)  # type: ignore[arg-type]
+    assert by_bar(chart, 5) == {(x / 2, DrumPiece.HIHAT_CLOSED) for x in range(8)}
+    assert (
+        sum(
+            n.piece in (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+            for n in chart.notes
+        )
+        == 8
+    )
+    assert not any(n.piece is DrumPiece.CRASH for n in chart.notes)  # none added
+    with pytest.raises(ChartError, match="no drum strokes"):
+        transcribed_chart(songmap(32), drum_analysis([], n_beats=32), level=5, as_heard=True)  # type: ignore[arg-type]
 
 
 def test_bars_where_the_drums_rest_stay_empty_and_a_song_without_drums_gets_level_3() -> None:
@@ -118,11 +203,13 @@ def fill_song() -> DrumAnalysis:
     return drum_analysis(hits, n_beats=32)
 
 
-def test_level_4_keeps_the_groove_through_a_fill_and_level_5_plays_it_down_the_toms() -> None:
+def test_level_4_plays_a_fill_on_the_snare_and_level_5_plays_it_down_the_toms() -> None:
     sm = songmap(32)
     l4 = generate_chart(sm, level=4, drums=fill_song())  # type: ignore[arg-type]
     l5 = generate_chart(sm, level=5, drums=fill_song())  # type: ignore[arg-type]
-    assert by_bar(l4, 3) == by_bar(l4, 2) == expected_rock()
+    assert by_bar(l4, 2) == expected_rock()
+    fill = {(x / 4 + 2, DrumPiece.SNARE) for x in range(8)}
+    assert by_bar(l4, 3) == {h for h in expected_rock() if h[0] < 2} | fill
     toms = [
         n
         for n in l5.notes
@@ -136,6 +223,7 @@ def test_level_4_keeps_the_groove_through_a_fill_and_level_5_plays_it_down_the_t
     # level 4's notes outside the fill are level 5's too (nested levels)
     outside = {(n.beat, n.piece) for n in l4.notes if not 12 <= n.beat < 16}
     assert outside <= {(n.beat, n.piece) for n in l5.notes}
+    assert moments(l4) <= moments(l5)
     for chart in (l4, l5):
         assert not [f for f in lint_chart(chart) if f.error]
 

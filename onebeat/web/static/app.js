@@ -546,6 +546,7 @@ async function onReady(msg) {
   buildHighways();
   showScreen("game");
   $("songtitle").textContent = state.songs.find((s) => s.id === state.song)?.title || "";
+  $("chartheard").textContent = state.chart.heard || "";  // the server's words
   $("loopinfo").textContent = once ? "lesson" : state.loop ? `looping bars ${state.loop.first}–${state.loop.last}` : "";
   $("coach").hidden = !once;
   $("lessonend").hidden = true;
