@@ -91,8 +91,9 @@ def _quantised(
     return out
 
 
-#: The time-keepers, as level 5 writes them (level 4 writes each as the closed hi-hat).
+#: The toms, high to floor.
 TOMS = (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+#: The time-keepers, as level 5 writes them (level 4 writes each as the closed hi-hat).
 TIMEKEEPER_PIECES: dict[str, DrumPiece] = {
     "hihat": DrumPiece.HIHAT_CLOSED,
     "hihat_open": DrumPiece.HIHAT_OPEN,
@@ -112,7 +113,7 @@ def _dynamics(piece: DrumPiece, on_beat: bool) -> tuple[int, Dynamic]:
 
 def _tom_pieces(n: int) -> list[DrumPiece]:
     """Toms of a fill run high → mid → floor, the way drummers move round the kit."""
-    order = (DrumPiece.TOM_HIGH, DrumPiece.TOM_MID, DrumPiece.TOM_FLOOR)
+    order = TOMS
     return [order[min(2, i * 3 // max(n, 1))] for i in range(n)]
 
 
