@@ -183,7 +183,10 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     assert "not calibrated" in d.find_element(By.ID, "pcal0").text
     d.find_element(By.ID, "pcalbtn0").click()
     assert d.execute_async_script(CALIBRATION_TAPS, 25.0) == 16
-    wait.until(lambda _: "taps used" in d.find_element(By.ID, "pcal0").text)
+    # read in the page: the player list is drawn anew as the result comes, and an element
+    # found just before that would be stale
+    cal_text = "return document.getElementById('pcal0').textContent"
+    wait.until(lambda _: "taps used" in d.execute_script(cal_text))
     offset = float(d.execute_script("return localStorage.getItem('onebeat.offset.keyboard')"))
     assert offset == pytest.approx(25.0, abs=3.0)
     # the next take carries it: the session's player has that offset
