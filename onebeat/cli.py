@@ -198,14 +198,11 @@ def _load_chart(args: argparse.Namespace) -> tuple[Chart, Path | None, str]:
 
 
 def _cmd_chart(args: argparse.Namespace) -> int:
-    from onebeat._io import atomic_write_text
     from onebeat.chart import (
         LEVEL_NAMES,
-        chart_to_tab,
         generate_chart,
         lint_chart,
         reduce_chart,
-        write_midi,
     )
     from onebeat.chart.clonehero import Difficulty, write_song_folder
     from onebeat.errors import ChartError
@@ -232,13 +229,7 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         if args.clonehero:
             charts = _song_folder_charts(sm, drums, args.song.stem)
             write_song_folder(charts, args.song, args.clonehero, title=args.song.stem)
-    counts: dict[str, int] = {}
-    for n in chart.notes:
-        counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
-    print(
-        f"{args.song.name}: {what}, {len(chart.notes)} notes: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    )
+    print(f"{args.song.name}: {what}, {len(chart.notes)} notes: {_piece_counts(chart)}")
     heard = _heard_line(chart)
     if heard:
         print(f"  heard    {heard}")
@@ -251,18 +242,40 @@ def _cmd_chart(args: argparse.Namespace) -> int:
         for f in findings:
             print(f"    {f}")
     if args.midi:
-        write_midi(chart, args.midi)
-        print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
+        _write_midi(chart, args.midi)
     if args.render:
         _render(chart, audio_path, args.render)
     if args.tab:
-        text = chart_to_tab(chart)
-        if str(args.tab) == "-":
-            print(text)
-        else:
-            atomic_write_text(args.tab, text + "\n")
-            print(f"  saved    {args.tab}")
+        _write_tab(chart, args.tab)
     return 0
+
+
+def _piece_counts(chart: Chart) -> str:
+    """ "kick 12, snare 8, …": how many notes each piece has."""
+    counts: dict[str, int] = {}
+    for n in chart.notes:
+        counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def _write_midi(chart: Chart, path: Path) -> None:
+    from onebeat.chart import write_midi
+
+    write_midi(chart, path)
+    print(f"  saved    {path} (General MIDI drums, channel 10, the song's tempo map)")
+
+
+def _write_tab(chart: Chart, path: Path) -> None:
+    """The chart's tab to a file, or printed for ``-``."""
+    from onebeat._io import atomic_write_text
+    from onebeat.chart import chart_to_tab
+
+    text = chart_to_tab(chart)
+    if str(path) == "-":
+        print(text)
+    else:
+        atomic_write_text(path, text + "\n")
+        print(f"  saved    {path}")
 
 
 def _heard_line(chart: Chart) -> str | None:
@@ -277,34 +290,23 @@ def _heard_line(chart: Chart) -> str | None:
 
 
 def _cmd_transcribe(args: argparse.Namespace) -> int:
-    from onebeat._io import atomic_write_text
-    from onebeat.chart import chart_to_tab, write_midi
     from onebeat.chart.transcribed import transcribed_chart
 
     sm = _analyze(args, args.song)
     drums = _drums(args)
     chart = transcribed_chart(sm, drums, level=5, title=args.song.stem, as_heard=True)
-    counts: dict[str, int] = {}
-    for n in chart.notes:
-        counts[n.piece.value] = counts.get(n.piece.value, 0) + 1
     print(
         f"{args.song.name}: {len(chart.notes)} strokes heard on a {sm.tempo_bpm:.0f} BPM grid "
-        f"({choose_grid_word(chart)}): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        f"({_grid_word(chart)}): {_piece_counts(chart)}"
     )
     if args.midi:
-        write_midi(chart, args.midi)
-        print(f"  saved    {args.midi} (General MIDI drums, channel 10, the song's tempo map)")
+        _write_midi(chart, args.midi)
     if args.tab:
-        text = chart_to_tab(chart)
-        if str(args.tab) == "-":
-            print(text)
-        else:
-            atomic_write_text(args.tab, text + "\n")
-            print(f"  saved    {args.tab}")
+        _write_tab(chart, args.tab)
     return 0
 
 
-def choose_grid_word(chart: Chart) -> str:
+def _grid_word(chart: Chart) -> str:
     """ "sixteenths" or "triplets": the grid a chart's notes sit on."""
     fracs = {round(n.beat % 1.0, 3) for n in chart.notes}
     return "triplets" if fracs & {0.333, 0.667} else "sixteenths"

@@ -164,13 +164,8 @@ class _Builder:
         ]
 
     def sure(self, lo: int, hi: int) -> bool:
-        found = [
-            v
-            for c in ("kick", "snare", "hihat", "hihat_open", "ride")
-            for v in self.in_bar(c, lo, hi).values()
-        ]
         has_backbone = bool(self.in_bar("kick", lo, hi) or self.in_bar("snare", lo, hi))
-        return has_backbone and bool(found) and float(np.mean(found)) >= MIN_BAR_CONFIDENCE
+        return has_backbone and self.confidence(lo, hi) >= MIN_BAR_CONFIDENCE
 
     def groove_notes(self, lo: int, hi: int, level: int) -> list[Note]:
         """This bar's kick, snare and time-keeper (one per slot: the strongest of closed
