@@ -577,7 +577,6 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_play(args: argparse.Namespace) -> int:
     import logging
-    import socket
     import threading
     import webbrowser
 
@@ -585,17 +584,13 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
     from onebeat.session import data_dir
     from onebeat.web import AppConfig, Library, create_app, lan_address
+    from onebeat.web.app import port_problem
 
     logging.basicConfig(level=logging.WARNING, format="onebeat: %(message)s")
     host = "0.0.0.0" if args.lan else "127.0.0.1"
-    with socket.socket() as probe:  # a clear line rather than uvicorn's traceback
-        try:
-            probe.bind((host, args.port))
-        except OSError as exc:
-            raise OnebeatError(
-                f"port {args.port}: cannot listen there ({exc.strerror}); is onebeat already "
-                "running? Choose another with --port"
-            ) from None
+    problem = port_problem(host, args.port)
+    if problem is not None:
+        raise OnebeatError(problem)
     config = AppConfig(
         data_dir=data_dir(),
         lan=args.lan,

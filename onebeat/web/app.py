@@ -4,10 +4,13 @@ Security: the server listens on localhost unless ``--lan`` asks for the local ne
 Requests are accepted only for the local host names (a page of some other site cannot
 reach the app through DNS rebinding); with ``--lan`` a client from another machine must
 carry the session's random join code (in the QR code's address, then a cookie), and may
-only play: adding songs by path is for the machine's own user. Every WebSocket message
-is size-limited, rate-limited and validated; a bad one is dropped and logged, with a
-one-line error back, and never ends the session. Uploads are size-limited and stored
-under the data folder only.
+only play: it reaches the page, its files and the pads' socket, nothing else. A request
+that changes something, and every WebSocket, must come from this app's own page when it
+comes from a browser (its ``Origin``), so no other web site can drive the app. Every
+WebSocket message is size-limited, rate-limited and validated; a bad one is dropped and
+logged, with a one-line error back, and never ends the session. Request bodies are
+size-limited as they stream in (an upload over the limit is refused before it is
+stored); uploads are stored under the data folder only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import json
 import logging
 import re
 import secrets
@@ -29,9 +33,12 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request, Response, UploadFile, WebSocket
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from onebeat.engine import CalibrationError, calibrate
@@ -59,7 +66,7 @@ from onebeat.web.protocol import (
 )
 from onebeat.web.room import PlayRoom, RoomError
 
-__all__ = ["AppConfig", "create_app", "lan_address"]
+__all__ = ["AppConfig", "create_app", "lan_address", "port_problem"]
 
 log = logging.getLogger("onebeat.web")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -89,6 +96,8 @@ class AppConfig:
     audio_per_s, audio_burst : float
         Microphone samples allowed per second per connection (two microphones at 192 kHz
         in real time, with room to catch up), and the burst above it (45 s at 44.1 kHz).
+    max_upload_bytes : int
+        The largest song file a page may upload [bytes].
     """
 
     data_dir: Path
@@ -101,6 +110,7 @@ class AppConfig:
     burst: float = 800.0
     audio_per_s: float = 400_000.0
     audio_burst: float = 2_000_000.0
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
 
 
 def lan_address() -> str:
@@ -111,6 +121,23 @@ def lan_address() -> str:
             return str(s.getsockname()[0])
         except OSError:
             return "127.0.0.1"
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """None when the app can listen on ``host:port``, else why not (a clear line before
+    uvicorn's traceback). Like uvicorn's own socket, the probe reuses an address that only
+    a closed connection still holds (TIME-WAIT, for a minute after a crash or Ctrl+C with a
+    page open), so a restart works at once; a running server still holds the port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return (
+                f"port {port}: cannot listen there ({exc.strerror}); is onebeat already "
+                "running? Choose another with --port"
+            )
+    return None
 
 
 def _host_name(header: str | None) -> str:
@@ -125,6 +152,102 @@ def _is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _origin_problem(headers: Any) -> str | None:
+    """None when a request may change something, else why not: a browser sends the page's
+    ``Origin`` with every WebSocket handshake and every cross-site POST, and only a page
+    this app served has the app's own address there (``Host``). A request without an
+    ``Origin`` comes from no web page (the CLI, curl) and is judged by its Host alone."""
+    origin = headers.get("origin")
+    if origin is None:
+        return None
+    parts = urlsplit(origin)
+    host = str(headers.get("host") or "").lower()
+    if parts.scheme in ("http", "https") and host and parts.netloc.lower() == host:
+        return None
+    return f"origin {origin[:80]!r} is not this app's page"
+
+
+#: What a client from the local network (a phone with the join code) may reach: the page,
+#: its files and the pads' socket. Songs, sessions, takes and calibration are the host's.
+PHONE_PATHS = re.compile(r"/(static/.*|ws/pad)?")
+#: Request bodies at most this long, except an upload's (its file and the form around it).
+MAX_BODY_BYTES = 1 << 20
+UPLOAD_PATH = "/api/songs/upload"
+FORM_BYTES = 65536
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 1024:g} KiB"
+
+
+class _BodyLimit:
+    """Refuse a request body over its limit before the app stores any of it: at once when
+    its ``Content-Length`` says so, else as soon as a streamed (chunked) body goes over.
+
+    Written as plain ASGI because the limit must hold while the body streams in, before
+    FastAPI has spooled a multipart upload to disk (Starlette has no such limit)."""
+
+    def __init__(self, app: ASGIApp, upload_bytes: int) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, why: str) -> None:
+        body = json.dumps({"detail": why}).encode()
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        upload = scope["path"] == UPLOAD_PATH
+        limit = self.upload_bytes + FORM_BYTES if upload else MAX_BODY_BYTES
+        too_big = (
+            f"song file larger than {_size(self.upload_bytes)}"
+            if upload
+            else f"request body larger than {_size(MAX_BODY_BYTES)}"
+        )
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                size = -1
+            if size < 0 or size > limit:
+                why = too_big if size > limit else "content-length: not a number of bytes"
+                log.warning("refused %s: %s", scope["path"], why)
+                await self._refuse(send, 413 if size > limit else 400, why)
+                return
+        seen = 0
+        over = False
+
+        async def counted() -> Message:
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    over = True
+                    log.warning("refused %s: %s (streamed)", scope["path"], too_big)
+                    await self._refuse(send, 413, too_big)
+                    return {"type": "http.disconnect"}  # the app stops reading here
+            return message
+
+        async def unless_refused(message: Message) -> None:
+            if not over:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_refused)
+        except ClientDisconnect:
+            if not over:
+                raise
 
 
 class _Bucket:
@@ -173,6 +296,17 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     app = FastAPI(
         title="onebeat", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
+    app.add_middleware(_BodyLimit, upload_bytes=config.max_upload_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """A bad body or query: one line naming the field (not the input, which may be
+        huge or not even JSON-writable, such as NaN)."""
+        errors = exc.errors()
+        err = errors[0] if errors else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(x) for x in err["loc"] if x != "body")[:120] or "body"
+        return JSONResponse({"detail": f"{where}: {str(err['msg'])[:200]}"}, status_code=422)
+
     lobby = Lobby()
     allowed_hosts = set(LOCAL_NAMES)
     if config.lan and config.lan_host:
@@ -199,6 +333,10 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     ) -> Response:
         client = request.client.host if request.client else None
         why = client_ok(client, request.headers, request.cookies, request.query_params)
+        if why is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+            why = _origin_problem(request.headers)
+        if why is None and not _is_loopback(client) and not PHONE_PATHS.fullmatch(request.url.path):
+            why = "a phone plays its pads; the rest is for the host's screen"
         if why is not None:
             log.warning("refused %s %s: %s", client, request.url.path, why)
             return JSONResponse({"error": why}, status_code=403)
@@ -259,10 +397,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(400, str(exc)) from None
 
     @app.post("/api/songs/upload")
-    def upload(file: UploadFile, request: Request) -> dict[str, Any]:
-        size = int(request.headers.get("content-length") or 0)
-        if size > MAX_UPLOAD_BYTES + 65536:
-            raise HTTPException(413, f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    def upload(file: UploadFile) -> dict[str, Any]:
+        # (a body over the limit was refused by _BodyLimit before any of it was stored)
         try:
             return lib.add_upload(file.filename or "song", file.file).to_json()
         except LibraryError as exc:
@@ -401,6 +537,10 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         """Accept the socket if its client may come in; None (closed) if not."""
         client = ws.client.host if ws.client else "?"
         why = client_ok(client, ws.headers, ws.cookies, ws.query_params)
+        if why is None:
+            why = _origin_problem(ws.headers)
+        if why is None and not _is_loopback(client) and not PHONE_PATHS.fullmatch(ws.url.path):
+            why = "a phone plays its pads; the rest is for the host's screen"
         if why is not None:
             log.warning("refused WebSocket from %s: %s", client, why)
             await ws.close(code=1008)

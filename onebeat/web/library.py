@@ -102,6 +102,7 @@ class Library:
         self._songs: dict[str, SongEntry] = {}
         self._charts: dict[tuple[str, int], Chart] = {}
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()
         self._stretch_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onebeat-analysis")
         self._jobs: dict[str, Future[None]] = {}
@@ -126,11 +127,15 @@ class Library:
             return []
 
     def _save_index(self) -> None:
+        """Write the song list. The list is read and written under one lock: two adds
+        saving at once each wrote the list as they had seen it, and the later rename could
+        drop a song whose add had already returned."""
         demo = demo_song_path()
-        songs = [
-            {"title": e.title, "path": str(e.path)} for e in self._songs.values() if e.path != demo
-        ]
-        atomic_write_text(self._index, json.dumps({"songs": songs}, indent=1) + "\n")
+        with self._save_lock:
+            with self._lock:
+                entries = list(self._songs.values())
+            songs = [{"title": e.title, "path": str(e.path)} for e in entries if e.path != demo]
+            atomic_write_text(self._index, json.dumps({"songs": songs}, indent=1) + "\n")
 
     def songs(self) -> list[SongEntry]:
         with self._lock:

@@ -11,7 +11,7 @@ from onebeat.audio.drumsynth import drum_sound
 from onebeat.kit import DrumPiece
 from onebeat.web import AppConfig, Library, create_app
 
-__all__ = ["LOCAL", "PHONE", "client", "faded_snare"]
+__all__ = ["LOCAL", "PHONE", "client", "faded_snare", "pair"]
 
 LOCAL = ("127.0.0.1", 50000)
 PHONE = ("192.168.1.23", 50000)
@@ -23,6 +23,17 @@ def client(
     config = AppConfig(data_dir=library.root, lan=lan, lan_host="192.168.1.10", code="s3cret", **kw)
     host = "192.168.1.10:8765" if lan and who == PHONE else "localhost"
     return TestClient(create_app(config, library), base_url=f"http://{host}", client=who)
+
+
+def pair(library: Library) -> tuple[TestClient, TestClient]:
+    """Two clients of one app started with ``--lan``: the host's screen on this machine,
+    and a phone on the network."""
+    config = AppConfig(data_dir=library.root, lan=True, lan_host="192.168.1.10", code="s3cret")
+    app = create_app(config, library)
+    return (
+        TestClient(app, base_url="http://localhost", client=LOCAL),
+        TestClient(app, base_url="http://192.168.1.10:8765", client=PHONE),
+    )
 
 
 def faded_snare(sr: int) -> np.ndarray:
