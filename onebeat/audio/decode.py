@@ -205,6 +205,8 @@ def load_audio(
                 raise UnsupportedFormatError(f"{p}: unsupported format: it has no audio track")
             raise _open_error(p, ValueError("no audio stream"))
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # a codec FFmpeg does not know (a WAV format tag)
+            raise UnsupportedFormatError(f"{p}: unsupported audio codec in the file")
         codec = stream.codec_context.name
         source_sr = int(stream.codec_context.sample_rate or stream.rate or 0)
         channels = int(stream.codec_context.channels or 0)

@@ -33,6 +33,7 @@ from onebeat.audio.encode import write_ogg_vorbis
 from onebeat.chart.midi import (
     PPQ,
     chart_to_midi,
+    check_tempo_map,
     grid_from_tempo_map,
     lead_in_beats,
     main_meter,
@@ -205,6 +206,7 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
                     tom_ticks[lane].append((open_markers.pop(marker), tick))
     if not gems:
         raise ChartError(f"{path}: PART DRUMS has no {difficulty.name.lower()} notes")
+    check_tempo_map(str(path), tempos, sigs, res, max(t for t, _, _ in gems))
     beats, positions = grid_from_tempo_map(tempos, sigs, res, max(t for t, _, _ in gems))
     notes = []
     for t, lane, vel in gems:
@@ -226,6 +228,16 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
 _CHART_LINE = re.compile(r"^\s*(\d+)\s*=\s*([A-Z]+)\s+(.*?)\s*$")
 
 
+def _whole(path: Path, field: str, text: str) -> int:
+    """A .chart field that must be a whole number ≥ 0 (at most 12 digits), else a
+    one-line ChartError naming the file and the field."""
+    value = text.strip()
+    if not (value.isdigit() and len(value) <= 12):
+        shown = value if len(value) <= 16 else value[:16] + "…"
+        raise ChartError(f"{path}: {field}: {shown!r} is not a whole number (up to 12 digits)")
+    return int(value)
+
+
 def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -244,21 +256,20 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
         k.strip(): v.strip().strip('"')
         for k, _, v in (ln.partition("=") for ln in sections.get("Song", []))
     }
-    try:
-        res = int(song.get("Resolution", "192"))
-    except ValueError:
-        raise ChartError(f"{path}: [Song] Resolution is not a number") from None
+    res = _whole(path, "[Song] Resolution", song.get("Resolution", "192"))
     tempos: list[tuple[int, float]] = []
     sigs: list[tuple[int, int]] = []
     for ln in sections.get("SyncTrack", []):
         m = _CHART_LINE.match(ln)
-        if not m:
+        if not m or m[2] not in ("B", "TS"):
             continue
-        tick, kind, rest = int(m[1]), m[2], m[3].split()
-        if kind == "B":
-            tempos.append((tick, int(rest[0]) / 1000.0))
-        elif kind == "TS":
-            sigs.append((tick, int(rest[0])))
+        where = f"[SyncTrack] {m[1][:16]} = {m[2]}"
+        tick = _whole(path, where + " (its tick)", m[1])
+        value = _whole(path, where, (m[3].split() or [""])[0])
+        if m[2] == "B":
+            tempos.append((tick, value / 1000.0))
+        else:
+            sigs.append((tick, value))
     name = f"{difficulty.name.capitalize()}Drums"
     if name not in sections:
         raise ChartError(f"{path}: no [{name}] section")
@@ -268,7 +279,9 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
         m = _CHART_LINE.match(ln)
         if not m or m[2] != "N":
             continue
-        tick, note = int(m[1]), int(m[3].split()[0])
+        where = f"[{name}] {m[1][:16]} = N"
+        tick = _whole(path, where + " (its tick)", m[1])
+        note = _whole(path, where, (m[3].split() or [""])[0])
         if note <= GREEN or note == CHART_DOUBLE_KICK:
             lanes.setdefault(tick, set()).add(KICK if note == CHART_DOUBLE_KICK else note)
         for lane, marker in CHART_CYMBAL_MARKERS.items():
@@ -276,6 +289,7 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
                 cymbals.add((tick, lane))
     if not lanes:
         raise ChartError(f"{path}: [{name}] has no notes")
+    check_tempo_map(str(path), tempos, sigs, res, max(lanes))
     beats, positions = grid_from_tempo_map(tempos, sigs, res, max(lanes))
     notes = [
         Note(_time_at(beats, t / res), t / res, LANE_TO_PIECE[(lane, (t, lane) in cymbals)])
@@ -318,7 +332,8 @@ def read_song_folder(
             if ini.has_option("song", "pro_drums"):
                 pro = ini.get("song", "pro_drums").strip() in ("true", "1")
         except configparser.Error as exc:
-            raise ChartError(f"{ini_path}: malformed song.ini ({exc})") from None
+            why = " ".join(str(exc).split())  # configparser's messages span lines
+            raise ChartError(f"{ini_path}: malformed song.ini ({why[:160]})") from None
     if (d / "notes.mid").exists():
         chart = _read_mid(d / "notes.mid", difficulty, pro)
     elif (d / "notes.chart").exists():

@@ -10,6 +10,7 @@ with the song's bars.
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import mido
 import numpy as np
 
 from onebeat._io import atomic_write_bytes
+from onebeat.audio.decode import MAX_DURATION_S
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.errors import ChartError
 from onebeat.kit import GM_NOTES, gm_note_to_piece
@@ -25,6 +27,7 @@ __all__ = [
     "PPQ",
     "beats_before_first_downbeat",
     "chart_to_midi",
+    "check_tempo_map",
     "grid_from_tempo_map",
     "lead_in_beats",
     "main_meter",
@@ -163,10 +166,56 @@ def second_ticks(
     return np.asarray(starts[i] + (sec - seg_sec[i]) / sec_per_tick[i], dtype=float)
 
 
+#: Bounds of a tempo map onebeat reads (a damaged or hostile file must not make it
+#: allocate a year of beats): ticks per beat, tempo [BPM], beats per bar, and the length
+#: of a chart [s] (as long as the longest song onebeat analyses).
+MAX_RESOLUTION = 32767
+TEMPO_RANGE_BPM = (1.0, 1000.0)
+MAX_BEATS_PER_BAR = 64
+MAX_CHART_S = MAX_DURATION_S
+
+
+def check_tempo_map(
+    source: str,
+    tempos: list[tuple[int, float]],
+    sigs: list[tuple[int, int]],
+    resolution: int,
+    end_tick: int,
+) -> None:
+    """Raise a one-line :class:`ChartError` naming ``source`` and the field when a tempo
+    map is out of bounds: its resolution (0, or SMPTE time), a tempo, a time signature,
+    or notes that run longer than :data:`MAX_CHART_S`."""
+    if not 1 <= resolution <= MAX_RESOLUTION:
+        raise ChartError(
+            f"{source}: resolution of {resolution} ticks per beat is not supported "
+            f"(1 to {MAX_RESOLUTION}; SMPTE time is not read)"
+        )
+    lo, hi = TEMPO_RANGE_BPM
+    for tick, bpm in tempos:
+        if not (math.isfinite(bpm) and lo <= bpm <= hi):
+            what = f"{bpm:g} BPM" if math.isfinite(bpm) else "of 0 µs a beat"
+            raise ChartError(f"{source}: tempo {what} at tick {tick} is not {lo:g}–{hi:g} BPM")
+    for tick, num in sigs:
+        if not 1 <= num <= MAX_BEATS_PER_BAR:
+            raise ChartError(
+                f"{source}: time signature of {num} beats a bar at tick {tick} "
+                f"is not 1–{MAX_BEATS_PER_BAR}"
+            )
+    if end_tick < 0:
+        raise ChartError(f"{source}: a note at tick {end_tick}, before the start")
+    end_s = float(tick_seconds(tempos, resolution, np.array([end_tick]))[0])
+    if end_s > MAX_CHART_S:
+        raise ChartError(
+            f"{source}: its notes run {end_s / 60:.0f} minutes, more than the "
+            f"{MAX_CHART_S / 60:.0f} a song may last"
+        )
+
+
 def grid_from_tempo_map(
     tempos: list[tuple[int, float]], sigs: list[tuple[int, int]], resolution: int, end_tick: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``."""
+    """Beat times [s] and positions at every quarter note from tick 0 to ``end_tick``
+    (a map that passed :func:`check_tempo_map`)."""
     n = end_tick // resolution + 2
     times = tick_seconds(tempos, resolution, np.arange(n) * resolution)
     sigs = sorted(sigs) or [(0, 4)]
@@ -214,8 +263,8 @@ def tempo_map(mid: mido.MidiFile) -> tuple[list[tuple[int, float]], list[tuple[i
         tick = 0
         for msg in track:
             tick += msg.time
-            if msg.type == "set_tempo":
-                tempos.append((tick, mido.tempo2bpm(msg.tempo)))
+            if msg.type == "set_tempo":  # (a tempo of 0 µs a beat is refused later)
+                tempos.append((tick, mido.tempo2bpm(msg.tempo) if msg.tempo > 0 else math.inf))
             elif msg.type == "time_signature":
                 sigs.append((tick, msg.numerator))
     return tempos, sigs
@@ -255,6 +304,7 @@ def read_midi(path: str | os.PathLike[str]) -> Chart:
     if not kit:
         raise ChartError(f"{p}: no drum-kit notes on MIDI channel 10")
     end = max(t for t, _, _ in kit)
+    check_tempo_map(str(p), tempos, sigs, res, end)
     beats, positions = grid_from_tempo_map(tempos, sigs, res, end)
     notes = []
     for tick, piece, vel in kit:

@@ -112,20 +112,38 @@ def _read_midi_take(p: Path, players: Sequence[str], kit: str) -> list[Hit]:
     return hits
 
 
+#: The longest player name a take may give.
+MAX_NAME = 64
+
+
+def _show(value: str, most: int = 24) -> str:
+    """A field as an error message quotes it: its start only (a field may be huge)."""
+    value = value.strip()
+    return repr(value if len(value) <= most else value[:most] + "…")
+
+
 def _pad(value: str, where: str) -> DrumPiece | None:
     value = value.strip().lower()
     if not value:
         return None
     if value.isdigit():
-        piece = KIT_MAPS["gm"].notes.get(int(value))
+        piece = KIT_MAPS["gm"].notes.get(int(value)) if len(value) <= 3 else None
         if piece is None:
-            raise InputError(f"{where}: MIDI note {value} is not a drum-kit piece")
+            shown = value if len(value) <= 8 else value[:8] + "…"
+            raise InputError(f"{where}: MIDI note {shown} is not a drum-kit piece")
         return piece
     try:
         return DrumPiece(value)
     except ValueError:
         known = ", ".join(d.value for d in DrumPiece)
-        raise InputError(f"{where}: pad {value!r} is not a piece ({known})") from None
+        raise InputError(f"{where}: pad {_show(value)} is not a piece ({known})") from None
+
+
+def _velocity(value: str, where: str) -> int:
+    v = value.strip()
+    if not (v.isdigit() and len(v) <= 3 and int(v) <= 127):
+        raise InputError(f"{where}: velocity {_show(v)} is not a whole number from 0 to 127")
+    return int(v)
 
 
 def _read_csv_take(p: Path, players: Sequence[str]) -> list[Hit]:
@@ -137,25 +155,32 @@ def _read_csv_take(p: Path, players: Sequence[str]) -> list[Hit]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not a readable text file ({exc})") from None
     hits: list[Hit] = []
-    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+    rows = csv.reader(text.splitlines())
+    lineno = 0
+    while True:
+        lineno += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return hits
+        except csv.Error as exc:
+            raise InputError(f"{p}:{lineno}: not a CSV line ({exc})") from None
         if not row or not row[0].strip() or row[0].lstrip().startswith("#"):
             continue
         where = f"{p}:{lineno}"
         try:
+            if len(row[0]) > 64:
+                raise ValueError(row[0])
             t = float(row[0])
         except ValueError:
             if lineno == 1:  # a header
                 continue
-            raise InputError(f"{where}: time {row[0]!r} is not a number of seconds") from None
+            raise InputError(f"{where}: time {_show(row[0])} is not a number of seconds") from None
         if not math.isfinite(t):
-            raise InputError(f"{where}: time {row[0]!r} is not a finite number")
+            raise InputError(f"{where}: time {_show(row[0])} is not a finite number")
         piece = _pad(row[1], where) if len(row) > 1 else None
-        velocity = 100
-        if len(row) > 2 and row[2].strip():
-            try:
-                velocity = int(row[2])
-            except ValueError:
-                raise InputError(f"{where}: velocity {row[2]!r} is not a whole number") from None
+        velocity = _velocity(row[2], where) if len(row) > 2 and row[2].strip() else 100
         player = row[3].strip() if len(row) > 3 and row[3].strip() else default
+        if len(player) > MAX_NAME:
+            raise InputError(f"{where}: player name {_show(player)} is over {MAX_NAME} characters")
         hits.append(Hit(player, t, piece, velocity))
-    return hits
