@@ -324,6 +324,11 @@ class Reference:
         """The band energies as they are, log10."""
         return self._table("log")
 
+    @property
+    def nbytes(self) -> int:
+        """Memory it holds: its samples and the tables worked out so far [bytes]."""
+        return int(self.y.nbytes) + sum(int(t.nbytes) for t in self._tables.values())
+
     def prepare(self) -> Reference:
         """Work out every table now (rather than on a stream's first frames)."""
         for name in ("wide", "measured", "log"):

@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ log = logging.getLogger("onebeat.web")
 
 #: Largest upload taken [bytes]: a 20-minute song in a lossless format fits.
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+#: The song references kept for microphones (decoded songs and their band tables), at
+#: most this much memory: a 3-minute song at 48 kHz takes about 80 MB [bytes].
+REFERENCE_CACHE_BYTES = 256 * 1024 * 1024
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac")
 
 
@@ -97,7 +101,7 @@ class Library:
         self.backend = backend
         #: The microphone players' kit (None: the profile onebeat ships).
         self.kit_profile = kit_profile
-        self._refs: dict[tuple[str, float, int], Reference] = {}
+        self._refs: OrderedDict[tuple[str, float, int], Reference] = OrderedDict()
         self._index = root / "library.json"
         self._songs: dict[str, SongEntry] = {}
         self._charts: dict[tuple[str, int], Chart] = {}
@@ -298,18 +302,27 @@ class Library:
 
     def reference(self, song_id: str, speed: float, sr: int) -> Reference:
         """The song as the room hears it at a practice speed, for a microphone at ``sr``
-        (decoded once per speed and rate)."""
+        (decoded once per speed and rate; the least recently used go once the cache
+        holds more than :data:`REFERENCE_CACHE_BYTES`)."""
         key = (song_id, round(speed, 2), sr)
         with self._stretch_lock:
             ref = self._refs.get(key)
+            if ref is not None:
+                self._refs.move_to_end(key)
         if ref is None:
             y = load_audio(self.audio(song_id, round(speed, 2)), sr=sr).y
             ref = Reference(np.asarray(y, dtype=np.float32), sr, speed=round(speed, 2))
             ref.prepare()  # its band energies, worked out now rather than mid-song
             with self._stretch_lock:
-                self._refs = {k: v for k, v in self._refs.items() if k[0] == song_id}
                 self._refs[key] = ref
+                while len(self._refs) > 1 and self.reference_bytes > REFERENCE_CACHE_BYTES:
+                    self._refs.popitem(last=False)
         return ref
+
+    @property
+    def reference_bytes(self) -> int:
+        """Memory the cached song references hold [bytes]."""
+        return sum(r.nbytes for r in list(self._refs.values()))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

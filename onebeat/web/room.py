@@ -114,7 +114,7 @@ class RoomInputs:
 
     def needs_prepare(self, msg: MicAudio) -> bool:
         """Whether this frame starts a microphone's stream that takes the song out (its
-        first frame, or a new rate): quick, for the socket to ask of every frame."""
+        first frame): quick, for the socket to ask of every frame."""
         if self._reference is None or not 0 <= msg.player < len(self.names):
             return False
         name = self.names[msg.player]
@@ -130,9 +130,10 @@ class RoomInputs:
                 self._reference(msg.sr)
 
     def _new_stream(self, name: str, sr: int) -> bool:
-        """Whether a microphone's frame needs a new stream (its first, or a new rate)."""
-        mic = self.streams.get(name)
-        return mic is None or mic.sr != sr
+        """Whether a microphone's frame starts its stream (its first). A stream keeps the
+        rate it started at: each new rate would decode the song again, so a client
+        switching rates could grow the server's memory at will (issue 23)."""
+        return name not in self.streams
 
     def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
         """The hits a microphone block makes, and what to tell the page it heard."""
@@ -155,7 +156,13 @@ class RoomInputs:
                 speed=self._speed,
                 part=self._parts.get(name),
             )
-        hits = self.streams[name].feed(msg.samples, msg.t)
+        stream = self.streams[name]
+        if stream.sr != msg.sr:
+            raise RoomError(
+                f"audio frame: {name}'s microphone streams at {stream.sr} Hz in this take, "
+                f"not {msg.sr} Hz"
+            )
+        hits = stream.feed(msg.samples, msg.t)
         heard = [
             {"type": "heard", "player": name, "t": round(h.time, 4), "pad": h.piece} for h in hits
         ]

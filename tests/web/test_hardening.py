@@ -230,3 +230,18 @@ def test_uploads_and_adds_still_work_from_the_page(library: Library) -> None:
             files={"file": ("Mine.ogg", io.BytesIO(demo.read_bytes()))},
         )
         assert r.status_code == 200 and r.json()["id"] == library.songs()[0].id
+
+
+def test_song_references_for_microphones_are_bounded_in_memory(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client sending frames at many rates once decoded the song at each and kept them
+    all (12 rates: +556 MB); the cache now holds a bounded number of bytes."""
+    budget = 30 * 2**20
+    monkeypatch.setattr(library_module, "REFERENCE_CACHE_BYTES", budget)
+    song = library.songs()[0].id
+    for sr in (8000, 11025, 16000, 22050, 24000, 32000):
+        ref = library.reference(song, 1.0, sr)
+        assert ref.sr == sr
+        assert library.reference_bytes <= max(budget, ref.nbytes)
+    assert library.reference(song, 1.0, 32000) is ref  # the latest is kept

@@ -187,7 +187,7 @@ def test_each_microphone_names_strokes_among_its_players_part() -> None:
 def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
     from onebeat.errors import CorruptAudioError
     from onebeat.web.protocol import MicAudio, PlayerSpec
-    from onebeat.web.room import RoomInputs
+    from onebeat.web.room import RoomError, RoomInputs
 
     asked: list[int] = []
 
@@ -208,7 +208,11 @@ def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
     assert not inputs.needs_prepare(block)
     inputs.prepare(block)
     assert asked == [48000, 48000]  # not again once the stream is there
-    assert inputs.needs_prepare(replace(block, sr=44100))  # a new rate: a new stream
+    # a stream keeps its rate: a frame at another is refused, nothing decoded for it
+    assert not inputs.needs_prepare(replace(block, sr=44100))
+    with pytest.raises(RoomError, match="streams at 48000 Hz in this take, not 44100"):
+        inputs.audio(replace(block, sr=44100))
+    assert asked == [48000, 48000]
 
     def broken(sr: int) -> None:
         raise CorruptAudioError("song.ogg: not decodable")
