@@ -2,8 +2,8 @@
 
 4. *the song's groove*: kick, snare and one time-keeper (played as the closed hi-hat)
    where the song's drums play them, quantised to the song's beat grid (sixteenths, or
-   triplets for a shuffle), with a crash on each section start; the song's fills are
-   played on the snare.
+   triplets for a shuffle), with a crash on each section start where the song plays
+   one; the song's fills are played on the snare.
 5. *full*: level 4's moments with the time-keeper as played (closed or open hi-hat,
    ride), and the song's toms and cymbals where the transcription is sure of them.
    Level 5 contains level 4: every moment of level 4 is played at level 5.
@@ -269,13 +269,19 @@ class _Builder:
             else:
                 bar = self.grid_bar(lo, hi)
                 sources.append("groove")
-            if b in self.sections:
+            if b in self.sections and self.crash_heard(lo):
                 bar = self._crash_on(bar, lo)
             notes += bar
         return playable(notes), sources
 
     def moved(self, n: Note, beats: int) -> Note:
         return self.note(round((n.beat + beats) * self.sub), n.piece, n.velocity, n.dynamic)
+
+    def crash_heard(self, beat: int) -> bool:
+        """Whether the song plays a crash on this beat (within a slot of it): a section
+        start gets its crash only then, never one the song does not play."""
+        at = beat * self.sub
+        return any(abs(s - at) <= 1 for s in self.slots["crash"])
 
     def _crash_on(self, bar: list[Note], lo: int) -> list[Note]:
         """A crash (with the kick) on the first beat of a section."""

@@ -77,14 +77,18 @@ def expected_rock() -> set[tuple[float, DrumPiece]]:
 
 
 def test_level_4_puts_the_songs_groove_on_the_grid_despite_timing_jitter() -> None:
-    hits = [h for bar in range(8) for h in rock_bar(bar)]
+    hits = [h for bar in range(8) for h in rock_bar(bar)] + [(0.0, "crash", 0.8)]
     drums = drum_analysis(hits, n_beats=32, jitter_s=0.012, seed=3)
     chart = generate_chart(songmap(32), level=4, drums=drums)  # type: ignore[arg-type]
     for bar in range(1, 8):
         assert by_bar(chart, bar) == expected_rock()
-    # a crash starts the song's first section, in place of the hat, with the kick
+    # the song's crash starts its first section, in place of the hat, with the kick
     first = by_bar(chart, 0)
     assert (0.0, DrumPiece.CRASH) in first and (0.0, DrumPiece.HIHAT_CLOSED) not in first
+    # a section start where the song plays no crash gets none (none is invented)
+    plain = generate_chart(songmap(32), level=4, drums=drum_analysis(hits[:-1], n_beats=32))  # type: ignore[arg-type]
+    assert not any(n.piece is DrumPiece.CRASH for n in plain.notes)
+    assert by_bar(plain, 0) == expected_rock()
     # every note sits exactly on the song's grid
     for n in chart.notes:
         assert n.beat * 4 == pytest.approx(round(n.beat * 4))
@@ -186,10 +190,10 @@ def test_a_transcription_is_every_stroke_heard_with_nothing_filled_in() -> None:
 
 
 def test_bars_where_the_drums_rest_stay_empty_and_a_song_without_drums_gets_level_3() -> None:
-    hits = [h for bar in range(2, 8) for h in rock_bar(bar)]
+    hits = [h for bar in range(2, 8) for h in rock_bar(bar)] + [(8.0, "crash", 0.7)]
     chart = generate_chart(songmap(32), level=4, drums=drum_analysis(hits, n_beats=32))  # type: ignore[arg-type]
     assert min(n.beat for n in chart.notes) == 8.0
-    # the drums come in: a section starts there, with a crash
+    # the drums come in: a section starts there, with the song's crash
     assert (0.0, DrumPiece.CRASH) in by_bar(chart, 2)
 
     silent = generate_chart(songmap(32), level=5, drums=drum_analysis([], n_beats=32))  # type: ignore[arg-type]
