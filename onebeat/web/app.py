@@ -98,6 +98,15 @@ class AppConfig:
         in real time, with room to catch up), and the burst above it (45 s at 44.1 kHz).
     max_upload_bytes : int
         The largest song file a page may upload [bytes].
+    work_per_s, work_burst : float
+        Messages that start costly work (a take, a lesson, a microphone set-up: a session
+        saved, a chart made, audio decoded) allowed per second per connection, and the
+        burst above it: a page starts a take or two a minute.
+    replies_per_s : float
+        Error replies per second per connection (a flood of bad messages gets a few
+        answers, not one each).
+    max_sockets : int
+        WebSockets open at once (pages and phones); one over is refused.
     """
 
     data_dir: Path
@@ -111,6 +120,10 @@ class AppConfig:
     audio_per_s: float = 400_000.0
     audio_burst: float = 2_000_000.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    work_per_s: float = 1.0
+    work_burst: float = 6.0
+    replies_per_s: float = 10.0
+    max_sockets: int = 32
 
 
 def lan_address() -> str:
@@ -266,6 +279,53 @@ class _Bucket:
             return False
         self.tokens -= n
         return True
+
+
+class _Drops:
+    """Messages dropped from one connection: the first logged with its reason, the rest
+    counted and logged as one line a second at most (a flood must not become a flood of
+    log lines)."""
+
+    def __init__(self, client: str | None) -> None:
+        self.client = client
+        self.counts: dict[str, int] = {}
+        self.since = time.monotonic()
+        self.first = True
+
+    def add(self, why: str, detail: str = "") -> None:
+        if self.first:
+            self.first = False
+            log.warning("dropped a message from %s: %s", self.client, detail or why)
+            self.since = time.monotonic()
+            return
+        self.counts[why] = self.counts.get(why, 0) + 1
+        now = time.monotonic()
+        if now - self.since >= 1.0:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if self.counts:
+            said = ", ".join(f"{n} {why}" for why, n in self.counts.items())
+            log.warning("%s: dropped in the last %.0f s: %s", self.client, now - self.since, said)
+        self.counts, self.since = {}, now
+
+
+@dataclass
+class _Limits:
+    """One connection's drops (logged) and its allowance of error replies."""
+
+    drops: _Drops
+    replies: _Bucket
+
+
+#: Messages that start costly work: billed to the connection's work allowance.
+COSTLY = (StartMsg, LearnMsg, ListenMsg, KitMsg)
+#: The least an audio frame costs, in samples (a 1-sample frame is still a frame).
+MIN_FRAME_SAMPLES = 256
+#: A connection that has had this many bursts' worth of messages dropped for its rate
+#: (less what its rate gives back) is closed.
+CLOSE_AFTER_BURSTS = 4
 
 
 class PathIn(BaseModel):
@@ -482,61 +542,100 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             ]
 
     async def messages(
-        ws: WebSocket, link: Link, adapter: TypeAdapter[Any], client: str | None
+        ws: WebSocket, link: Link, adapter: TypeAdapter[Any], limits: _Limits
     ) -> AsyncIterator[Any]:
-        """The socket's messages, each checked for size, rate and schema; a bad one is
-        dropped and logged, with a one-line error back."""
+        """The socket's messages, each checked for size, rate, cost and schema. Every frame
+        pays for itself before anything is done with it (text, audio or other bytes);
+        audio pays per sample too, and a message that starts costly work (a take, a
+        lesson, a microphone set-up) from a small allowance of its own. A bad message is
+        dropped with a one-line error back (at most :attr:`AppConfig.replies_per_s` a
+        second); drops are logged once a second; a connection that keeps sending over its
+        rate is closed."""
         bucket = _Bucket(config.rate_per_s, config.burst)
         audio = _Bucket(config.audio_per_s, config.audio_burst)
-        dropped = dropped_audio = 0
-        while True:
-            event = await ws.receive()
-            if event["type"] == "websocket.disconnect":
-                return
-            raw = event.get("text")
-            why = None
-            data = event.get("bytes")
-            if raw is None and data is not None and data[:4] == AUDIO_MAGIC and adapter is MESSAGE:
-                try:
-                    frame = parse_audio(data)
-                except ValueError as exc:
-                    why = str(exc)
-                else:
-                    if audio.take(len(frame.samples)):
-                        yield frame
-                        continue
-                    dropped_audio += 1
-                    if dropped_audio == 1 or dropped_audio % 100 == 0:
-                        why = (
-                            f"audio frame: over {config.audio_per_s:.0f} samples a second; "
-                            f"{dropped_audio} frames dropped"
-                        )
-                    else:
-                        continue
-            elif raw is None:
-                why = "messages are JSON text (or a microphone's b'OBA1' audio frames)"
-            elif len(raw) > MAX_MESSAGE_BYTES:
-                why = f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})"
-            elif not bucket.take():
-                dropped += 1
-                if dropped == 1 or dropped % 100 == 0:
-                    log.warning("%s: %d messages over the rate limit dropped", client, dropped)
-                continue
-            else:
-                try:
-                    yield adapter.validate_json(raw)
+        work = _Bucket(config.work_per_s, config.work_burst)
+        drops, client = limits.drops, limits.drops.client
+        dropped_audio = 0
+        # patience: each message dropped for the rate takes one; it comes back at the
+        # message rate, so only a client sending at over twice its rate runs out
+        patience = _Bucket(config.rate_per_s, max(CLOSE_AFTER_BURSTS * config.burst, 1000))
+        try:
+            while True:
+                event = await ws.receive()
+                if event["type"] == "websocket.disconnect":
+                    return
+                if not bucket.take():
+                    drops.add("over the message rate")
+                    if not patience.take():
+                        log.warning("%s: closed: it kept sending over its rate", client)
+                        await ws.close(code=1008)
+                        return
                     continue
-                except ValidationError as exc:
-                    err = exc.errors()[0]
-                    where = ".".join(str(x) for x in err["loc"]) or "message"
-                    why = f"{where}: {err['msg']}"
-            log.warning("dropped a message from %s: %s", client, why)
+                raw = event.get("text")
+                why = None
+                data = event.get("bytes")
+                if (
+                    raw is None
+                    and data is not None
+                    and data[:4] == AUDIO_MAGIC
+                    and (adapter is MESSAGE)
+                ):
+                    try:
+                        frame = parse_audio(data)
+                    except ValueError as exc:
+                        why = str(exc)
+                    else:
+                        if audio.take(max(len(frame.samples), MIN_FRAME_SAMPLES)):
+                            yield frame
+                            continue
+                        dropped_audio += 1
+                        drops.add("audio frames over the sample rate")
+                        if dropped_audio == 1 or dropped_audio % 100 == 0:
+                            why = (
+                                f"audio frame: over {config.audio_per_s:.0f} samples a second; "
+                                f"{dropped_audio} frames dropped"
+                            )
+                        else:
+                            continue
+                elif raw is None:
+                    why = "messages are JSON text (or a microphone's b'OBA1' audio frames)"
+                elif len(raw) > MAX_MESSAGE_BYTES:
+                    why = f"message of {len(raw)} bytes (at most {MAX_MESSAGE_BYTES})"
+                else:
+                    try:
+                        msg = adapter.validate_json(raw)
+                    except ValidationError as exc:
+                        err = exc.errors()[0]
+                        where = ".".join(str(x) for x in err["loc"]) or "message"
+                        why = f"{where}: {err['msg']}"
+                    else:
+                        if not isinstance(msg, COSTLY) or work.take():
+                            yield msg
+                            continue
+                        why = (
+                            f"{msg.type}: at most {config.work_burst:.0f} at once, then "
+                            f"{config.work_per_s:g} a second"
+                        )
+                await refuse(link, limits, why)
+        finally:
+            drops.flush()
+
+    async def refuse(link: Link, limits: _Limits, why: str) -> None:
+        """Drop a message with a one-line error back (a few a second at most)."""
+        limits.drops.add("refused", why)
+        if limits.replies.take():
             await link.send({"type": "error", "message": why})
 
+    sockets = 0
+
     async def admitted(ws: WebSocket) -> str | None:
-        """Accept the socket if its client may come in; None (closed) if not."""
+        """Accept the socket if its client may come in, and count it as open (the socket's
+        end calls :func:`released`); None (closed) if not."""
+        nonlocal sockets
         client = ws.client.host if ws.client else "?"
         why = client_ok(client, ws.headers, ws.cookies, ws.query_params)
+        if why is None and sockets >= config.max_sockets:
+            why = f"{sockets} connections are open, the most this app takes"
         if why is None:
             why = _origin_problem(ws.headers)
         if why is None and not _is_loopback(client) and not PHONE_PATHS.fullmatch(ws.url.path):
@@ -546,7 +645,12 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
             await ws.close(code=1008)
             return None
         await ws.accept()
+        sockets += 1
         return client
+
+    def released() -> None:
+        nonlocal sockets
+        sockets -= 1
 
     @app.websocket("/ws/play")
     async def play(ws: WebSocket) -> None:
@@ -554,6 +658,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         if client is None:
             return
         link = Link(ws)
+        limits = _Limits(_Drops(client), _Bucket(config.replies_per_s, 2 * config.replies_per_s))
         lobby.hosts.add(link)
         store = SessionStore(db_path)
         play_room, lesson_room = PlayRoom(lib, store), LessonRoom(lib, store)
@@ -561,7 +666,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         # a take, until the page asks for a lesson or sets a microphone up
         room: PlayRoom | LessonRoom | MicSetup = play_room
         try:
-            async for msg in messages(ws, link, MESSAGE, client):
+            async for msg in messages(ws, link, MESSAGE, limits):
                 if isinstance(msg, SyncMsg):
                     link.start_sync()
                     await link.send(lobby.phones_msg())
@@ -587,8 +692,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 try:
                     replies = room.handle(msg)
                 except (RoomError, OnebeatError) as exc:
-                    log.warning("dropped a message from %s: %s", client, exc)
-                    await link.send({"type": "error", "message": str(exc)})
+                    await refuse(link, limits, str(exc))
                     continue
                 for r in replies:
                     await link.send(r)
@@ -596,6 +700,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         except WebSocketDisconnect:
             pass
         finally:
+            released()
             lobby.hosts.discard(link)
             link.close()
             play_room.close()
@@ -610,19 +715,20 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         if client is None:
             return
         link = Link(ws)
+        limits = _Limits(_Drops(client), _Bucket(config.replies_per_s, 2 * config.replies_per_s))
         joined = False
         try:
-            async for msg in messages(ws, link, PAD_MESSAGE, client):
+            async for msg in messages(ws, link, PAD_MESSAGE, limits):
                 if isinstance(msg, HelloMsg):
                     if joined:
-                        await link.send({"type": "error", "message": "hello: already joined"})
+                        await refuse(link, limits, "hello: already joined")
                         continue
                     link.name, joined = msg.name, True
                     await lobby.join(link)
                     link.start_sync()
                     await link.send({"type": "welcome", "name": msg.name})
                 elif not joined:
-                    await link.send({"type": "error", "message": "say hello (your name) first"})
+                    await refuse(link, limits, "say hello (your name) first")
                 elif isinstance(msg, PongMsg):
                     was_ready = link.clock.ready
                     link.pong(msg)
@@ -633,14 +739,13 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 else:
                     try:
                         if await lobby.tap(link, msg) == 0:
-                            await link.send(
-                                {"type": "error", "message": "no onebeat screen is open to play on"}
-                            )
+                            await refuse(link, limits, "no onebeat screen is open to play on")
                     except ValueError as exc:
-                        await link.send({"type": "error", "message": str(exc)})
+                        await refuse(link, limits, str(exc))
         except WebSocketDisconnect:
             pass
         finally:
+            released()
             if joined:
                 await lobby.leave(link)
             link.close()

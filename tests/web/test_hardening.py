@@ -245,3 +245,137 @@ def test_song_references_for_microphones_are_bounded_in_memory(
         assert ref.sr == sr
         assert library.reference_bytes <= max(budget, ref.nbytes)
     assert library.reference(song, 1.0, 32000) is ref  # the latest is kept
+
+
+def _start(library: Library) -> str:
+    song = library.songs()[0].id
+    return json.dumps({"type": "start", "song": song, "level": 2, "players": [{"name": "ana"}]})
+
+
+def _drain(ws: Any) -> list[dict[str, Any]]:
+    """Every reply until the server closes the socket."""
+    out = []
+    with pytest.raises(WebSocketDisconnect):
+        while True:
+            out.append(ws.receive_json())
+    return out
+
+
+def test_a_flood_of_starts_starts_a_few_takes_and_logs_a_few_lines(
+    library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    """5 s of start messages once saved 8,967 sessions and stalled every other player: a
+    take is costly work, allowed a few at once and then one a second."""
+    with SessionStoreCount(library) as count, caplog.at_level("WARNING", logger="onebeat.web"):
+        with (
+            client(library, work_per_s=1.0, work_burst=3.0) as c,
+            c.websocket_connect("ws://localhost/ws/play") as ws,
+        ):
+            t0 = time.monotonic()
+            for _ in range(300):
+                ws.send_text(_start(library))
+            ws.send_text(json.dumps({"type": "finish"}))
+            replies = []
+            while (msg := ws.receive_json())["type"] != "results":
+                replies.append(msg)
+            took = time.monotonic() - t0
+        ready = sum(r["type"] == "ready" for r in replies)
+        errors = [r for r in replies if r["type"] == "error"]
+        assert 1 <= ready <= 3 + took + 1
+        assert len(errors) <= 20 + 10 * took + 1  # answers are limited too
+        assert all("start: at most 3 at once" in e["message"] for e in errors)
+        assert count.new() <= ready  # a session per take started, no more
+    assert len(caplog.records) <= 3 + took  # not a line per message
+
+
+class SessionStoreCount:
+    """How many sessions a block saved."""
+
+    def __init__(self, library: Library) -> None:
+        from onebeat.session import SessionStore
+
+        self.store = SessionStore(library.root / "sessions.sqlite3")
+
+    def __enter__(self) -> SessionStoreCount:
+        self.before = len(self.store.list(100_000))
+        return self
+
+    def new(self) -> int:
+        return len(self.store.list(100_000)) - self.before
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def test_every_frame_pays_for_itself(library: Library) -> None:
+    """Binary frames that are not audio, text over the size limit and 1-sample audio
+    frames once skipped the rate limit (50,000 in 5 s: 50,000 replies)."""
+    import numpy as np
+
+    from onebeat.web.protocol import audio_frame
+
+    def until_results(ws: Any) -> list[dict[str, Any]]:
+        ws.send_text(json.dumps({"type": "finish"}))
+        out = []
+        while (msg := ws.receive_json())["type"] != "results":
+            out.append(msg)
+        return out
+
+    with (
+        client(library, rate_per_s=1.0, burst=5.0) as c,
+        c.websocket_connect("ws://localhost/ws/play") as ws,
+    ):
+        ws.send_text(_start(library))
+        assert ws.receive_json()["type"] == "ready"
+        t0 = time.monotonic()
+        for _ in range(40):
+            ws.send_bytes(b"\x00\x01junk")
+        for _ in range(40):
+            ws.send_text("x" * 70_000)
+        time.sleep(1.2)  # a token back, for the finish
+        replies = until_results(ws)
+        # the rest of the burst answered (and a token a second), the others dropped
+        assert 4 <= len(replies) <= 4 + (time.monotonic() - t0)
+    mic = [{"name": "mo", "input": "microphone"}]
+    one = audio_frame(0, 0.0, 44100, np.zeros(1, np.float32))
+    with (
+        client(library, audio_per_s=1.0, audio_burst=2048.0) as c,
+        c.websocket_connect("ws://localhost/ws/play") as ws,
+    ):
+        start = {"type": "start", "song": library.songs()[0].id, "level": 2, "players": mic}
+        ws.send_text(json.dumps(start))
+        assert ws.receive_json()["type"] == "ready"
+        for _ in range(20):  # each costs at least 256 samples: the burst takes 8
+            ws.send_bytes(one)
+        errors = [r["message"] for r in until_results(ws) if r["type"] == "error"]
+        assert errors == ["audio frame: over 1 samples a second; 1 frames dropped"]
+
+
+def test_a_connection_that_keeps_flooding_is_closed(library: Library) -> None:
+    with (
+        client(library, rate_per_s=1.0, burst=5.0) as c,
+        c.websocket_connect("ws://localhost/ws/play") as ws,
+    ):
+        t0 = time.monotonic()
+        for _ in range(1100):
+            ws.send_text(json.dumps({"type": "tick", "t": 1.0}))
+        replies = _drain(ws)  # closed by the server
+        assert len(replies) <= 5 + (time.monotonic() - t0)  # the burst, a token a second
+
+
+def test_open_connections_are_capped(library: Library) -> None:
+    with (
+        client(library, max_sockets=2) as c,
+        c.websocket_connect("ws://localhost/ws/play"),
+        c.websocket_connect("ws://localhost/ws/play"),
+        pytest.raises(WebSocketDisconnect),
+        c.websocket_connect("ws://localhost/ws/play") as third,
+    ):
+        third.receive_json()
+    with (
+        client(library, max_sockets=2) as c,
+        c.websocket_connect("ws://localhost/ws/play"),
+        c.websocket_connect("ws://localhost/ws/play") as again,  # the first two left
+    ):
+        again.send_text(_start(library))
+        assert again.receive_json()["type"] == "ready"
