@@ -332,15 +332,22 @@ def _render(chart: Chart, audio_path: Path | None, out: Path) -> None:
 
 
 def _format_stats(name: str, st: Mapping[str, float | int]) -> str:
+    from onebeat.insight.stats import lean, signed_ms
+
     timing = float(st["mean_offset_ms"])
-    lean = "late" if timing > 0 else "early" if timing < 0 else "on time"
+    hit = int(st["perfect"]) + int(st["great"]) + int(st["good"])
+    said = (
+        f"timing {signed_ms(timing, 1)} ms ({lean(timing)}), "
+        f"spread ± {float(st['sd_offset_ms']):.1f} ms"
+        if hit
+        else "timing – (no notes hit)"
+    )
     return (
         f"  {name}: accuracy {100 * float(st['accuracy']):.1f} %, "
         f"perfect {st['perfect']}, great {st['great']}, good {st['good']}, "
         f"miss {st['miss']} of {st['notes']} notes; extra {st['extra']}, "
         f"wrong pad {st['wrong_pad']}\n"
-        f"    timing {timing:+.1f} ms ({lean}), spread ± {float(st['sd_offset_ms']):.1f} ms; "
-        f"best streak {st['best_streak']}"
+        f"    {said}; best streak {st['best_streak']}"
     )
 
 
@@ -529,6 +536,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from onebeat._io import atomic_write_text
     from onebeat.insight.report import build_report, write_card, write_html
+    from onebeat.insight.stats import signed_ms
 
     with _store(args) as store:
         session = store.load(args.session)
@@ -539,7 +547,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(f"  together {line}")
     for t in report.takes:
         acc = "–" if t.notes == 0 else f"{100 * t.accuracy:.0f} %"
-        print(f"  {t.player:8} {acc}, {t.offsets.mean_ms:+.1f} ± {t.offsets.sd_ms:.1f} ms")
+        timing = (
+            f"{signed_ms(t.offsets.mean_ms, 1)} ± {t.offsets.sd_ms:.1f} ms"
+            if t.offsets.n
+            else "no notes hit"
+        )
+        print(f"  {t.player:8} {acc}, {timing}")
         if bests := report.new_bests.get(t.player):
             print(f"           new personal best: {', '.join(bests)}")
         for tip in t.tips:

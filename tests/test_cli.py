@@ -336,3 +336,36 @@ def test_play_on_a_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"onebeat: error: port {port}: cannot listen there")
     assert "--port" in err and "\n" not in err
+
+
+def test_a_take_that_hit_no_note_reads_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No "+nan ± nan ms", no "0.0 ms, on time" and no "-0" for a take with no note hit
+    (issue 23, item 11); the report's card is drawn without a warning (warnings are errors
+    here)."""
+    take = tmp_path / "take.csv"
+    take.write_text("0.01,snare\n0.02,kick\n")  # before the song's first note: extras
+    db = ["--db", str(tmp_path / "s.sqlite3")]
+    assert main(["score", str(demo_song_path()), "--level", "2", "--take", str(take), *db]) == 0
+    out = capsys.readouterr().out
+    assert "timing – (no notes hit)" in out and "nan" not in out
+    card = tmp_path / "card.png"
+    assert main(["report", "--latest", "--card", str(card), *db]) == 0
+    out = capsys.readouterr().out
+    assert "no notes hit" in out and "nan" not in out and card.stat().st_size > 0
+
+
+def test_an_offset_that_rounds_to_zero_has_no_sign() -> None:
+    from onebeat.insight.stats import lean, signed_ms
+
+    assert signed_ms(-0.3) == "0" and signed_ms(-0.04, 1) == "0.0"
+    assert signed_ms(5.2) == "+5" and signed_ms(-12.4, 1) == "-12.4"
+    assert signed_ms(float("nan")) == "–"
+    assert [lean(x) for x in (-10, -2, 0, 2.9, 3.5)] == [
+        "early",
+        "on time",
+        "on time",
+        "on time",
+        "late",
+    ]

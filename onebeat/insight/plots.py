@@ -27,7 +27,7 @@ from matplotlib.ticker import MaxNLocator
 
 from onebeat.insight.duet import TOGETHER_MS, PairStats
 from onebeat.insight.progress import ProgressLine
-from onebeat.insight.stats import TakeStats, piece_name
+from onebeat.insight.stats import TakeStats, lean, piece_name, signed_ms
 
 if TYPE_CHECKING:
     from onebeat.insight.report import Report
@@ -129,7 +129,7 @@ def offset_histogram(stats: TakeStats, *, ax: Axes | None = None, window_ms: flo
             if len(x) == 0:
                 continue
             label = (
-                f"{piece_name(p.piece)}  {p.offsets.mean_ms:+.0f} ± {p.offsets.sd_ms:.0f} ms"
+                f"{piece_name(p.piece)}  {signed_ms(p.offsets.mean_ms)} ± {p.offsets.sd_ms:.0f} ms"
                 if p.offsets.n > 1
                 else piece_name(p.piece)
             )
@@ -147,7 +147,7 @@ def offset_histogram(stats: TakeStats, *, ax: Axes | None = None, window_ms: flo
         ax.set_ylabel("hits")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{stats.player}: offsets by piece")
-        if stats.pieces:
+        if ax.get_legend_handles_labels()[0]:  # (a take with no note hit has none)
             ax.legend(loc="upper left", frameon=True)
     return ax
 
@@ -210,7 +210,8 @@ def offsets_over_time(stats: TakeStats, *, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("song time [s]")
         ax.set_ylabel("offset [ms]")
         ax.set_title(f"{stats.player}: timing through the take ({sp.verdict})")
-        ax.legend(loc="lower left", ncols=4, frameon=True, markerscale=2)
+        if ax.get_legend_handles_labels()[0]:  # (a take with no note hit has none)
+            ax.legend(loc="lower left", ncols=4, frameon=True, markerscale=2)
     return ax
 
 
@@ -251,7 +252,8 @@ def asynchrony_over_time(pair: PairStats, *, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("song time [s]")
         ax.set_ylabel(f"← {a} ahead   [ms]   {b} ahead →")
         ax.set_title(f"{a} and {b}: together on {100 * pair.together:.0f} % ({c.verdict})")
-        ax.legend(loc="lower left", ncols=3, frameon=True, markerscale=2)
+        if ax.get_legend_handles_labels()[0]:  # (a take with no note hit has none)
+            ax.legend(loc="lower left", ncols=3, frameon=True, markerscale=2)
     return ax
 
 
@@ -343,11 +345,12 @@ def summary_card(report: Report) -> Figure:
                 transform=ax.transAxes,
             )
             if s.offsets.n > 1:
-                lean = "late" if s.offsets.mean_ms > 0 else "early"
+                leaning = lean(s.offsets.mean_ms)
                 timing = (
-                    f"{abs(s.offsets.mean_ms):.0f} ms {lean} on average, "
-                    f"±{s.offsets.sd_ms:.0f} ms spread"
-                )
+                    f"{abs(s.offsets.mean_ms):.0f} ms {leaning} on average, "
+                    if leaning != "on time"
+                    else "on time on average, "
+                ) + f"±{s.offsets.sd_ms:.0f} ms spread"
             else:
                 timing = "no notes hit"
             ax.text(0.04, 0.6, timing, fontsize=12, color=DIM, transform=ax.transAxes)
@@ -409,8 +412,13 @@ def summary_card(report: Report) -> Figure:
             sp = s.spread
             if math.isfinite(sp.first_ms):
                 big, label = f"{sp.first_ms:.0f} → {sp.last_ms:.0f}", "ms spread"
+                steady = (
+                    "steady through the take"
+                    if round(sp.first_ms) == round(sp.last_ms)
+                    else "no clear change through the take"
+                )
                 note = {"improving": "it came together", "loosening": "it loosened"}.get(
-                    sp.verdict, "steady through the take"
+                    sp.verdict, steady
                 )
             else:
                 big, label, note = "–", "ms spread", "too few notes to say"

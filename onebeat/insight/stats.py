@@ -28,6 +28,7 @@ from onebeat.session.model import Session
 
 __all__ = [
     "AUDIBLE_MS",
+    "ON_TIME_MS",
     "BarSpan",
     "NoteResult",
     "OffsetStats",
@@ -36,10 +37,12 @@ __all__ = [
     "SpreadCourse",
     "TakeStats",
     "bar_of_beat",
+    "lean",
     "lean_word",
     "note_results",
     "piece_name",
     "played_until",
+    "signed_ms",
     "spread_course",
     "take_stats",
 ]
@@ -554,6 +557,24 @@ _PIECE_NAMES = {
 def piece_name(piece: str) -> str:
     """A drummer's name for a piece ("hi-hat" for ``hihat_closed``)."""
     return _PIECE_NAMES.get(piece, piece)
+
+
+#: A mean offset within this of zero reads "on time" (the CLI, the card and the page say
+#: the same; differences under ~6 ms are not heard) [ms].
+ON_TIME_MS = 3.0
+
+
+def signed_ms(value: float, digits: int = 0) -> str:
+    """``+5``, ``-12``, ``0`` (never ``-0``), or ``–`` for no value (NaN)."""
+    if not math.isfinite(value):
+        return "–"
+    text = f"{value:+.{digits}f}"
+    return f"{0:.{digits}f}" if float(text) == 0 else text
+
+
+def lean(mean_ms: float) -> str:
+    """``late``, ``early`` or ``on time`` for a mean offset [ms]."""
+    return "late" if mean_ms > ON_TIME_MS else "early" if mean_ms < -ON_TIME_MS else "on time"
 
 
 def lean_word(mean_ms: float) -> str:

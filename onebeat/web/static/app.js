@@ -915,13 +915,15 @@ function showResults(msg) {
     const div = document.createElement("div");
     div.className = `card ${PLAYER_CLASS[i] || ""}`;
     const lean = s.mean_offset_ms > 3 ? "late (dragging)" : s.mean_offset_ms < -3 ? "early (rushing)" : "on time";
+    const hit = s.perfect + s.great + s.good;
+    const ms = (x) => (Math.abs(x) < 0.05 ? "0.0" : `${x > 0 ? "+" : ""}${x.toFixed(1)}`);  // never "-0.0"
     div.innerHTML = `<h3>${escapeHtml(name)}</h3><div class="acc">${(100 * s.accuracy).toFixed(1)} %</div>
       <table>
       <tr><td>Perfect</td><td>${s.perfect}</td></tr><tr><td>Great</td><td>${s.great}</td></tr>
       <tr><td>Good</td><td>${s.good}</td></tr><tr><td>Miss</td><td>${s.miss}</td></tr>
       <tr><td>Extra / wrong pad</td><td>${s.extra} / ${s.wrong_pad}</td></tr>
-      <tr><td>Timing</td><td>${s.mean_offset_ms > 0 ? "+" : ""}${s.mean_offset_ms.toFixed(1)} ms, ${lean}</td></tr>
-      <tr><td>Spread</td><td>± ${s.sd_offset_ms.toFixed(1)} ms</td></tr>
+      <tr><td>Timing</td><td>${hit ? `${ms(s.mean_offset_ms)} ms, ${lean}` : "– (no notes hit)"}</td></tr>
+      <tr><td>Spread</td><td>${hit > 1 ? `± ${s.sd_offset_ms.toFixed(1)} ms` : "–"}</td></tr>
       <tr><td>Best streak</td><td>${s.best_streak}</td></tr>
       <tr><td>Score</td><td>${s.score.toLocaleString()}</td></tr></table>`;
     return div;
