@@ -17,11 +17,12 @@ hi-hat F ≥ 0.75.
 
 With ``--real-drums``, first measures on the real recordings of
 ../shared/eval/real-drums (studio multitracks, every stroke annotated by hand; read its
-README): per class precision, recall and F (±50 ms, pooled over the songs) of the
-transcribed onsets on the full mix and on the drums-only stem, of the level-3 (generic
-groove), level-4 and level-5 charts, and of the band-onset reference, all in the same
-run; the toms and cymbals charted where none is played; and whether level 4 beats
-level 3 on every class of every song. These songs measure; nothing is tuned to them.
+README; snare includes the side stick): per class precision, recall and F (±50 ms,
+pooled over the songs) of the transcribed onsets on the full mix and on the drums-only
+stem, of the level-3 (generic groove), level-4 and level-5 charts, and of the band-onset
+reference, all in the same run; the toms and cymbals charted where none is played; and
+whether level 4 beats level 3 on every class of every song. These songs measure;
+nothing is tuned to them.
 
 With ``--real``, also prints for a few ../shared/eval/real clips (no drum truth) the
 share of level-4 chart notes that fall within 50 ms of an audible onset, and writes
@@ -220,17 +221,29 @@ def real_check(real: Path, listen: Path | None) -> None:
 
 #: MDB Drums classes (``.hits.tsv``) → the classes scored here.
 MDB_CLASS = {"KD": "kick", "SD": "snare", "HH": "hihat", "TT": "tom", "CY": "cymbal"}
+#: Of MDB's "other" strokes (``.subclass.tsv``), the side stick is played on the snare and
+#: charted on its lane (issue 22: "snare (incl. side stick)"); tambourine and the rest are
+#: not kit pieces and are not scored.
+MDB_SUBCLASS = {"SST": "snare"}
 REAL_CLASSES = ("kick", "snare", "hihat", "tom", "cymbal")
 #: transcription / chart classes → the scored ones (ride and crash are "cymbal")
 TO_REAL = {"hihat_open": "hihat", "crash": "cymbal", "ride": "cymbal"}
 
 
 def mdb_truth(tsv: Path) -> dict[str, np.ndarray]:
+    """Every annotated stroke by scored class, from ``NAME.hits.tsv`` (and the side sticks
+    from ``NAME.subclass.tsv`` beside it)."""
     out: dict[str, list[float]] = {c: [] for c in REAL_CLASSES}
     for line in tsv.read_text().splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[1] in MDB_CLASS:
             out[MDB_CLASS[parts[1]]].append(float(parts[0]))
+    sub = tsv.with_name(tsv.name.replace(".hits.tsv", ".subclass.tsv"))
+    if sub.is_file():
+        for line in sub.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[1] in MDB_SUBCLASS:
+                out[MDB_SUBCLASS[parts[1]]].append(float(parts[0]))
     return {k: np.array(sorted(v)) for k, v in out.items()}
 
 

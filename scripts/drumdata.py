@@ -6,7 +6,10 @@ What a song is made of, and why (the model must hear *records*, not renders):
 - **The drum part** is a window of a human performance from the Groove MIDI Dataset
   (``../shared/grooves``: 10 drummers on a Roland TD-11, CC BY 4.0; Gillick et al. 2019):
   real micro-timing, dynamics, ghost notes, fills, pedal hi-hat. Its ``train`` split
-  makes the training songs and its ``validation`` split the held-out ones.
+  makes the training songs and its ``validation`` split the held-out ones. In recipe 2
+  (:data:`RECIPES`) a quarter of the parts are played without their hi-hat and ride, a
+  few without kick or snare (:func:`thin_part`), so that the network hears each piece
+  rather than expecting it.
 - **The kit** is one of the multi-velocity sampled kits of Debian's ``hydrogen-drumkits``
   (acoustic and electronic; velocity layers picked as Hydrogen does), each piece retuned,
   re-levelled and re-equalised at random, open hi-hats choked by the next closed one;
@@ -17,8 +20,8 @@ What a song is made of, and why (the model must hear *records*, not renders):
   that is not a kit piece (shakers, tambourine, claves: the model must leave it alone),
   on the drum part's tempo and meter, from two General MIDI banks.
 - **Production** (Spotify's ``pedalboard``): EQ, compression and saturation on the drum
-  bus, room or hall reverb, the drums from buried (-14 dB) to loud (+6 dB) against the
-  band, a bus compressor and limiter, a dark or band-limited master, noise.
+  bus, room or hall reverb, the drums from buried (-24 dB; -14 dB in recipe 1) to loud
+  (+6 dB) against the band, a bus compressor and limiter, a dark or band-limited master, noise.
 
 Labels follow the sound: a note the kit has no sample for is played (and labelled) as the
 nearest piece it has, or left out. FluidR3_GM is never used, so ``../shared/eval/synth``
@@ -301,6 +304,59 @@ def choose_window(
             return perf, win
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What differs between the recipes of the networks onebeat averages.
+
+    Attributes
+    ----------
+    thin : bool
+        Sometimes leave whole pieces out of a part (:func:`thin_part`).
+    drums_db : tuple of float
+        The range of the drums' level against the band [dB].
+    percussion : float
+        The chance that a band plays hand percussion.
+    """
+
+    thin: bool
+    drums_db: tuple[float, float]
+    percussion: float
+
+
+#: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``), recipe 2 its second
+#: (``drums_cnn.onnx``): parts thinned, drums down to -24 dB, more hand percussion.
+RECIPES = {
+    1: Recipe(thin=False, drums_db=(-14.0, 6.0), percussion=0.3),
+    2: Recipe(thin=True, drums_db=(-24.0, 6.0), percussion=0.4),
+}
+
+
+#: Pieces that keep time, and the chance that a song's part is played without them.
+TIME_KEEPERS = frozenset({"hh_closed", "hh_pedal", "hh_open", "ride", "ride_bell"})
+THIN = {"time_keepers": 0.25, "kick": 0.08, "snare": 0.08}
+
+
+def thin_part(
+    notes: list[tuple[float, str, float]], rng: np.random.Generator
+) -> list[tuple[float, str, float]]:
+    """Sometimes leave a whole piece out of a part: the hi-hat and ride (a kick and snare
+    beat alone, as in many real songs' verses), the kick, or the snare.
+
+    In the Groove MIDI Dataset a hi-hat or ride plays on nearly every kick and snare, so a
+    network trained on the parts as played learns to expect one there and hears a hi-hat
+    in a real kit's kick and snare (measured on real drums-only recordings: most of its
+    false hi-hats were on kicks and snares). Parts without the time-keeper break that prior.
+    """
+    out = notes
+    if rng.random() < THIN["time_keepers"]:
+        out = [n for n in out if n[1] not in TIME_KEEPERS]
+    if rng.random() < THIN["kick"]:
+        out = [n for n in out if n[1] != "kick"]
+    if rng.random() < THIN["snare"]:
+        out = [n for n in out if n[1] not in ("snare", "rimshot")]
+    return out if len(out) >= 8 else notes
+
+
 def _kit_map(kit: dict[str, list[Instrument]], rng: np.random.Generator) -> dict[str, Instrument]:
     """One instrument per articulation for this song (tom articulations spread over the
     kit's toms by name, else at random)."""
@@ -480,7 +536,14 @@ def _voice(
     return out
 
 
-def render_band(bpm: float, m: int, length: int, rng: np.random.Generator, tmp: Path) -> np.ndarray:
+def render_band(
+    bpm: float,
+    m: int,
+    length: int,
+    rng: np.random.Generator,
+    tmp: Path,
+    percussion: float = RECIPES[2].percussion,
+) -> np.ndarray:
     """Bass, chords, a lead (instrument or voice) and maybe hand percussion, in time with
     the drum part (the drummer played to a click at ``bpm``)."""
     beat = 60.0 / bpm
@@ -535,7 +598,7 @@ def render_band(bpm: float, m: int, length: int, rng: np.random.Generator, tmp: 
     for p in parts:
         r = float(np.sqrt(np.mean(p**2))) + 1e-9
         out += p[:length] / r * 10 ** (float(rng.uniform(-8, 0)) / 20)
-    if rng.random() < 0.3:
+    if rng.random() < percussion:
         out += hand_percussion(bpm, length, rng) * (float(np.sqrt(np.mean(out**2))) + 1e-9)
     return out
 
@@ -568,7 +631,12 @@ def _eq(rng: np.random.Generator) -> list[pb.Plugin]:
     ]
 
 
-def produce(drums: np.ndarray, band: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+def produce(
+    drums: np.ndarray,
+    band: np.ndarray | None,
+    rng: np.random.Generator,
+    drums_db: tuple[float, float] = RECIPES[2].drums_db,
+) -> np.ndarray:
     """Mix and master drums and band as a record might be (the drums alone when ``band``
     is None, as a drummer's own take)."""
     chain: list[pb.Plugin] = _eq(rng)
@@ -602,7 +670,9 @@ def produce(drums: np.ndarray, band: np.ndarray | None, rng: np.random.Generator
             bchain.append(pb.Reverb(room_size=float(rng.uniform(0.2, 0.9)), wet_level=0.2))
         b = pb.Pedalboard(bchain)(band.astype(np.float32), SR)
         b = b / (float(np.sqrt(np.mean(b**2))) + 1e-9)
-        y = d * 10 ** (float(rng.uniform(-14, 6)) / 20) + b
+        # real mixes put the drums anywhere from loud to buried (unmastered multitracks
+        # go down to about -20 dB, drums' RMS against the rest's)
+        y = d * 10 ** (float(rng.uniform(*drums_db)) / 20) + b
     master: list[pb.Plugin] = []
     if rng.random() < 0.6:
         master.append(
@@ -631,9 +701,12 @@ def make_song(
     *,
     seconds: float = 16.0,
     drums_only: float = 0.1,
+    recipe: Recipe = RECIPES[2],
 ) -> tuple[np.ndarray, list[tuple[float, str, float]]]:
     """One training song: its audio at :data:`SR` and its strokes (time, class, velocity)."""
     perf, notes = choose_window(rng, perfs, seconds)
+    if recipe.thin:
+        notes = thin_part(notes, rng)
     length = round((notes[-1][0] + 1.0) * SR)
     if rng.random() < 0.2:
         drums, played = render_soundfont(notes, length, rng, tmp)
@@ -645,6 +718,6 @@ def make_song(
     band = (
         None
         if rng.random() < drums_only
-        else render_band(perf.bpm, perf.beats_per_bar, length, rng, tmp)
+        else render_band(perf.bpm, perf.beats_per_bar, length, rng, tmp, recipe.percussion)
     )
-    return produce(drums, band, rng), played
+    return produce(drums, band, rng, recipe.drums_db), played

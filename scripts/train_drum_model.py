@@ -1,13 +1,17 @@
 """Train onebeat's drum transcription (a small CNN over log-mel frames) on songs made from
 real drummers' parts, sampled kits and record-like production (``scripts/drumdata.py``).
 
-    python scripts/train_drum_model.py render WORKDIR [--songs 900] [--jobs 2]
+    python scripts/train_drum_model.py render WORKDIR [--recipe 2] [--songs 1800] [--jobs 2]
     python scripts/train_drum_model.py train WORKDIR [--minutes 45]
         [--out onebeat/data/drums_cnn.onnx]
 
-The whole recipe runs on a 2-core CPU in about 75 minutes (render ≈ 15, train as long as
-``--minutes`` says, then thresholds and export); ``--minutes`` is a wall-clock budget,
-so the result does not depend on the machine's speed beyond how many passes fit.
+onebeat averages two networks, each made by this script from its own recipe
+(``drumdata.RECIPES``): ``drums_cnn.onnx`` from recipe 2 (the defaults above, about 65
+minutes on a 2-core CPU: render ≈ 17, train 45, thresholds and export ≈ 2) and
+``drums_cnn_r1.onnx`` from recipe 1 (``render --recipe 1 --songs 900``, ``train
+--minutes 35 --out onebeat/data/drums_cnn_r1.onnx``: about 45 minutes). ``--minutes`` is
+a wall-clock budget, so the result does not depend on the machine's speed beyond how
+many passes fit.
 
 ``render`` writes ``train/songNNNN.npz`` from the Groove MIDI Dataset's ``train`` split
 and ``val/songNNNN.npz`` from its ``validation`` split (each: the log-mel frames of
@@ -52,17 +56,17 @@ ROOT = Path(__file__).resolve().parents[1]
 GROOVES = ROOT.parent / "shared" / "grooves"
 
 
-def _render_one(job: tuple[str, int, int, str]) -> str:
+def _render_one(job: tuple[str, int, int, str, int]) -> str:
     import drumdata
 
-    folder, i, seed, split = job
+    folder, i, seed, split, recipe = job
     out = Path(folder) / f"song{i:04d}.npz"
     if out.exists():
         return out.name
     rng = np.random.default_rng([seed, i, 0 if split == "train" else 1])
     perfs = drumdata.performances(GROOVES, split)
     with tempfile.TemporaryDirectory() as tmp:
-        y, played = drumdata.make_song(rng, perfs, Path(tmp))
+        y, played = drumdata.make_song(rng, perfs, Path(tmp), recipe=drumdata.RECIPES[recipe])
     feats = frame_features(y=y, sr=SR)[:, :N_MELS]
     target = np.zeros((len(feats), len(DRUM_CLASSES)), np.float32)
     for t, cls, vel in played:
@@ -74,12 +78,12 @@ def _render_one(job: tuple[str, int, int, str]) -> str:
     return out.name
 
 
-def cmd_render(workdir: Path, n_songs: int, jobs: int, seed: int) -> None:
+def cmd_render(workdir: Path, n_songs: int, jobs: int, seed: int, recipe: int) -> None:
     n_val = max(8, n_songs // 12)
     tasks = []
     for split, folder, n in (("validation", "val", n_val), ("train", "train", n_songs)):
         (workdir / folder).mkdir(parents=True, exist_ok=True)
-        tasks += [(str(workdir / folder), i, seed, split) for i in range(n)]
+        tasks += [(str(workdir / folder), i, seed, split, recipe) for i in range(n)]
     t0 = time.time()
     with Pool(jobs) as pool:
         for k, _ in enumerate(pool.imap_unordered(_render_one, tasks), 1):
@@ -267,9 +271,10 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("render")
     r.add_argument("workdir", type=Path)
-    r.add_argument("--songs", type=int, default=900)
+    r.add_argument("--songs", type=int, default=1800)
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     r.add_argument("--seed", type=int, default=7)
+    r.add_argument("--recipe", type=int, choices=(1, 2), default=2)
     t = sub.add_parser("train")
     t.add_argument("workdir", type=Path)
     t.add_argument("--out", type=Path, default=ROOT / "onebeat" / "data" / "drums_cnn.onnx")
@@ -279,7 +284,7 @@ def main() -> None:
     if not (GROOVES / "info.csv").is_file():
         sys.exit(f"train_drum_model: needs the Groove MIDI Dataset at {GROOVES}")
     if args.cmd == "render":
-        cmd_render(args.workdir, args.songs, args.jobs, args.seed)
+        cmd_render(args.workdir, args.songs, args.jobs, args.seed, args.recipe)
     else:
         cmd_train(args.workdir, args.out, args.minutes, args.seed)
 

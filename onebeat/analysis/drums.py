@@ -3,13 +3,14 @@
 No package on the registries ships weights for drum transcription from a mixed song or
 for source separation (demucs and omnizart download theirs at run time; ADTLib's shipped
 models score kick F 0.24 on mixes and need TensorFlow). So onebeat ships its own small
-model: a convolutional network over log-mel frames (four 3×3 convolutions with frequency
-pooling, then temporal convolutions: each frame sees ±0.14 s), run with onnxruntime.
-``scripts/train_drum_model.py`` trains it on songs made from real drummers' performances
-(the Groove MIDI Dataset, CC BY 4.0), Debian's multi-velocity sampled kits
-(``hydrogen-drumkits``) and soundfont kits, with accompaniment and record-like production
-(``scripts/drumdata.py``). Its weights are ``onebeat/data/drums_cnn.onnx`` (under 1 MB),
-their per-class thresholds in its metadata. ``bench/chart_quality.py --real-drums``
+models: two convolutional networks over log-mel frames (four 3×3 convolutions with
+frequency pooling, then temporal convolutions: each frame sees ±0.14 s), run with
+onnxruntime, their activations averaged. ``scripts/train_drum_model.py`` trains each on
+songs made from real drummers' performances (the Groove MIDI Dataset, CC BY 4.0),
+Debian's multi-velocity sampled kits (``hydrogen-drumkits``) and soundfont kits, with
+accompaniment and record-like production (``scripts/drumdata.py``), each on its own
+recipe. Their weights are ``onebeat/data/drums_cnn*.onnx`` (under 1 MB each), their
+per-class thresholds in their metadata. ``bench/chart_quality.py --real-drums``
 measures it on real multitracks, against a training-free reference (onsets in three
 frequency bands).
 """
@@ -129,27 +130,42 @@ def frame_features(*, y: np.ndarray, sr: int = SR) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Model:
-    session: ort.InferenceSession
+    sessions: tuple[ort.InferenceSession, ...]
     thresholds: np.ndarray
     classes: tuple[str, ...]
 
 
-def _weights() -> Traversable:
-    return resources.files("onebeat") / "data" / "drums_cnn.onnx"
+#: The networks whose activations are averaged: each trained by
+#: ``scripts/train_drum_model.py`` on its own recipe (``--recipe``), so that they err
+#: differently (``onebeat/data/drums_cnn.md``).
+MEMBERS = ("drums_cnn.onnx", "drums_cnn_r1.onnx")
+
+
+def _weights() -> list[Traversable]:
+    return [resources.files("onebeat") / "data" / name for name in MEMBERS]
 
 
 @functools.cache
 def _load_model() -> _Model:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    session = ort.InferenceSession(
-        _weights().read_bytes(), sess_options=opts, providers=["CPUExecutionProvider"]
-    )
-    meta = session.get_modelmeta().custom_metadata_map
+    sessions, thresholds, classes = [], [], set()
+    for weights in _weights():
+        session = ort.InferenceSession(
+            weights.read_bytes(), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        meta = session.get_modelmeta().custom_metadata_map
+        sessions.append(session)
+        thresholds.append(np.asarray(json.loads(meta["thresholds"]), dtype=float))
+        classes.add(tuple(json.loads(meta["classes"])))
+    if len(classes) != 1:
+        raise RuntimeError(f"the drum models {MEMBERS} do not share their classes")
+    # each member's threshold was chosen for its own activations; their mean is the
+    # threshold of the mean activation
     return _Model(
-        session=session,
-        thresholds=np.asarray(json.loads(meta["thresholds"]), dtype=float),
-        classes=tuple(json.loads(meta["classes"])),
+        sessions=tuple(sessions),
+        thresholds=np.mean(thresholds, axis=0),
+        classes=classes.pop(),
     )
 
 
@@ -172,10 +188,11 @@ def drum_activations(*, y: np.ndarray, sr: int = SR) -> np.ndarray:
     out = np.zeros((n, len(model.classes)), np.float32)
     for start in range(0, n, CHUNK_FRAMES):
         lo, hi = max(0, start - CHUNK_CONTEXT), min(n, start + CHUNK_FRAMES + CHUNK_CONTEXT)
-        (act,) = model.session.run(None, {"logmel": logmel[None, lo:hi]})
         stop = min(n, start + CHUNK_FRAMES)
-        out[start:stop] = act[0, start - lo : stop - lo]
-    return out
+        for session in model.sessions:
+            (act,) = session.run(None, {"logmel": logmel[None, lo:hi]})
+            out[start:stop] += act[0, start - lo : stop - lo]
+    return out / np.float32(len(model.sessions))
 
 
 def pick_onsets(
@@ -280,4 +297,7 @@ def onsets_from_activations(activations: np.ndarray) -> DrumOnsets:
 @functools.cache
 def model_fingerprint() -> str:
     """First 12 hex digits of the SHA-256 of the shipped weights (part of cache keys)."""
-    return hashlib.sha256(_weights().read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256()
+    for weights in _weights():
+        digest.update(weights.read_bytes())
+    return digest.hexdigest()[:12]
