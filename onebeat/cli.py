@@ -366,12 +366,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from onebeat.inputs.takes import TAKE_SUFFIXES
     from onebeat.session import PlayerInfo, Recorder, Session, SongRef
 
-    chart, audio_path, what = _load_chart(args)
     heard_note = ""
-    if args.take.suffix.lower() in TAKE_SUFFIXES:
+    if args.take.suffix.lower() in TAKE_SUFFIXES:  # read first: a bad take is said at once
         hits = read_take(args.take, players=args.player or (), kit=args.kit)
         kind = "midi" if args.take.suffix.lower() in (".mid", ".midi") else "file"
-    else:  # a recording of the kit (a phone video's sound): heard as a microphone would
+    chart, audio_path, what = _load_chart(args)
+    if args.take.suffix.lower() not in TAKE_SUFFIXES:
+        # a recording of the kit (a phone video's sound): heard as a microphone would
         hits, heard_note = _hear_take(args, audio_path, chart.pieces)
         kind = "microphone"
     taps = all(h.piece is None for h in hits)
