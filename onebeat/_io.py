@@ -27,17 +27,29 @@ _FILE_MODE = 0o666 & ~_umask()
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temp path beside ``path``; on success it replaces ``path``, on error it goes."""
+    """Yield a temp path beside ``path``; on success it replaces ``path``, on error it goes.
+
+    A ``path`` that is not a regular file (``/dev/null``, a named pipe, a terminal) is
+    written to, never replaced: renaming over it would put a plain file where a device
+    was (run as root, ``--tab /dev/null`` once deleted the system's ``/dev/null``)."""
     p = Path(path)
+    if p.exists() and not p.is_file() and not p.is_dir():
+        with tempfile.TemporaryDirectory(prefix="onebeat-") as folder:
+            tmp = Path(folder) / p.name
+            yield tmp
+            with open(tmp, "rb") as src, open(p, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+        return
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        yield Path(tmp)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, p)
+        yield Path(name)
+        os.chmod(name, _FILE_MODE)
+        os.replace(name, p)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
 
 
