@@ -34,7 +34,7 @@ def test_a_named_pipe_is_written_to_not_replaced(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
     atomic_write_text(fifo, "through the pipe\n")
     reader.join(timeout=10)
