@@ -108,6 +108,10 @@ def _song(session: Session, song: str | os.PathLike[str] | None, sr: int) -> np.
     return np.asarray(y[:2], dtype=np.float32)
 
 
+#: How long a take stopped early sounds on after its stop, fading out [s].
+STOP_TAIL_S = 1.0
+
+
 def render_take_audio(
     session: Session,
     *,
@@ -116,7 +120,9 @@ def render_take_audio(
     drums_db: float = -3.0,
     hits: list[HeardHit] | None = None,
 ) -> np.ndarray:
-    """The take as stereo audio, shape ``(2, n)``, real time (at the take's speed).
+    """The take as stereo audio, shape ``(2, n)``, real time (at the take's speed); a
+    take stopped early ends a second after its stop (the video with it), not with the
+    rest of the song played on.
 
     Parameters
     ----------
@@ -131,6 +137,11 @@ def render_take_audio(
     speed = session.settings.speed
     if speed != 1.0:
         y = time_stretch(y, sr, speed)
+    if session.stopped_at is not None:  # a take stopped early ends there (and a second on)
+        stop = max(1, min(y.shape[1], round((session.stopped_at / speed + STOP_TAIL_S) * sr)))
+        y = y[:, :stop].copy()
+        fade = min(stop, round(STOP_TAIL_S * sr))
+        y[:, stop - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
     n = y.shape[1]
     if hits is None:
         hits = heard_hits(session)

@@ -88,9 +88,14 @@ def bar_of_beat(beat_positions: np.ndarray, beat: float | np.ndarray) -> np.ndar
 
 
 def played_until(session: Session) -> float:
-    """Song time [s] up to which the take was played: the last hit of any player plus
-    the Good window. Notes after it were not missed but never reached (a take stopped
-    early), and insight leaves them out; with no hits at all, the whole chart."""
+    """Song time [s] up to which the take was played: where it was stopped
+    (:attr:`~onebeat.session.Session.played_until`, the one definition its summary, the
+    sessions list and progress use too) or, for a take whose stop was not kept (a
+    recording, an older session), the last hit of any player plus the Good window. Notes
+    after it were not missed but never reached, and insight leaves them out; with no
+    hits at all, the whole chart."""
+    if session.stopped_at is not None:
+        return session.played_until
     hits = [j.time for j in session.judgments if j.outcome is not None and math.isfinite(j.time)]
     if not hits:
         return math.inf

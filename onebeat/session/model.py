@@ -110,9 +110,13 @@ class Session:
     judgments : list of Judgment
         As the judge emitted them.
     summary : dict
-        Per player, :meth:`~onebeat.engine.PlayerStats.summary` once finished.
+        Per player, :meth:`~onebeat.engine.PlayerStats.summary` once finished, over the
+        notes up to :attr:`played_until`.
     finished : bool
         False for a take that was interrupted (it still replays).
+    stopped_at : float or None
+        Song time at which the player stopped the take [s]; None for a take played to its
+        end (or recorded before onebeat kept it).
     id, created : str
         A random hex id, and the UTC start time (ISO 8601).
     """
@@ -125,6 +129,7 @@ class Session:
     judgments: list[Judgment] = field(default_factory=list)
     summary: dict[str, dict[str, float | int]] = field(default_factory=dict)
     finished: bool = False
+    stopped_at: float | None = None
     id: str = field(default_factory=_new_id)
     created: str = field(default_factory=_now_iso)
 
@@ -137,6 +142,16 @@ class Session:
     def player_names(self) -> list[str]:
         return [p.name for p in self.players]
 
+    @property
+    def played_until(self) -> float:
+        """Song time [s] up to which the take's notes count: where it was stopped, plus
+        the Good window (a note there could still be hit); every note for a take played
+        to its end. Notes after it were never reached: the summary, the sessions list,
+        progress, the report and the exported video leave them out, not count them missed."""
+        if self.stopped_at is None:
+            return math.inf
+        return self.stopped_at + self.settings.windows.good_ms / 1000.0 * self.settings.speed
+
     # -- JSON ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The session as one JSON-ready object (the export format)."""
@@ -146,6 +161,7 @@ class Session:
             "id": self.id,
             "created": self.created,
             "finished": self.finished,
+            "stopped_at": self.stopped_at,
             "song": {"title": self.song.title, "path": self.song.path, "sha256": self.song.sha256},
             "players": [
                 {
@@ -176,6 +192,7 @@ class Session:
                 id=str(data["id"]),
                 created=str(data["created"]),
                 finished=bool(data["finished"]),
+                stopped_at=(None if data.get("stopped_at") is None else float(data["stopped_at"])),
                 song=SongRef(str(song["title"]), str(song["path"]), str(song["sha256"])),
                 players=[
                     PlayerInfo(

@@ -9,14 +9,16 @@ judgments and stats whatever the update times (:func:`same_judgments` compares t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from onebeat.engine import Hit, Judge, Judgment, PlayerStats
+from onebeat.engine import Grade, Hit, HitOutcome, Judge, Judgment, PlayerStats
+from onebeat.engine.judge import POINTS
 from onebeat.session.model import RecordedHit, Session, judgment_key, judgment_to_list
 from onebeat.session.store import SessionStore
 
-__all__ = ["Recorder", "Replay", "replay", "same_judgments"]
+__all__ = ["Recorder", "Replay", "replay", "same_judgments", "stats_until", "summarize"]
 
 
 def _judge_for(session: Session) -> Judge:
@@ -71,10 +73,15 @@ class Recorder:
         """Judge up to song time ``t``; the new judgments are kept and returned."""
         return self._keep(self.judge.update(t))
 
-    def finish(self) -> Session:
-        """Judge the rest of the chart, sum up, and mark the session finished."""
+    def finish(self, stopped_at: float | None = None) -> Session:
+        """Judge the rest of the chart, sum up, and mark the session finished.
+
+        ``stopped_at``: the song time at which the player stopped the take [s] (None: it
+        was played to its end). The summary leaves out the notes after it
+        (:attr:`Session.played_until`): never reached, not missed."""
         self._keep(self.judge.finish())
-        self.session.summary = {p: self.judge.stats(p).summary() for p in self.judge.players}
+        self.session.stopped_at = stopped_at
+        self.session.summary = summarize(self.session, self.judge)
         self.session.finished = True
         if self.store is not None:
             self.store.finish(self.session)
@@ -90,6 +97,59 @@ class Recorder:
             if self.store is not None:
                 self.store.add_judgments(self.session.id, start, judgments)
         return judgments
+
+
+def stats_until(session: Session, judgments: Iterable[Judgment], player: str) -> PlayerStats:
+    """A player's stats counted again from the judgments, over the chart notes up to
+    :attr:`Session.played_until` and the stray hits before it (in emission order, as the
+    judge counts them: the same stats as the judge's when the take ran to its end)."""
+    until = session.played_until
+    notes = session.chart.notes
+    st = PlayerStats(notes=sum(1 for n in notes if n.time <= until))
+    for j in judgments:
+        if j.player != player:
+            continue
+        if j.grade is not None and j.note_index is not None:
+            if notes[j.note_index].time > until:
+                continue
+            if j.grade is Grade.MISS:
+                st.miss += 1
+                st.streak = 0
+                continue
+            setattr(st, j.grade.value, getattr(st, j.grade.value) + 1)
+            st.score += POINTS[j.grade]
+            st.streak += 1
+            st.best_streak = max(st.best_streak, st.streak)
+            if j.offset_ms is not None:
+                st.offsets_ms.append(j.offset_ms)
+            if j.dynamic_ok is False:
+                st.dynamic_wrong += 1
+        elif j.outcome is not None and not (math.isfinite(j.time) and j.time > until):
+            name = _COUNTED.get(j.outcome)
+            if name is not None:
+                setattr(st, name, getattr(st, name) + 1)
+    return st
+
+
+#: What a stray hit's outcome counts as (as :class:`~onebeat.engine.Judge` counts it).
+_COUNTED = {
+    HitOutcome.INVALID: "invalid",
+    HitOutcome.LATE: "invalid",
+    HitOutcome.UNKNOWN: "invalid",
+    HitOutcome.DEBOUNCED: "ignored",
+    HitOutcome.SOFT: "ignored",
+    HitOutcome.EXTRA: "extra",
+    HitOutcome.WRONG_PAD: "wrong_pad",
+    HitOutcome.FLAM: "flam",
+}
+
+
+def summarize(session: Session, judge: Judge | None = None) -> dict[str, dict[str, float | int]]:
+    """Each player's summary over the notes up to :attr:`Session.played_until` (the
+    judge's own stats for a take played to its end)."""
+    if judge is not None and math.isinf(session.played_until):
+        return {p: judge.stats(p).summary() for p in judge.players}
+    return {p: stats_until(session, session.judgments, p).summary() for p in session.player_names}
 
 
 @dataclass(frozen=True)
@@ -113,7 +173,9 @@ def replay(session: Session, *, updates: Iterable[float] = ()) -> Replay:
     for t in sorted(updates):
         out += judge.update(t)
     out += judge.finish()
-    return Replay(out, {p: judge.stats(p) for p in judge.players})
+    if math.isinf(session.played_until):
+        return Replay(out, {p: judge.stats(p) for p in judge.players})
+    return Replay(out, {p: stats_until(session, out, p) for p in judge.players})
 
 
 def same_judgments(a: Iterable[Judgment], b: Iterable[Judgment]) -> bool:

@@ -108,6 +108,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (player, song_sha256)
     );
     """,
+    # 4: where a take was stopped (song time [s]; NULL: played to its end)
+    """
+    ALTER TABLE sessions ADD COLUMN stopped_at REAL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_NAME = "sessions.sqlite3"
@@ -288,8 +292,9 @@ class SessionStore:
         self._tx(
             [
                 (
-                    "UPDATE sessions SET finished = 1, summary_json = ? WHERE id = ?",
-                    (json.dumps(session.summary), session.id),
+                    "UPDATE sessions SET finished = 1, summary_json = ?, stopped_at = ? "
+                    "WHERE id = ?",
+                    (json.dumps(session.summary), session.stopped_at, session.id),
                 )
             ]
         )
@@ -350,10 +355,10 @@ class SessionStore:
         sid = self.resolve(ref)
         row = self._db.execute(
             "SELECT created, song_title, song_path, song_sha256, chart_json, settings_json, "
-            "finished, summary_json FROM sessions WHERE id = ?",
+            "finished, summary_json, stopped_at FROM sessions WHERE id = ?",
             (sid,),
         ).fetchone()
-        created, title, path, sha, chart_json, settings_json, finished, summary_json = row
+        created, title, path, sha, chart_json, settings_json, finished, summary_json, stop = row
         players = [
             PlayerInfo(name, kind, float(off), device)
             for name, kind, off, device in self._db.execute(
@@ -390,6 +395,7 @@ class SessionStore:
                 judgments=judgments,
                 summary=json.loads(summary_json),
                 finished=bool(finished),
+                stopped_at=None if stop is None else float(stop),
             )
         except (ValueError, KeyError, TypeError, ChartError) as exc:
             raise SessionError(f"session {sid} in {self.path}: damaged ({exc})") from None

@@ -274,7 +274,13 @@ class PlayRoom:
 
     def _finish(self) -> list[dict[str, Any]]:
         if self.loop is None:
-            session = self._pass(0).finish()
+            rec = self._pass(0)
+            # stopped before the end: the notes after the page's clock were never reached
+            # (the summary leaves them out); a page that never said its clock, played out
+            notes = rec.session.chart.notes
+            heard = max([self._clock, *(h.hit.time for h in rec.session.hits)])
+            stopped = math.isfinite(heard) and bool(notes) and heard < notes[-1].time
+            session = rec.finish(stopped_at=max(0.0, heard) if stopped else None)
             self.passes.clear()
             self._new_session = None
             return [{"type": "results", "session": session.id, "summary": session.summary}]

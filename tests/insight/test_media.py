@@ -74,6 +74,20 @@ def test_a_slowed_take_plays_at_its_speed_and_taps_sound_as_their_note(tmp_path:
     assert [h.piece for h in heard_hits(session)] == [n.piece for n in chart.notes]
 
 
+def test_a_take_stopped_early_ends_at_its_stop(tmp_path: Path) -> None:
+    """The shared audio and video of a take stopped at 3 s end a second later (they
+    played on with every later note missed)."""
+    chart = groove_chart(4, bpm=60)
+    song = song_file(tmp_path / "song.wav", chart.beats[-1] + 1, level=0.05)
+    session = play_chart(chart, {"ana": np.zeros(len(chart.notes))}, song=SongRef("s", str(song)))
+    session.stopped_at = 3.0
+    y = render_take_audio(session, sr=SR)
+    assert y.shape[1] == round(4.0 * SR)
+    assert np.abs(y[:, -10:]).max() < 1e-3  # faded out
+    seconds = write_take_video(session, tmp_path / "jam.mp4", size=(320, 180), fps=10)
+    assert seconds == pytest.approx(4.0, abs=0.05)
+
+
 def test_files_formats_and_a_missing_song(tmp_path: Path) -> None:
     chart = groove_chart(4)
     offs = np.zeros(len(chart.notes))

@@ -31,6 +31,7 @@ from onebeat.session import (
     write_session_midi,
 )
 from onebeat.session.model import judgment_to_list
+from onebeat.session.record import stats_until
 
 PIECES = [P.KICK, P.SNARE, P.HIHAT_CLOSED]
 
@@ -135,6 +136,58 @@ def test_replay_equals_the_live_take_whatever_the_update_times(seed: int, grace:
         assert again.summary() == played.summary
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), grace=st.sampled_from([0.0, 30.0, 100.0]))
+def test_the_summary_counted_from_the_judgments_is_the_judges(seed: int, grace: float) -> None:
+    """One definition: the stats counted again from a take's judgments (what a stopped
+    take's summary is made of) equal the judge's own for a take played to its end."""
+    rng = np.random.default_rng(seed)
+    chart = groove(bars=2)
+    session = new_session(chart, ["ana", "ben"], grace_ms=grace)
+    hits = noisy_hits(chart, "ana", rng, 0.02) + noisy_hits(chart, "ben", rng, 0.04)
+    hits.append(Hit("ben", math.nan, P.SNARE))
+    played = play_live(session, hits, rng, None)
+    for p in ("ana", "ben"):
+        assert stats_until(played, played.judgments, p).summary() == played.summary[p]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), stop=st.floats(0.5, 15.0))
+def test_a_stopped_take_counts_only_the_notes_it_reached(seed: int, stop: float) -> None:
+    """Notes after the stop (and its Good window) were never reached: not missed in the
+    summary, the saved session, its replay or its JSON."""
+    rng = np.random.default_rng(seed)
+    chart = groove()
+    session = new_session(chart, ["ana"])
+    hits = [h for h in noisy_hits(chart, "ana", rng, 0.015) if h.time < stop]
+    rec = Recorder(session)
+    rec.hits(hits)
+    played = rec.finish(stopped_at=stop)
+    until = stop + played.settings.windows.good_ms / 1000
+    assert played.played_until == pytest.approx(until)
+    reached = [n for n in chart.notes if n.time <= until]
+    s = played.summary["ana"]
+    assert s["notes"] == len(reached)
+    assert s["perfect"] + s["great"] + s["good"] + s["miss"] == len(reached)
+    again = replay(played, updates=rng.uniform(0, 20, 20))
+    assert again.summary() == played.summary
+    back = Session.from_dict(json.loads(json.dumps(played.to_dict())))
+    assert back.stopped_at == stop and back.played_until == played.played_until
+
+
+def test_a_stopped_take_is_saved_with_its_stop(tmp_path: Path) -> None:
+    chart = groove()
+    with SessionStore(tmp_path / "s.sqlite3") as store:
+        rec = Recorder(new_session(chart, ["ana"]), store)
+        rec.hits([Hit("ana", n.time, n.piece) for n in chart.notes if n.time < 4.0])
+        played = rec.finish(stopped_at=4.0)
+        loaded = store.load(played.id)
+        listed = store.list(5)[0]
+    assert loaded.stopped_at == 4.0 and loaded.summary == played.summary
+    assert listed.summary["ana"]["accuracy"] == 1.0  # not the rest of the song as missed
+    assert played.summary["ana"]["notes"] < len(chart.notes)
+
+
 def test_enough_grace_means_no_hit_is_late() -> None:
     rng = np.random.default_rng(7)
     chart = groove()
@@ -230,8 +283,9 @@ def test_an_old_database_is_migrated_and_keeps_its_sessions(tmp_path: Path) -> N
     path = tmp_path / "old.sqlite3"
     _v1_database(path)
     with SessionStore(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 3
+        assert store.schema_version == len(MIGRATIONS) == 4
         s = store.load("0123")
+        assert s.stopped_at is None  # (the stop was not kept then)
         assert s.players == [PlayerInfo("ana", "midi", 12.5, "")]
         assert s.hits[0].raw == "note 38"
         assert replay(s).stats["ana"].notes == len(s.chart.notes)

@@ -379,3 +379,28 @@ def test_open_connections_are_capped(library: Library) -> None:
     ):
         again.send_text(_start(library))
         assert again.receive_json()["type"] == "ready"
+
+
+def test_a_take_stopped_early_counts_only_what_was_reached(library: Library) -> None:
+    """Stopped at 5 s of an 83 s song: the results, the sessions list and the report
+    count the notes up to the stop, not the rest of the song as missed (it said 27 % on
+    the results' cards, 85 % on the card beside them)."""
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        ws.send_text(_start(library))
+        ready = ws.receive_json()
+        notes = ready["chart"]["notes"]
+        for n in notes:
+            if n[0] < 5.0:
+                ws.send_text(json.dumps({"type": "key", "key": "d", "t": n[0]}))
+        ws.send_text(json.dumps({"type": "tick", "t": 5.0}))
+        ws.send_text(json.dumps({"type": "finish"}))
+        while (msg := ws.receive_json())["type"] != "results":
+            pass
+        s = msg["summary"]["ana"]
+        reached = sum(1 for n in notes if n[0] <= 5.0 + 0.110)
+        assert s["notes"] == reached < len(notes)
+        assert s["miss"] <= reached - sum(1 for n in notes if n[0] < 5.0 and n[2] == "snare")
+        listed = next(x for x in c.get("/api/sessions").json() if x["id"] == msg["session"])
+        assert listed["summary"] == msg["summary"]
+        report = c.get(f"/api/sessions/{msg['session']}/report").json()
+        assert report["takes"][0]["notes"] == reached
