@@ -239,7 +239,13 @@ class _Device:
     def __init__(self, ws: Any, origin_s: float) -> None:
         self.ws, self.origin_s = ws, origin_s
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.lock = threading.Lock()  # the test and the pong thread both send
+        self.error: BaseException | None = None
         threading.Thread(target=self._run, daemon=True).start()
+
+    def send_text(self, text: str) -> None:
+        with self.lock:
+            self.ws.send_text(text)
 
     def clock_ms(self, at: float | None = None) -> float:
         return ((time.perf_counter() if at is None else at) - self.origin_s) * 1000
@@ -249,16 +255,21 @@ class _Device:
             while True:
                 msg = self.ws.receive_json()
                 if msg["type"] == "ping":
-                    self.ws.send_json({"type": "pong", "id": msg["id"], "c": self.clock_ms()})
+                    pong = {"type": "pong", "id": msg["id"], "c": self.clock_ms()}
+                    self.send_text(json.dumps(pong))
                 else:
                     self.inbox.put(msg)
-        except Exception:  # the socket closed at the end of the test
+        except Exception as exc:  # the socket closed at the end of the test (or broke)
+            self.error = exc
             return
 
     def next(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
-            msg = self.inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+            try:
+                msg = self.inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {kind!r} message; the socket: {self.error!r}") from None
             if msg["type"] == kind:
                 return msg
 
@@ -279,12 +290,12 @@ def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
             c.websocket_connect(f"ws://192.168.1.10:8765/ws/pad{code}") as phone_ws,
         ):
             host = _Device(host_ws, origin_s=-5.0)
-            host_ws.send_text(json.dumps({"type": "sync"}))
+            host.send_text(json.dumps({"type": "sync"}))
             assert host.next("phones")["phones"] == []
             phone = _Device(phone_ws, origin_s=100.0)
-            phone_ws.send_text(json.dumps({"type": "tap", "pad": "snare", "c": 1.0}))
+            phone.send_text(json.dumps({"type": "tap", "pad": "snare", "c": 1.0}))
             assert "hello" in phone.next("error")["message"]
-            phone_ws.send_text(json.dumps({"type": "hello", "name": "ben"}))
+            phone.send_text(json.dumps({"type": "hello", "name": "ben"}))
             assert phone.next("welcome")["name"] == "ben"
             synced = phone.next("synced")
             assert synced["name"] == "ben" and synced["error_ms"] > 0
@@ -299,7 +310,7 @@ def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
             # a tap stamped 30 ms ago on the phone's clock reaches the host page on its
             # clock, 30 ms ago there too
             at = time.perf_counter() - 0.030
-            phone_ws.send_text(
+            phone.send_text(
                 json.dumps({"type": "tap", "pad": "snare", "v": 90, "c": phone.clock_ms(at)})
             )
             tap = host.next("tap")
@@ -307,13 +318,13 @@ def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
             assert tap["c"] == pytest.approx(host.clock_ms(at), abs=bound_ms)
 
             # the page judges it as ben's touch hit; ben's phone gets its judgment
-            host_ws.send_text(
+            host.send_text(
                 start_msg(library, players=[{"name": "ana"}, {"name": "ben", "input": "touch"}])
             )
             ready = host.next("ready")
             assert phone.next("take")["title"] == ready["chart"]["title"]
             snare = next(n for n in ready["chart"]["notes"] if n[2] == "snare")
-            host_ws.send_text(
+            host.send_text(
                 json.dumps({"type": "pad", "player": "ben", "pad": "snare", "t": snare[0] - 0.02})
             )
             host.next("judged")
@@ -321,9 +332,9 @@ def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
             assert {j["player"] for j in mine["items"]} == {"ben"}  # its own player's only
             assert mine["items"][-1]["grade"] == "perfect"  # (notes before it were missed)
             assert mine["stats"]["streak"] == 1
-            host_ws.send_text(json.dumps({"type": "pad", "player": "ana", "t": 1.0}))
+            host.send_text(json.dumps({"type": "pad", "player": "ana", "t": 1.0}))
             assert "does not play touch pads" in host.next("error")["message"]
-            host_ws.send_text(json.dumps({"type": "finish"}))
+            host.send_text(json.dumps({"type": "finish"}))
             assert phone.next("results")["summary"]["perfect"] == 1
 
 
