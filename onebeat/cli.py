@@ -599,6 +599,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     from onebeat.session import data_dir
     from onebeat.web import AppConfig, Library, create_app, lan_address
     from onebeat.web.app import port_problem
+    from onebeat.web.protocol import MAX_FRAME_BYTES
 
     logging.basicConfig(level=logging.WARNING, format="onebeat: %(message)s")
     host = "0.0.0.0" if args.lan else "127.0.0.1"
@@ -631,7 +632,9 @@ def _cmd_play(args: argparse.Namespace) -> int:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
     app = create_app(config, library)
     try:
-        uvicorn.run(app, host=host, port=args.port, log_level="warning")
+        uvicorn.run(
+            app, host=host, port=args.port, log_level="warning", ws_max_size=MAX_FRAME_BYTES
+        )
     finally:
         library.close()
     return 0

@@ -58,6 +58,7 @@ from onebeat.kit import DrumPiece
 __all__ = [
     "AUDIO_MAGIC",
     "MAX_AUDIO_SAMPLES",
+    "MAX_FRAME_BYTES",
     "MAX_MESSAGE_BYTES",
     "MESSAGE",
     "PAD_MESSAGE",
@@ -218,6 +219,10 @@ PAD_MESSAGE: TypeAdapter[HelloMsg | PongMsg | TapMsg] = TypeAdapter(
 AUDIO_MAGIC = b"OBA1"
 _AUDIO_HEADER = struct.Struct("<4sB3xdI")
 MAX_AUDIO_SAMPLES = 16384
+#: The largest WebSocket frame the server reads at all (a microphone's largest block and
+#: its header, with room): the protocol layer closes a socket that sends a larger one
+#: before the frame is taken in, so an over-size flood costs nothing to refuse [bytes].
+MAX_FRAME_BYTES = 2 * MAX_AUDIO_SAMPLES + 4096
 
 
 @dataclass(frozen=True)
