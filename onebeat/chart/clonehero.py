@@ -90,6 +90,13 @@ LANE_TO_PIECE: dict[tuple[int, bool], DrumPiece] = {
 }
 
 
+#: The text event without which Clone Hero and YARG read no ghost (velocity 1) or accent
+#: (127) note in ``notes.mid``.
+DYNAMICS_EVENT = "[ENABLE_CHART_DYNAMICS]"
+#: The BEAT track's notes: the first beat of a bar, and the others.
+BEAT_DOWN, BEAT_OTHER = 12, 13
+
+
 # --- writing ---------------------------------------------------------------------------
 def _part_drums(charts: dict[Difficulty, Chart], lead: int) -> mido.MidiTrack:
     events: list[tuple[int, int, int, int]] = []  # tick, on(1)/off(0), note, velocity
@@ -109,7 +116,49 @@ def _part_drums(charts: dict[Difficulty, Chart], lead: int) -> mido.MidiTrack:
         for tick in ticks:
             events.append((tick, 1, TOM_MARKERS[lane], 100))
             events.append((tick + PPQ // 16, 0, TOM_MARKERS[lane], 0))
-    return note_track("PART DRUMS", events)
+    track = note_track("PART DRUMS", events)
+    if any(on and vel in (1, 127) for _, on, _, vel in events):
+        track.insert(1, mido.MetaMessage("text", text=DYNAMICS_EVENT, time=0))
+    return track
+
+
+def _events_track(grid: Chart, lead: int) -> mido.MidiTrack:
+    """The EVENTS track: a ``[section …]`` text event at each section start (the games
+    show them and practice mode loops them)."""
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name="EVENTS", time=0))
+    now = 0
+    for k, beat in enumerate(sorted(grid.sections), start=1):
+        tick = round((lead + beat) * PPQ)
+        track.append(mido.MetaMessage("text", text=f"[section Section {k}]", time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track
+
+
+def _beat_track(grid: Chart, lead: int) -> mido.MidiTrack:
+    """The BEAT track: a note on every beat of the song's grid, 12 on a bar's first beat
+    and 13 on the others (the games draw the bar lines from it)."""
+    events = []
+    for k, pos in enumerate(np.asarray(grid.beat_positions)):
+        tick = (lead + k) * PPQ
+        note = BEAT_DOWN if int(pos) == 1 else BEAT_OTHER
+        events += [(tick, 1, note, 100), (tick + PPQ // 4, 0, note, 0)]
+    return note_track("BEAT", events)
+
+
+#: Notes a second of the hardest chart at the top of each ``diff_drums`` tier (0–6).
+TIER_NOTES_PER_S = (1.0, 2.0, 3.0, 4.5, 6.0, 8.0)
+
+
+def drum_tier(chart: Chart) -> int:
+    """The ``diff_drums`` rating (0–6) of a chart, from how many notes a second it has
+    over its span (the community rates by feel; the density is onebeat's estimate)."""
+    if len(chart.notes) < 2:
+        return 0
+    span = max(1.0, chart.notes[-1].time - chart.notes[0].time)
+    rate = len(chart.notes) / span
+    return int(np.searchsorted(TIER_NOTES_PER_S, rate, side="right"))
 
 
 def write_song_folder(
@@ -138,7 +187,13 @@ def write_song_folder(
     mid = chart_to_midi(grid)  # tempo map and bar lines, drum track replaced
     tempo = mid.tracks[0]
     tempo[0] = mido.MetaMessage("track_name", name=title, time=0)
-    mid.tracks = [tempo, _part_drums(charts, lead_in_beats(grid))]
+    lead = lead_in_beats(grid)
+    mid.tracks = [
+        tempo,
+        _part_drums(charts, lead),
+        _events_track(grid, lead),
+        _beat_track(grid, lead),
+    ]
     buf = io.BytesIO()
     mid.save(file=buf)
     atomic_write_bytes(out / "notes.mid", buf.getvalue())
@@ -156,7 +211,7 @@ def write_song_folder(
         "artist": artist,
         "charter": charter,
         "song_length": str(round(decoded.duration * 1000)),
-        "diff_drums": str(max(0, min(6, max(c.level for c in charts.values())))),
+        "diff_drums": str(drum_tier(charts[max(charts)])),
         "pro_drums": "True",
         "delay": "0",
         "preview_start_time": str(round(float(grid.beats[len(grid.beats) // 3]) * 1000)),
@@ -186,6 +241,7 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
     )
     if drums is None:
         raise ChartError(f"{path}: no 'PART DRUMS' track")
+    dynamics = any(m.type in ("text", "lyrics") and m.text.strip() == DYNAMICS_EVENT for m in drums)
     gems: list[tuple[int, int, int]] = []  # tick, lane, velocity
     tom_ticks: dict[int, list[tuple[int, int]]] = {lane: [] for lane in TOM_MARKERS}
     open_markers: dict[int, int] = {}
@@ -212,7 +268,9 @@ def _read_mid(path: Path, difficulty: Difficulty, pro: bool | None) -> Chart:
     for t, lane, vel in gems:
         tom = any(a <= t < max(b, a + 1) for a, b in tom_ticks.get(lane, []))
         cymbal = lane in TOM_MARKERS and not tom and pro is not False
-        dyn = Dynamic.ACCENT if vel == 127 else Dynamic.GHOST if vel == 1 else Dynamic.NORMAL
+        dyn = Dynamic.NORMAL
+        if dynamics:  # velocities 1 and 127 mean ghost and accent only with the flag
+            dyn = Dynamic.ACCENT if vel == 127 else Dynamic.GHOST if vel == 1 else Dynamic.NORMAL
         notes.append(
             Note(_time_at(beats, t / res), t / res, LANE_TO_PIECE[(lane, cymbal)], vel, dyn)
         )

@@ -121,7 +121,7 @@ class AppConfig:
     audio_burst: float = 2_000_000.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     work_per_s: float = 1.0
-    work_burst: float = 3.0
+    work_burst: float = 6.0
     replies_per_s: float = 10.0
     max_sockets: int = 32
 

@@ -159,3 +159,49 @@ def test_bad_folders(tmp_path: Path, files: dict[str, str], message: str) -> Non
         (tmp_path / name).write_text(text)
     with pytest.raises(ChartError, match=message):
         read_song_folder(tmp_path)
+
+
+def test_the_folder_follows_the_community_formats(tmp_path: Path) -> None:
+    """Ghost and accent notes carry the text event the games need to read them; a file
+    without it reads them as plain notes; sections and a BEAT track are written; and
+    ``diff_drums`` is a 0–6 rating, not onebeat's level (issue 23, item 13)."""
+    from onebeat.chart.clonehero import DYNAMICS_EVENT, drum_tier
+    from onebeat.chart.model import Dynamic
+
+    beats = 0.5 + np.arange(16) * 0.5
+    dyns = [Dynamic.GHOST, Dynamic.NORMAL, Dynamic.ACCENT, Dynamic.NORMAL] * 2
+    notes = tuple(
+        Note(float(beats[k]), float(k), DrumPiece.SNARE, 100, d) for k, d in enumerate(dyns)
+    )
+    chart = Chart(
+        notes=notes,
+        beats=beats,
+        beat_positions=np.arange(16) % 4 + 1,
+        beats_per_bar=4,
+        level=5,
+        sections=(0.0, 8.0),
+    )
+    src = tmp_path / "a.wav"
+    import soundfile as sf
+
+    sf.write(src, np.zeros((44100 * 9, 2), dtype=np.float32) + 0.01, 44100)
+    folder = write_song_folder({Difficulty.EXPERT: chart}, src, tmp_path / "song", title="d")
+    mid = mido.MidiFile(folder / "notes.mid")
+    tracks = {t.name: t for t in mid.tracks}
+    assert {"PART DRUMS", "EVENTS", "BEAT"} <= set(tracks)
+    assert any(m.type == "text" and m.text == DYNAMICS_EVENT for m in tracks["PART DRUMS"])
+    sections = [m.text for m in tracks["EVENTS"] if m.type == "text"]
+    assert sections == ["[section Section 1]", "[section Section 2]"]
+    beat_notes = [m.note for m in tracks["BEAT"] if m.type == "note_on" and m.velocity]
+    assert len(beat_notes) == len(beats) and beat_notes[:4] == [12, 13, 13, 13]
+    back, _ = read_song_folder(folder)
+    assert [n.dynamic for n in back.notes] == dyns
+    ini = configparser.ConfigParser()
+    ini.read(folder / "song.ini")
+    assert ini["song"]["diff_drums"] == str(drum_tier(chart)) == "2"  # 8 notes in 3.5 s
+    # without the text event, velocities 1 and 127 are plain notes
+    for t in mid.tracks:
+        t[:] = [m for m in t if not (m.type == "text" and m.text == DYNAMICS_EVENT)]
+    mid.save(folder / "notes.mid")
+    back, _ = read_song_folder(folder)
+    assert {n.dynamic for n in back.notes} == {Dynamic.NORMAL}
