@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -25,15 +27,21 @@ def client(
     return TestClient(create_app(config, library), base_url=f"http://{host}", client=who)
 
 
-def pair(library: Library) -> tuple[TestClient, TestClient]:
+@contextmanager
+def pair(library: Library) -> Iterator[tuple[TestClient, TestClient]]:
     """Two clients of one app started with ``--lan``: the host's screen on this machine,
-    and a phone on the network."""
+    and a phone on the network, on one event loop as a server has them (each test
+    client's own loop would make the host's handler send to the phone's socket across
+    loops, which fails now and then)."""
     config = AppConfig(data_dir=library.root, lan=True, lan_host="192.168.1.10", code="s3cret")
     app = create_app(config, library)
-    return (
-        TestClient(app, base_url="http://localhost", client=LOCAL),
-        TestClient(app, base_url="http://192.168.1.10:8765", client=PHONE),
-    )
+    phone = TestClient(app, base_url="http://192.168.1.10:8765", client=PHONE)
+    with TestClient(app, base_url="http://localhost", client=LOCAL) as host:
+        phone.portal = host.portal
+        try:
+            yield host, phone
+        finally:
+            phone.portal = None
 
 
 def faded_snare(sr: int) -> np.ndarray:

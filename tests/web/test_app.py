@@ -277,8 +277,7 @@ class _Device:
 def test_a_phone_joins_with_the_code_and_its_taps_reach_the_host_on_its_clock(
     library: Library,
 ) -> None:
-    host_c, c = pair(library)
-    with host_c, c:
+    with pair(library) as (host_c, c):
         with (
             pytest.raises(WebSocketDisconnect),
             c.websocket_connect("ws://192.168.1.10:8765/ws/pad") as ws,
