@@ -21,6 +21,7 @@ import configparser
 import io
 import os
 import re
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 
@@ -363,6 +364,25 @@ def _read_chart(path: Path, difficulty: Difficulty) -> Chart:
     )
 
 
+#: The largest song.ini ``delay`` onebeat takes [ms].
+MAX_DELAY_MS = 60_000
+
+
+def _delay_s(path: Path, text: str) -> float:
+    """song.ini's ``delay``: how much later than the audio the chart starts [ms → s]."""
+    value = text.strip()
+    try:
+        ms = float(value) if len(value) <= 16 else float("nan")
+    except ValueError:
+        ms = float("nan")
+    if not abs(ms) <= MAX_DELAY_MS:  # (also NaN)
+        raise ChartError(
+            f"{path}: delay {value[:16]!r} is not a number of milliseconds "
+            f"(±{MAX_DELAY_MS:,} at most)"
+        )
+    return ms / 1000.0
+
+
 def read_song_folder(
     folder: str | os.PathLike[str], *, difficulty: Difficulty = Difficulty.EXPERT
 ) -> tuple[Chart, Path | None]:
@@ -382,6 +402,7 @@ def read_song_folder(
     if not d.is_dir():
         raise ChartError(f"{d}: not a song folder")
     pro: bool | None = None
+    delay_s = 0.0
     ini_path = d / "song.ini"
     if ini_path.exists():
         ini = configparser.ConfigParser(strict=False, interpolation=None)
@@ -389,6 +410,8 @@ def read_song_folder(
             ini.read_string(ini_path.read_text(encoding="utf-8-sig", errors="replace").lower())
             if ini.has_option("song", "pro_drums"):
                 pro = ini.get("song", "pro_drums").strip() in ("true", "1")
+            if ini.has_option("song", "delay"):
+                delay_s = _delay_s(ini_path, ini.get("song", "delay"))
         except configparser.Error as exc:
             why = " ".join(str(exc).split())  # configparser's messages span lines
             raise ChartError(f"{ini_path}: malformed song.ini ({why[:160]})") from None
@@ -398,6 +421,12 @@ def read_song_folder(
         chart = _read_chart(d / "notes.chart", difficulty)
     else:
         raise ChartError(f"{d}: no notes.mid or notes.chart")
+    if delay_s:  # the chart starts later than the audio (or earlier) by song.ini's delay
+        chart = replace(
+            chart,
+            notes=tuple(replace(n, time=n.time + delay_s) for n in chart.notes),
+            beats=np.asarray(chart.beats, dtype=float) + delay_s,
+        )
     audio = next(
         (
             d / f"{stem}{ext}"

@@ -205,3 +205,23 @@ def test_the_folder_follows_the_community_formats(tmp_path: Path) -> None:
     mid.save(folder / "notes.mid")
     back, _ = read_song_folder(folder)
     assert {n.dynamic for n in back.notes} == {Dynamic.NORMAL}
+
+
+def test_song_ini_delay_starts_the_chart_later(
+    demo_folder: tuple[Path, dict[Difficulty, Chart]], tmp_path: Path
+) -> None:
+    """``delay`` (ms): "a higher value makes the chart start later" than the audio."""
+    import shutil
+
+    folder, _ = demo_folder
+    plain, _ = read_song_folder(folder)
+    moved = tmp_path / "moved"
+    shutil.copytree(folder, moved)
+    ini = (moved / "song.ini").read_text().replace("delay = 0", "delay = 500")
+    (moved / "song.ini").write_text(ini)
+    later, _ = read_song_folder(moved)
+    assert [n.time for n in later.notes] == pytest.approx([n.time + 0.5 for n in plain.notes])
+    assert later.beats == pytest.approx(np.asarray(plain.beats) + 0.5)
+    (moved / "song.ini").write_text(ini.replace("delay = 500", "delay = soon"))
+    with pytest.raises(ChartError, match=r"song\.ini: delay 'soon' is not a number"):
+        read_song_folder(moved)
