@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.websockets import WebSocketDisconnect
 
 from onebeat.web import AppConfig, Library, create_app
@@ -404,3 +406,75 @@ def test_a_take_stopped_early_counts_only_what_was_reached(library: Library) -> 
         assert listed["summary"] == msg["summary"]
         report = c.get(f"/api/sessions/{msg['session']}/report").json()
         assert report["takes"][0]["notes"] == reached
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_KINDS = st.sampled_from(
+    ["start", "learn", "key", "midi", "pad", "tick", "finish", "listen", "kit", "sync", "pong"]
+)
+_FIELDS = st.sampled_from(
+    [
+        "song",
+        "level",
+        "players",
+        "t",
+        "key",
+        "player",
+        "pad",
+        "v",
+        "data",
+        "loop",
+        "speed",
+        "name",
+        "piece",
+        "id",
+        "c",
+        "windows",
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    messages=st.lists(
+        st.one_of(
+            st.fixed_dictionaries({"type": _KINDS}).flatmap(
+                lambda base: st.dictionaries(_FIELDS, _JSON, max_size=5).map(
+                    lambda extra: {**extra, **base}
+                )
+            ),
+            _JSON,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_socket_message_gets_an_answer_or_a_one_line_error(
+    library: Library, messages: list[Any]
+) -> None:
+    """Fuzzed play-socket messages (every kind, any fields, any JSON): the socket stays
+    open, each error is one line naming what was wrong, and the server still plays."""
+    with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
+        for m in messages:
+            ws.send_text(json.dumps(m))
+        # a marker: the answers to everything before it come before its error
+        ws.send_text(json.dumps({"type": "marker-9f3"}))
+        while "marker-9f3" not in (reply := ws.receive_json()).get("message", ""):
+            if reply["type"] == "error":
+                assert "\n" not in reply["message"] and len(reply["message"]) < 400
+        ws.send_text(_start(library))
+        while (reply := ws.receive_json())["type"] not in ("ready", "error"):
+            pass
+        assert reply["type"] == "ready" or "at most" in reply["message"]
