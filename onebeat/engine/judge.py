@@ -180,6 +180,30 @@ class PlayerStats:
     def sd_offset_ms(self) -> float:
         return float(np.std(self.offsets_ms, ddof=1)) if len(self.offsets_ms) > 1 else 0.0
 
+    def add_note(
+        self, grade: Grade, offset_ms: float | None = None, dynamic_ok: bool | None = None
+    ) -> None:
+        """Count a chart note as graded: a miss breaks the streak, a hit scores and adds
+        to it (the judge counts so, and so does a summary made again from judgments)."""
+        if grade is Grade.MISS:
+            self.miss += 1
+            self.streak = 0
+            return
+        setattr(self, grade.value, getattr(self, grade.value) + 1)
+        self.score += POINTS[grade]
+        self.streak += 1
+        self.best_streak = max(self.best_streak, self.streak)
+        if offset_ms is not None:
+            self.offsets_ms.append(offset_ms)
+        if dynamic_ok is False:
+            self.dynamic_wrong += 1
+
+    def add_stray(self, outcome: HitOutcome) -> None:
+        """Count a hit that graded no note, by what became of it."""
+        name = _STRAY_FIELD.get(outcome)
+        if name is not None:
+            setattr(self, name, getattr(self, name) + 1)
+
     def summary(self) -> dict[str, float | int]:
         return {
             "notes": self.notes,
@@ -199,6 +223,19 @@ class PlayerStats:
             "mean_offset_ms": round(self.mean_offset_ms, 3),
             "sd_offset_ms": round(self.sd_offset_ms, 3),
         }
+
+
+#: The count a hit that graded no note adds to.
+_STRAY_FIELD = {
+    HitOutcome.INVALID: "invalid",
+    HitOutcome.LATE: "invalid",
+    HitOutcome.UNKNOWN: "invalid",
+    HitOutcome.DEBOUNCED: "ignored",
+    HitOutcome.SOFT: "ignored",
+    HitOutcome.EXTRA: "extra",
+    HitOutcome.WRONG_PAD: "wrong_pad",
+    HitOutcome.FLAM: "flam",
+}
 
 
 class _PlayerState:
@@ -312,17 +349,7 @@ class Judge:
 
     # -- internals -----------------------------------------------------------------------
     def _count(self, state: _PlayerState, player: str, t: float, outcome: HitOutcome) -> Judgment:
-        st = state.stats
-        if outcome in (HitOutcome.INVALID, HitOutcome.LATE, HitOutcome.UNKNOWN):
-            st.invalid += 1
-        elif outcome in (HitOutcome.DEBOUNCED, HitOutcome.SOFT):
-            st.ignored += 1
-        elif outcome is HitOutcome.EXTRA:
-            st.extra += 1
-        elif outcome is HitOutcome.WRONG_PAD:
-            st.wrong_pad += 1
-        elif outcome is HitOutcome.FLAM:
-            st.flam += 1
+        state.stats.add_stray(outcome)
         return Judgment(player, t if math.isfinite(t) else math.nan, None, outcome)
 
     def _close(self, player: str, state: _PlayerState, t: float) -> list[Judgment]:
@@ -334,9 +361,7 @@ class Judge:
         while i < len(times) and times[i] < due:
             if state.open[i]:
                 state.open[i] = False
-                st = state.stats
-                st.miss += 1
-                st.streak = 0
+                state.stats.add_note(Grade.MISS)
                 out.append(Judgment(player, times[i], Grade.MISS, None, i))
             i += 1
         state.next_to_close = i
@@ -386,17 +411,10 @@ class Judge:
         note = self.chart.notes[best]
         state.open[best] = False
         state.last_match[piece] = t
-        st = state.stats
-        setattr(st, grade.value, getattr(st, grade.value) + 1)
-        st.score += POINTS[grade]
-        st.streak += 1
-        st.best_streak = max(st.best_streak, st.streak)
-        st.offsets_ms.append(offset_ms)
         dyn: bool | None = None
         if note.dynamic is Dynamic.GHOST:
             dyn = hit.velocity <= s.ghost_max_velocity
         elif note.dynamic is Dynamic.ACCENT and not self.any_pad:
             dyn = hit.velocity >= s.accent_min_velocity
-        if dyn is False:
-            st.dynamic_wrong += 1
+        state.stats.add_note(grade, offset_ms, dyn)
         return Judgment(player, t, grade, HitOutcome.NOTE, best, offset_ms, dyn)

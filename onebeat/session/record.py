@@ -13,8 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from onebeat.engine import Grade, Hit, HitOutcome, Judge, Judgment, PlayerStats
-from onebeat.engine.judge import POINTS
+from onebeat.engine import Hit, Judge, Judgment, PlayerStats
 from onebeat.session.model import RecordedHit, Session, judgment_key, judgment_to_list
 from onebeat.session.store import SessionStore
 
@@ -110,38 +109,11 @@ def stats_until(session: Session, judgments: Iterable[Judgment], player: str) ->
         if j.player != player:
             continue
         if j.grade is not None and j.note_index is not None:
-            if notes[j.note_index].time > until:
-                continue
-            if j.grade is Grade.MISS:
-                st.miss += 1
-                st.streak = 0
-                continue
-            setattr(st, j.grade.value, getattr(st, j.grade.value) + 1)
-            st.score += POINTS[j.grade]
-            st.streak += 1
-            st.best_streak = max(st.best_streak, st.streak)
-            if j.offset_ms is not None:
-                st.offsets_ms.append(j.offset_ms)
-            if j.dynamic_ok is False:
-                st.dynamic_wrong += 1
+            if notes[j.note_index].time <= until:
+                st.add_note(j.grade, j.offset_ms, j.dynamic_ok)
         elif j.outcome is not None and not (math.isfinite(j.time) and j.time > until):
-            name = _COUNTED.get(j.outcome)
-            if name is not None:
-                setattr(st, name, getattr(st, name) + 1)
+            st.add_stray(j.outcome)
     return st
-
-
-#: What a stray hit's outcome counts as (as :class:`~onebeat.engine.Judge` counts it).
-_COUNTED = {
-    HitOutcome.INVALID: "invalid",
-    HitOutcome.LATE: "invalid",
-    HitOutcome.UNKNOWN: "invalid",
-    HitOutcome.DEBOUNCED: "ignored",
-    HitOutcome.SOFT: "ignored",
-    HitOutcome.EXTRA: "extra",
-    HitOutcome.WRONG_PAD: "wrong_pad",
-    HitOutcome.FLAM: "flam",
-}
 
 
 def summarize(session: Session, judge: Judge | None = None) -> dict[str, dict[str, float | int]]:
