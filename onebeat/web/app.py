@@ -281,6 +281,13 @@ class _Bucket:
         return True
 
 
+def _error_line(errors: list[Any], default: str) -> str:
+    """A validation error as one line: where (the field's path), then what."""
+    err = errors[0] if errors else {"loc": (), "msg": "invalid"}
+    where = ".".join(str(x) for x in err["loc"] if x != "body")[:120] or default
+    return f"{where}: {str(err['msg'])[:200]}"
+
+
 class _Drops:
     """Messages dropped from one connection: the first logged with its reason, the rest
     counted and logged as one line a second at most (a flood must not become a flood of
@@ -362,10 +369,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         """A bad body or query: one line naming the field (not the input, which may be
         huge or not even JSON-writable, such as NaN)."""
-        errors = exc.errors()
-        err = errors[0] if errors else {"loc": (), "msg": "invalid"}
-        where = ".".join(str(x) for x in err["loc"] if x != "body")[:120] or "body"
-        return JSONResponse({"detail": f"{where}: {str(err['msg'])[:200]}"}, status_code=422)
+        return JSONResponse({"detail": _error_line(list(exc.errors()), "body")}, status_code=422)
 
     lobby = Lobby()
     allowed_hosts = set(LOCAL_NAMES)
@@ -589,14 +593,13 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                             yield frame
                             continue
                         dropped_audio += 1
-                        drops.add("audio frames over the sample rate")
-                        if dropped_audio == 1 or dropped_audio % 100 == 0:
-                            why = (
-                                f"audio frame: over {config.audio_per_s:.0f} samples a second; "
-                                f"{dropped_audio} frames dropped"
-                            )
-                        else:
+                        if dropped_audio != 1 and dropped_audio % 100:
+                            drops.add("audio frames over the sample rate")
                             continue
+                        why = (  # said (and counted) by refuse, on the first and each 100th
+                            f"audio frame: over {config.audio_per_s:.0f} samples a second; "
+                            f"{dropped_audio} frames dropped"
+                        )
                 elif raw is None:
                     why = "messages are JSON text (or a microphone's b'OBA1' audio frames)"
                 elif len(raw) > MAX_MESSAGE_BYTES:
@@ -605,9 +608,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                     try:
                         msg = adapter.validate_json(raw)
                     except ValidationError as exc:
-                        err = exc.errors()[0]
-                        where = ".".join(str(x) for x in err["loc"]) or "message"
-                        why = f"{where}: {err['msg']}"
+                        why = _error_line(exc.errors(), "message")
                     else:
                         if not isinstance(msg, COSTLY) or work.take():
                             yield msg
@@ -619,6 +620,9 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
                 await refuse(link, limits, why)
         finally:
             drops.flush()
+
+    def limits_for(client: str) -> _Limits:
+        return _Limits(_Drops(client), _Bucket(config.replies_per_s, 2 * config.replies_per_s))
 
     async def refuse(link: Link, limits: _Limits, why: str) -> None:
         """Drop a message with a one-line error back (a few a second at most)."""
@@ -658,7 +662,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         if client is None:
             return
         link = Link(ws)
-        limits = _Limits(_Drops(client), _Bucket(config.replies_per_s, 2 * config.replies_per_s))
+        limits = limits_for(client)
         lobby.hosts.add(link)
         store = SessionStore(db_path)
         play_room, lesson_room = PlayRoom(lib, store), LessonRoom(lib, store)
@@ -715,7 +719,7 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
         if client is None:
             return
         link = Link(ws)
-        limits = _Limits(_Drops(client), _Bucket(config.replies_per_s, 2 * config.replies_per_s))
+        limits = limits_for(client)
         joined = False
         try:
             async for msg in messages(ws, link, PAD_MESSAGE, limits):
