@@ -249,3 +249,84 @@ def test_any_take_csv_reads_or_raises_onebeats_error(tmp_path: Path, rows: list[
         assert "\n" not in str(exc) and len(str(exc)) < 400
     else:
         assert all(0 <= h.velocity <= 127 for h in hits)
+
+
+@pytest.fixture(scope="module")
+def encoded_tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Half a second of a tone in each container a user brings (wav, flac, ogg, mp3)."""
+    d = tmp_path_factory.mktemp("tones")
+    y = 0.3 * np.sin(2 * np.pi * 440 * np.arange(22050) / 44100)
+    out = {}
+    for ext, fmt, sub in (
+        ("wav", "WAV", "PCM_16"),
+        ("flac", "FLAC", "PCM_16"),
+        ("ogg", "OGG", "VORBIS"),
+        ("mp3", "MP3", "MPEG_LAYER_III"),
+    ):
+        sf.write(d / f"tone.{ext}", y, 44100, format=fmt, subtype=sub)
+        out[ext] = (d / f"tone.{ext}").read_bytes()
+    return out
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_mutated_audio_header_decodes_or_raises_onebeats_error(
+    tmp_path: Path, encoded_tones: dict[str, bytes], data: st.DataObject
+) -> None:
+    """Audio headers fuzzed (issue 23's fuzz suite): bytes of the first 512 changed, or
+    the file cut short. Each file decodes to finite samples or is one line naming it, in
+    bounded time."""
+    from onebeat.audio import load_audio
+
+    ext = data.draw(st.sampled_from(sorted(encoded_tones)))
+    raw = bytearray(encoded_tones[ext])
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, min(511, len(raw) - 1)))
+        raw[at] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    path = tmp_path / f"song.{ext}"
+    path.write_bytes(bytes(raw))
+    t0 = time.perf_counter()
+    try:
+        audio = load_audio(path)
+    except OnebeatError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 400
+        assert path.name in str(exc)
+    else:
+        assert np.isfinite(audio.y).all() and audio.sr > 0
+    assert time.perf_counter() - t0 < 2
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(
+                ["[song]", "[Song]", "delay = 250", "delay = x", "delay = 1e309", "pro_drums = "]
+            ),
+            st.builds(
+                "{} = {}".format,
+                st.sampled_from(["delay", "pro_drums", "name", "diff_drums", "five_lane_drums"]),
+                st.text(max_size=20),
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_any_song_ini_reads_or_raises_a_one_line_error(tmp_path: Path, lines: list[str]) -> None:
+    folder = tmp_path / "Song"
+    if not folder.exists():
+        _chart(tmp_path)
+    (folder / "song.ini").write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+    try:
+        chart, _ = read_song_folder(folder)
+    except OnebeatError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 400
+    else:
+        assert chart.notes

@@ -29,7 +29,7 @@ import mido
 import numpy as np
 
 from onebeat._io import atomic_write_bytes, atomic_write_text
-from onebeat.audio.decode import load_audio
+from onebeat.audio.decode import file_sha256, load_audio
 from onebeat.audio.encode import write_ogg_vorbis
 from onebeat.chart.midi import (
     PPQ,
@@ -48,6 +48,9 @@ from onebeat.kit import DrumPiece
 
 __all__ = [
     "Difficulty",
+    "folder_audio",
+    "folder_stems",
+    "mix_stems",
     "read_song_folder",
     "write_song_folder",
 ]
@@ -391,7 +394,8 @@ def read_song_folder(
     Returns
     -------
     (Chart, Path or None)
-        The chart at ``difficulty`` and the folder's song audio, if there is one.
+        The chart at ``difficulty`` and the folder's song audio, if there is one (its
+        stems mixed into one file: :func:`folder_audio`).
 
     Raises
     ------
@@ -427,13 +431,72 @@ def read_song_folder(
             notes=tuple(replace(n, time=n.time + delay_s) for n in chart.notes),
             beats=np.asarray(chart.beats, dtype=float) + delay_s,
         )
-    audio = next(
-        (
-            d / f"{stem}{ext}"
-            for stem in ("song", "guitar")
-            for ext in (".ogg", ".opus", ".mp3", ".wav")
-            if (d / f"{stem}{ext}").exists()
-        ),
-        None,
-    )
-    return chart, audio
+    return chart, folder_audio(d)
+
+
+#: The audio files a song folder may split its song into (Clone Hero / YARG / Rock Band
+#: stems), the drum stems first. ``crowd`` (the audience) and ``preview`` are not the song.
+DRUM_STEMS = ("drums", "drums_1", "drums_2", "drums_3", "drums_4")
+BAND_STEMS = ("song", "guitar", "rhythm", "bass", "keys", "vocals", "vocals_1", "vocals_2")
+_AUDIO_EXTS = (".ogg", ".opus", ".mp3", ".wav", ".flac")
+
+
+def folder_stems(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """The song's audio files in a song folder, by stem name (``drums``, ``song``, ...)."""
+    d = Path(folder)
+    found: dict[str, Path] = {}
+    for stem in DRUM_STEMS + BAND_STEMS:
+        for ext in _AUDIO_EXTS:
+            if (d / f"{stem}{ext}").is_file():
+                found[stem] = d / f"{stem}{ext}"
+                break
+    return found
+
+
+def folder_audio(folder: str | os.PathLike[str]) -> Path | None:
+    """The song of a song folder as one audio file (None: the folder has none).
+
+    A folder with one audio file (``song.ogg``) gives it; a folder whose song is split into
+    stems (``drums.ogg``, ``drums_1..4.ogg``, ``bass.ogg``, ``vocals.ogg``, ``song.ogg``,
+    ...) gives their sum, mixed once into onebeat's cache (keyed by the stems' bytes) and
+    reused: the games play the stems together, and so does onebeat.
+    """
+    stems = folder_stems(folder)
+    if len(stems) <= 1:
+        return next(iter(stems.values()), None)
+    return mix_stems(list(stems.values()))
+
+
+def mix_stems(paths: list[Path]) -> Path:
+    """Sum audio files (stems of one song) into one Ogg Vorbis file in the cache.
+
+    Raises
+    ------
+    OneBeatError
+        A stem that cannot be decoded (one line naming it).
+    """
+    import hashlib
+
+    from onebeat._io import user_dir
+
+    key = hashlib.sha256()
+    for p in paths:
+        key.update(p.name.encode() + b"\0" + file_sha256(p).encode())
+    out = user_dir("ONEBEAT_CACHE_DIR", "XDG_CACHE_HOME", ".cache") / "stems"
+    target = out / f"{key.hexdigest()[:24]}.ogg"
+    if target.is_file():
+        return target
+    sr = 44100
+    tracks = [load_audio(p, sr=sr, mono=False).y for p in paths]
+    channels = max(1 if t.ndim == 1 else t.shape[0] for t in tracks)
+    length = max(t.shape[-1] for t in tracks)
+    mix = np.zeros((channels, length), np.float32)
+    for t in tracks:
+        t2 = t[None, :] if t.ndim == 1 else t
+        mix[:, : t2.shape[-1]] += t2 if t2.shape[0] == channels else t2.mean(axis=0)
+    peak = float(np.max(np.abs(mix))) if mix.size else 0.0
+    if peak > 0.99:  # stems that add up past full scale: the whole mix turned down
+        mix *= np.float32(0.99 / peak)
+    out.mkdir(parents=True, exist_ok=True)
+    write_ogg_vorbis(target, mix, sr)
+    return target

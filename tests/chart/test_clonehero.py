@@ -15,7 +15,7 @@ from onebeat.chart import generate_chart
 from onebeat.chart.clonehero import Difficulty, read_song_folder, write_song_folder
 from onebeat.chart.model import Chart, Note
 from onebeat.demo import demo_song_path
-from onebeat.errors import ChartError
+from onebeat.errors import ChartError, OnebeatError
 from onebeat.kit import DrumPiece
 
 
@@ -225,3 +225,47 @@ def test_song_ini_delay_starts_the_chart_later(
     (moved / "song.ini").write_text(ini.replace("delay = 500", "delay = soon"))
     with pytest.raises(ChartError, match=r"song\.ini: delay 'soon' is not a number"):
         read_song_folder(moved)
+
+
+def test_a_folder_of_stems_is_read_as_their_mix(tmp_path: Path) -> None:
+    """A song folder split into stems (drums_1..2, bass, vocals, song) plays them together,
+    as Clone Hero and YARG do; crowd noise and the preview are not the song."""
+    import soundfile as sf
+
+    folder = tmp_path / "stems"
+    folder.mkdir()
+    (folder / "notes.chart").write_text(CHART_TEXT)
+    sr = 44100
+    t = np.arange(sr) / sr
+    tones = {"drums_1": 110.0, "drums_2": 220.0, "bass": 55.0, "vocals": 440.0, "song": 880.0}
+    for name, f0 in tones.items():
+        sf.write(folder / f"{name}.ogg", 0.1 * np.sin(2 * np.pi * f0 * t), sr)
+    sf.write(folder / "crowd.ogg", 0.1 * np.sin(2 * np.pi * 1760.0 * t), sr)
+    _chart, audio = read_song_folder(folder)
+    assert audio is not None and audio.suffix == ".ogg" and audio.parent != folder
+    y = load_audio(audio).y
+    spec = np.abs(np.fft.rfft(y))
+    freqs = np.fft.rfftfreq(len(y), 1 / sr)
+
+    def level(f0: float) -> float:
+        return float(spec[np.abs(freqs - f0) < 3].max())
+
+    for f0 in tones.values():
+        assert level(f0) > 0.5 * level(440.0)  # every stem is in the mix
+    assert level(1760.0) < 0.01 * level(440.0)  # the crowd is not
+    stamp = audio.stat().st_mtime_ns
+    assert read_song_folder(folder)[1] == audio  # mixed once, then reused
+    assert audio.stat().st_mtime_ns == stamp
+
+
+def test_a_folder_with_a_broken_stem_names_it(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "notes.chart").write_text(CHART_TEXT)
+    (folder / "drums.ogg").write_bytes(b"OggS" + b"\0" * 200)
+    sf.write(folder / "song.ogg", np.zeros(4410), 44100)
+    with pytest.raises(OnebeatError, match=r"drums\.ogg") as info:
+        read_song_folder(folder)
+    assert "\n" not in str(info.value)
