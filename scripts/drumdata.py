@@ -316,18 +316,39 @@ class Recipe:
         The range of the drums' level against the band [dB].
     percussion : float
         The chance that a band plays hand percussion.
+    cross_stick : float
+        The chance that a part's snare is played as a side stick throughout (a country
+        or ballad verse; the Groove MIDI Dataset's drummers seldom play one).
+    heard : bool
+        Strokes that the mix hides are not taught as strokes (:func:`heard_strokes`).
+    mic_eq : bool
+        Each piece gets its own equaliser, as each microphone of a real kit does; the
+        kick and toms often a bright top (:func:`mic_eq`).
     """
 
     thin: bool
     drums_db: tuple[float, float]
     percussion: float
+    cross_stick: float = 0.0
+    heard: bool = False
+    mic_eq: bool = False
 
 
-#: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``), recipe 2 its second
-#: (``drums_cnn.onnx``): parts thinned, drums down to -24 dB, more hand percussion.
+#: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``); recipe 2 thinned the
+#: parts, put the drums down to -24 dB and added hand percussion; recipe 3 (the second
+#: network, ``drums_cnn.onnx``) adds cross-stick parts, an equaliser per piece and labels
+#: that follow the sound (:func:`heard_strokes`).
 RECIPES = {
     1: Recipe(thin=False, drums_db=(-14.0, 6.0), percussion=0.3),
     2: Recipe(thin=True, drums_db=(-24.0, 6.0), percussion=0.4),
+    3: Recipe(
+        thin=True,
+        drums_db=(-24.0, 6.0),
+        percussion=0.4,
+        cross_stick=0.12,
+        heard=True,
+        mic_eq=True,
+    ),
 }
 
 
@@ -384,14 +405,45 @@ def _tone(y: np.ndarray, rng: np.random.Generator, pitch: float) -> np.ndarray:
     return np.asarray(np.interp(np.linspace(0, len(y) - 1, n), np.arange(len(y)), y), np.float32)
 
 
+#: High-shelf gain ranges [dB] per class for :func:`mic_eq` (the top of a piece's sound).
+MIC_TOP_DB = {"kick": (0.0, 20.0), "tom": (0.0, 15.0), "snare": (-4.0, 8.0)}
+
+
+def mic_eq(stems: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """An equaliser per piece, as a real kit's microphones and their mix give.
+
+    The sampled kits' kicks are close-miked and dark: above 6 kHz their first 50 ms hold
+    40–60 dB less than the whole, where a kick on a record, heard through the overheads
+    (beater, shell, the cymbals' sympathetic wash), often holds 20–35 dB less. A network
+    that never met a bright kick takes its top for a hi-hat. So the kick, the toms and the
+    snare get a random high shelf (:data:`MIC_TOP_DB`) and every piece a random body.
+    """
+    out = {}
+    for cls, x in stems.items():
+        lo, hi = MIC_TOP_DB.get(cls, (-3.0, 3.0))
+        top = float(rng.uniform(lo, hi)) if rng.random() < 0.7 else 0.0
+        chain = pb.Pedalboard(
+            [
+                pb.HighShelfFilter(float(rng.uniform(3000, 8000)), top),
+                pb.PeakFilter(float(rng.uniform(150, 1500)), float(rng.uniform(-4, 4)), 1.0),
+            ]
+        )
+        out[cls] = chain(np.asarray(x, np.float32), SR)
+    return out
+
+
 def render_sampled(
     notes: list[tuple[float, str, float]],
     length: int,
     kit_names: list[str],
     rng: np.random.Generator,
-) -> tuple[np.ndarray, list[tuple[float, str, float]]]:
+    *,
+    equalise: bool = False,
+) -> tuple[np.ndarray, list[tuple[float, str, float]], dict[str, np.ndarray]]:
     """Play a part on sampled kits (the first kit, a second one's kick and snare layered
-    on). Returns the audio and what was played: (time, class, velocity)."""
+    on), each piece through its own equaliser when ``equalise`` (:func:`mic_eq`).
+    Returns the audio, what was played: (time, class, velocity), and the audio of each
+    class alone (they add up to the audio)."""
     chosen = _kit_map(hydrogen_kit(kit_names[0]), rng)
     layered = _kit_map(hydrogen_kit(kit_names[1]), rng) if len(kit_names) > 1 else {}
     # per articulation: level, tuning and a little of the velocity's curve
@@ -399,6 +451,7 @@ def render_sampled(
     pitch = {a: float(rng.choice([0.0, 0.0, 1.0, 2.5])) for a in GM_NOTE}
     human = float(rng.uniform(0.0, 0.004))  # extra timing scatter [s]
     out = np.zeros(length + SR * 4, np.float32)
+    stems: dict[str, np.ndarray] = {}
     played: list[tuple[float, str, float]] = []
     last_open: tuple[int, int] | None = None  # (start, end) of a ringing open hi-hat
     for t, artic, vel in notes:
@@ -416,8 +469,9 @@ def render_sampled(
         if a.startswith("hh") and last_open is not None and start < last_open[1]:
             # the pedal closes a ringing open hi-hat: cut it with a 15 ms fade
             fade = min(last_open[1] - start, round(0.015 * SR))
-            out[start : start + fade] *= np.linspace(1, 0, fade, dtype=np.float32)
-            out[start + fade : last_open[1]] = 0.0
+            for x in (out, *stems.values()):
+                x[start : start + fade] *= np.linspace(1, 0, fade, dtype=np.float32)
+                x[start + fade : last_open[1]] = 0.0
             last_open = None
         end = min(len(out), start + len(y))
         if a == "hh_open":
@@ -428,8 +482,15 @@ def render_sampled(
             last_open = (start, end)
         else:
             out[start:end] += y[: end - start]
-        played.append((t, CLASS_OF_ARTIC[a], v))
-    return out[:length], played
+        cls = CLASS_OF_ARTIC[a]
+        stem = stems.setdefault(cls, np.zeros_like(out))
+        stem[start:end] += y[: end - start]
+        played.append((t, cls, v))
+    parts = {c: x[:length] for c, x in stems.items()}
+    if equalise:
+        parts = mic_eq(parts, rng)
+        return np.asarray(sum(parts.values()), np.float32), played, parts
+    return out[:length], played, parts
 
 
 def render_soundfont(
@@ -636,9 +697,11 @@ def produce(
     band: np.ndarray | None,
     rng: np.random.Generator,
     drums_db: tuple[float, float] = RECIPES[2].drums_db,
+    trace: dict[str, object] | None = None,
 ) -> np.ndarray:
     """Mix and master drums and band as a record might be (the drums alone when ``band``
-    is None, as a drummer's own take)."""
+    is None, as a drummer's own take). ``trace`` is given the linear part of what was
+    done (equalisers, levels, master filters) for :func:`heard_strokes`."""
     chain: list[pb.Plugin] = _eq(rng)
     if rng.random() < 0.6:
         chain.append(
@@ -661,7 +724,9 @@ def produce(
             )
         )
     d = pb.Pedalboard(chain)(drums.astype(np.float32), SR)
-    d = d / (float(np.sqrt(np.mean(d**2))) + 1e-9)
+    d_rms = float(np.sqrt(np.mean(d**2))) + 1e-9
+    d = d / d_rms
+    d_scale = 1.0 / d_rms
     if band is None:
         y = d
     else:
@@ -669,10 +734,15 @@ def produce(
         if rng.random() < 0.6:
             bchain.append(pb.Reverb(room_size=float(rng.uniform(0.2, 0.9)), wet_level=0.2))
         b = pb.Pedalboard(bchain)(band.astype(np.float32), SR)
-        b = b / (float(np.sqrt(np.mean(b**2))) + 1e-9)
+        b_rms = float(np.sqrt(np.mean(b**2))) + 1e-9
+        b = b / b_rms
         # real mixes put the drums anywhere from loud to buried (unmastered multitracks
         # go down to about -20 dB, drums' RMS against the rest's)
-        y = d * 10 ** (float(rng.uniform(*drums_db)) / 20) + b
+        gain = 10 ** (float(rng.uniform(*drums_db)) / 20)
+        y = d * gain + b
+        d_scale *= gain
+        if trace is not None:
+            trace.update(band_eq=bchain[:3], band_scale=1.0 / b_rms)
     master: list[pb.Plugin] = []
     if rng.random() < 0.6:
         master.append(
@@ -682,6 +752,12 @@ def produce(
         master.append(pb.LowpassFilter(float(rng.uniform(5000, 16000))))
     if rng.random() < 0.2:
         master.append(pb.HighpassFilter(float(rng.uniform(40, 150))))
+    if trace is not None:
+        trace.update(
+            drum_eq=chain[:3],
+            drum_scale=d_scale,
+            master=[p for p in master if isinstance(p, (pb.LowpassFilter, pb.HighpassFilter))],
+        )
     y = y / (float(np.max(np.abs(y))) + 1e-9) * 0.5
     if master:
         y = pb.Pedalboard(master)(y.astype(np.float32), SR)
@@ -694,6 +770,73 @@ def produce(
     return np.asarray(y / (float(np.max(np.abs(y))) + 1e-9) * 0.9, dtype=np.float32)
 
 
+#: A stroke is heard when, in some band of the mix, it raises the level by at least this
+#: share of what the rest of the mix has there (-10 dB: a rise under 0.4 dB in every band
+#: is no onset a listener or a network can hear). Chosen from that reasoning, not tuned.
+HEARD_RATIO = 0.1
+
+
+def _mel_power(x: np.ndarray) -> np.ndarray:
+    import librosa
+
+    spec = np.abs(librosa.stft(np.asarray(x, np.float32), n_fft=2048, hop_length=441)) ** 2
+    basis = librosa.filters.mel(sr=SR, n_fft=2048, n_mels=80, fmin=30.0, fmax=17000.0)
+    power: np.ndarray = np.asarray(basis @ spec, dtype=np.float64)
+    return power
+
+
+def heard_strokes(
+    played: list[tuple[float, str, float]],
+    stems: dict[str, np.ndarray],
+    band: np.ndarray | None,
+    trace: dict[str, object],
+) -> list[bool]:
+    """Whether each stroke can be heard in the produced song.
+
+    The parts render every note the drummer played, but a record hides some: a pedal
+    hi-hat under a chord, a ghost note under the bass, a hi-hat behind a dark master.
+    Taught as strokes, those teach a network to expect a hi-hat wherever a kick is (it then
+    hears one on every kick of a real record). Each class's audio alone and the rest of
+    the mix are passed through the linear part of the production (equalisers, levels,
+    master filters; the compressors and reverbs are left out) and compared, at the
+    stroke's first frames, per mel band: the stroke is heard if the rise it makes is at
+    least :data:`HEARD_RATIO` of what the rest has in some band.
+    """
+    import scipy.ndimage
+
+    def shape(x: np.ndarray, eq: object, scale: float) -> np.ndarray:
+        assert isinstance(eq, list)
+        y = np.asarray(pb.Pedalboard(eq)(np.asarray(x * scale, np.float32), SR), np.float32)
+        master = trace["master"]
+        assert isinstance(master, list)
+        return np.asarray(pb.Pedalboard(master)(y, SR), np.float32) if master else y
+
+    dscale = trace["drum_scale"]
+    assert isinstance(dscale, float)
+    shaped = {c: shape(x, trace["drum_eq"], dscale) for c, x in stems.items()}
+    total = sum(shaped.values())
+    if band is not None:
+        bscale = trace["band_scale"]
+        assert isinstance(bscale, float)
+        total = total + shape(band, trace["band_eq"], bscale)
+    assert isinstance(total, np.ndarray)
+    floor = 1e-5 * float(np.mean(_mel_power(total)))
+    out = []
+    power: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for t, cls, _v in played:
+        if cls not in power:
+            power[cls] = (_mel_power(shaped[cls]), _mel_power(total - shaped[cls]))
+        own, rest = power[cls]
+        f = round(t * SR / 441)
+        if f >= own.shape[1]:
+            out.append(False)
+            continue
+        rise = np.maximum(0.0, own[:, f : f + 3].max(axis=1) - own[:, max(0, f - 2)])
+        ratio = rise / (rest[:, f : f + 3].max(axis=1) + floor)
+        out.append(float(scipy.ndimage.uniform_filter1d(ratio, 3).max()) >= HEARD_RATIO)
+    return out
+
+
 def make_song(
     rng: np.random.Generator,
     perfs: list[Performance],
@@ -702,22 +845,31 @@ def make_song(
     seconds: float = 16.0,
     drums_only: float = 0.1,
     recipe: Recipe = RECIPES[2],
-) -> tuple[np.ndarray, list[tuple[float, str, float]]]:
-    """One training song: its audio at :data:`SR` and its strokes (time, class, velocity)."""
+) -> tuple[np.ndarray, list[tuple[float, str, float]], list[bool]]:
+    """One training song: its audio at :data:`SR`, its strokes (time, class, velocity),
+    and whether each is heard (all are, unless ``recipe.heard``: :func:`heard_strokes`)."""
     perf, notes = choose_window(rng, perfs, seconds)
     if recipe.thin:
         notes = thin_part(notes, rng)
+    if recipe.cross_stick and rng.random() < recipe.cross_stick:
+        notes = [(t, "stick" if a == "snare" else a, v) for t, a, v in notes]
     length = round((notes[-1][0] + 1.0) * SR)
+    stems: dict[str, np.ndarray] | None = None
     if rng.random() < 0.2:
         drums, played = render_soundfont(notes, length, rng, tmp)
     else:
         kits = [KITS[int(rng.integers(len(KITS)))]]
         if rng.random() < 0.2:
             kits.append(KITS[int(rng.integers(len(KITS)))])
-        drums, played = render_sampled(notes, length, kits, rng)
+        drums, played, stems = render_sampled(notes, length, kits, rng, equalise=recipe.mic_eq)
     band = (
         None
         if rng.random() < drums_only
         else render_band(perf.bpm, perf.beats_per_bar, length, rng, tmp, recipe.percussion)
     )
-    return produce(drums, band, rng, recipe.drums_db), played
+    trace: dict[str, object] = {}
+    y = produce(drums, band, rng, recipe.drums_db, trace)
+    if recipe.heard and stems is not None:
+        # (a soundfont kit renders in one piece: its strokes are all taken as heard)
+        return y, played, heard_strokes(played, stems, band, trace)
+    return y, played, [True] * len(played)
