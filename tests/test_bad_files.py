@@ -208,7 +208,7 @@ def test_any_notes_chart_reads_or_raises_a_one_line_chart_error(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_any_mutated_midi_file_reads_or_raises_onebeats_error(
+def test_any_mutated_midi_file_reads_as_chart_and_take_or_raises_onebeats_error(
     tmp_path: Path, data: st.DataObject
 ) -> None:
     good = bytearray(_midi(tmp_path).read_bytes())
@@ -222,6 +222,14 @@ def test_any_mutated_midi_file_reads_or_raises_onebeats_error(
         read_midi(path)
     except OnebeatError as exc:
         assert "\n" not in str(exc)
+    assert time.perf_counter() - t0 < 5
+    t0 = time.perf_counter()  # the same file as a recorded take (an e-kit's MIDI)
+    try:
+        hits = read_take(path)
+    except OnebeatError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all(np.isfinite(h.time) and 0 <= h.velocity <= 127 for h in hits)
     assert time.perf_counter() - t0 < 5
 
 
