@@ -55,7 +55,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from onebeat.analysis.hits import (  # noqa: E402
+from onebeat.audio.decode import load_audio, resample, to_mono  # noqa: E402
+from onebeat.hearing import (  # noqa: E402
     CALIBRATION_PIECES,
     HeardHit,
     HitListener,
@@ -65,8 +66,7 @@ from onebeat.analysis.hits import (  # noqa: E402
     detect_hits,
     learn_kit,
 )
-from onebeat.audio.decode import load_audio, resample, to_mono  # noqa: E402
-from tests.inputs import kitsound as ks  # noqa: E402
+from onebeat.simulate import kitsound as ks  # noqa: E402
 
 WINDOW = 0.02
 DEMO = ROOT / "onebeat" / "data" / "demo"

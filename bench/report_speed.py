@@ -35,9 +35,10 @@ sys.path.insert(0, str(ROOT))
 from onebeat.audio.decode import load_audio  # noqa: E402
 from onebeat.insight.duet import simulate_duet  # noqa: E402
 from onebeat.insight.media import write_take_audio, write_take_video  # noqa: E402
-from onebeat.insight.report import build_report, card_png, report_html  # noqa: E402
-from onebeat.insight.simulate import groove_chart, onset_index, play_chart  # noqa: E402
+from onebeat.insight.render import card_png, report_html  # noqa: E402
+from onebeat.insight.report import build_report  # noqa: E402
 from onebeat.session import Session, SessionStore, SongRef, replay  # noqa: E402
+from onebeat.simulate.players import groove_chart, onset_index, play_chart  # noqa: E402
 
 SR = 44100
 

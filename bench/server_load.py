@@ -38,7 +38,7 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from onebeat.web.protocol import audio_frame  # noqa: E402
+from onebeat.play.protocol import audio_frame  # noqa: E402
 
 ORIGIN = "http://127.0.0.1:{port}"
 

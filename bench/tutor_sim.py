@@ -1,6 +1,6 @@
 """Does the coach get first-timers to the song's basic groove within ten minutes?
 
-100 simulated first-timers (:class:`onebeat.tutor.simulate.ModelLearner`) with varied
+100 simulated first-timers (:class:`onebeat.simulate.learners.ModelLearner`) with varied
 learning rates take the lesson on the bundled demo song (its SongMap from the analysis,
 its level-3 groove): feel the pulse, hi-hat, add the kick, add the snare, the groove over
 8 bars. Each pass goes through the real judge; the coach decides after each. Prints the
@@ -28,9 +28,9 @@ from onebeat.analysis import analyze  # noqa: E402
 from onebeat.chart import generate_chart  # noqa: E402
 from onebeat.demo import demo_song_path  # noqa: E402
 from onebeat.insight import take_stats  # noqa: E402
-from onebeat.insight.simulate import play_chart  # noqa: E402
+from onebeat.simulate.learners import ModelLearner, pass_seconds, run_lesson  # noqa: E402
+from onebeat.simulate.players import play_chart  # noqa: E402
 from onebeat.tutor import LessonPlan, lesson_plan  # noqa: E402
-from onebeat.tutor.simulate import ModelLearner, pass_seconds, run_lesson  # noqa: E402
 
 LIMIT_S = 600.0
 

@@ -3,7 +3,7 @@
 The profile names a microphone's strokes before a player has calibrated their own kit.
 It is learnt from the *tuning* kits of ``tests/inputs/kitsound.py`` (four General MIDI
 soundfont kits), each piece struck six times at varied velocities in three simulated
-rooms, heard by :class:`onebeat.analysis.hits.HitListener` exactly as a live stroke is.
+rooms, heard by :class:`onebeat.hearing.HitListener` exactly as a live stroke is.
 The held-out kits that ``bench/mic_detection.py`` measures on are never used here.
 
 Needs Debian's ``fluidsynth`` and soundfonts (README, "For developers").
@@ -22,9 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from onebeat.analysis.hits import CALIBRATION_PIECES, KitProfile, detect_hits  # noqa: E402
+from onebeat.hearing import CALIBRATION_PIECES, KitProfile, detect_hits  # noqa: E402
 from onebeat.kit import DrumPiece  # noqa: E402
-from tests.inputs import kitsound as ks  # noqa: E402
+from onebeat.simulate import kitsound as ks  # noqa: E402
 
 PER_PIECE = 6
 ROOMS = 3

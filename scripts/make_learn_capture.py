@@ -1,6 +1,6 @@
 """A terminal lesson, captured for a person to look at: docs/learn-terminal.txt.
 
-A simulated first-timer (:class:`onebeat.tutor.simulate.ModelLearner`, pressing keys at
+A simulated first-timer (:class:`onebeat.simulate.learners.ModelLearner`, pressing keys at
 their model's offsets) takes the lesson on the demo song in ``onebeat learn --keyboard``'s
 screen, on a simulated clock, read back through a terminal emulator (pyte) exactly as a
 terminal would show it. The capture has the screen half-way through some passes and,
@@ -22,12 +22,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from onebeat.cli.terminal import SilentPlayback, run_lesson  # noqa: E402
+from onebeat.library import Library  # noqa: E402
+from onebeat.play.lesson import LessonRoom  # noqa: E402
+from onebeat.play.protocol import LearnMsg, PlayerSpec  # noqa: E402
 from onebeat.session import SessionStore  # noqa: E402
-from onebeat.tutor.simulate import LearnerKeys, ModelLearner  # noqa: E402
-from onebeat.tutor.terminal import SilentPlayback, run_lesson  # noqa: E402
-from onebeat.web import Library  # noqa: E402
-from onebeat.web.lesson import LessonRoom  # noqa: E402
-from onebeat.web.protocol import LearnMsg, PlayerSpec  # noqa: E402
+from onebeat.simulate.learners import LearnerKeys, ModelLearner  # noqa: E402
 from tests.tutor.screen import Screen  # noqa: E402
 
 COLUMNS, LINES = 80, 34

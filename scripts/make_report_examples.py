@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from onebeat.insight import plots  # noqa: E402
-from onebeat.insight.report import build_report, write_card, write_html  # noqa: E402
+from onebeat.insight.render import write_card, write_html  # noqa: E402
+from onebeat.insight.report import build_report  # noqa: E402
 from tests.insight.examples import build  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "data" / "golden"

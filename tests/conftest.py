@@ -94,7 +94,7 @@ def demo_songmap() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The web app's song library with the demo song, analysed (its own data folder)."""
-    from onebeat.web import Library
+    from onebeat.library import Library
 
     lib = Library(tmp_path_factory.mktemp("lib"))
     lib.wait(lib.songs()[0].id, timeout=600)

@@ -25,9 +25,14 @@ PACKAGES = [
     "onebeat.insight.progress",
     "onebeat.insight.plots",
     "onebeat.insight.report",
+    "onebeat.insight.render",
     "onebeat.insight.media",
-    "onebeat.insight.simulate",
+    "onebeat.simulate.players",
     "onebeat.tutor",
+    "onebeat.hearing",
+    "onebeat.library",
+    "onebeat.play",
+    "onebeat.web",
 ]
 
 

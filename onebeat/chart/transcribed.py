@@ -27,7 +27,7 @@ import numpy as np
 from onebeat.analysis.drums import FPS, DrumAnalysis
 from onebeat.analysis.sections import section_starts
 from onebeat.analysis.songmap import SongMap
-from onebeat.chart.generate import grid_notes
+from onebeat.chart.grid import grid_notes
 from onebeat.chart.lint import FEET, HAND_PRIORITY, MIN_HAND_GAP_S, MIN_KICK_GAP_S, TIMEKEEPERS
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
 from onebeat.errors import ChartError

@@ -5,7 +5,10 @@ Every input sits behind :class:`InputSource` and is opened by name with
 :class:`~onebeat.engine.Hit` objects in song time.
 """
 
-from onebeat.inputs.base import BACKENDS, Clock, InputSource, open_input, register
+from typing import Any
+
+from onebeat.errors import InputError
+from onebeat.inputs.base import BACKENDS, Clock, InputSource, register
 from onebeat.inputs.keyboard import KEYBOARD_VELOCITY, KeyboardInput, KeyMap
 from onebeat.inputs.microphone import MicrophoneInput, MicStream
 from onebeat.inputs.midi import KIT_MAPS, KitMap, MidiInput, MidiMapper, list_midi_inputs
@@ -29,3 +32,18 @@ __all__ = [
     "read_take",
     "register",
 ]
+
+
+def open_input(backend: str, **kwargs: Any) -> InputSource:
+    """Open an input by backend name (``"midi"``, ``"keyboard"``).
+
+    Raises
+    ------
+    InputError
+        For an unknown backend, or one whose device cannot be opened.
+    """
+    # (the backends registered themselves when this package imported them above)
+    cls = BACKENDS.get(backend)
+    if cls is None:
+        raise InputError(f"input backend {backend!r} is unknown; known: {', '.join(BACKENDS)}")
+    return cls(**kwargs)

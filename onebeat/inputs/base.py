@@ -13,12 +13,11 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from onebeat.engine import Hit
-from onebeat.errors import InputError
 
-__all__ = ["BACKENDS", "Clock", "InputSource", "open_input", "register"]
+__all__ = ["BACKENDS", "Clock", "InputSource", "register"]
 
 #: Song time now [s]; given by the player of the song (the audio clock).
 Clock = Callable[[], float]
@@ -86,20 +85,3 @@ class InputSource:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def open_input(backend: str, **kwargs: Any) -> InputSource:
-    """Open an input by backend name (``"midi"``, ``"keyboard"``).
-
-    Raises
-    ------
-    InputError
-        For an unknown backend, or one whose device cannot be opened.
-    """
-    # importing the package registers the built-in backends
-    import onebeat.inputs  # noqa: F401
-
-    cls = BACKENDS.get(backend)
-    if cls is None:
-        raise InputError(f"input backend {backend!r} is unknown; known: {', '.join(BACKENDS)}")
-    return cls(**kwargs)

@@ -1,5 +1,5 @@
 """An acoustic kit through a microphone: a local audio device, or one streamed from a
-browser, turned into hits by :class:`~onebeat.analysis.hits.HitListener`.
+browser, turned into hits by :class:`~onebeat.hearing.HitListener`.
 
 :class:`MicStream` is the part both share: blocks of samples in, each with the song
 time of its first sample, hits out (one per piece struck: a kick and hi-hat together
@@ -17,7 +17,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from onebeat.analysis.hits import (
+from onebeat.engine import Hit
+from onebeat.errors import InputError
+from onebeat.hearing import (
     HeardHit,
     HitListener,
     KitProfile,
@@ -25,8 +27,6 @@ from onebeat.analysis.hits import (
     default_profile,
     detect_hits,
 )
-from onebeat.engine import Hit
-from onebeat.errors import InputError
 from onebeat.inputs.base import Clock, InputSource, register
 from onebeat.kit import DrumPiece
 

@@ -43,13 +43,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from onebeat.engine import CalibrationError, calibrate
 from onebeat.errors import OnebeatError, SessionError
-from onebeat.insight.report import Report, build_report, card_png, report_html
-from onebeat.session import SessionStore
-from onebeat.web.lesson import LessonRoom
-from onebeat.web.library import MAX_UPLOAD_BYTES, Library, LibraryError
-from onebeat.web.lobby import Link, Lobby
-from onebeat.web.micsetup import MicSetup
-from onebeat.web.protocol import (
+from onebeat.insight.render import card_png, report_html
+from onebeat.insight.report import Report, build_report
+from onebeat.library import MAX_UPLOAD_BYTES, Library, LibraryError
+from onebeat.play.lesson import LessonRoom
+from onebeat.play.micsetup import MicSetup
+from onebeat.play.protocol import (
     AUDIO_MAGIC,
     MAX_MESSAGE_BYTES,
     MESSAGE,
@@ -64,7 +63,9 @@ from onebeat.web.protocol import (
     SyncMsg,
     parse_audio,
 )
-from onebeat.web.room import PlayRoom, RoomError
+from onebeat.play.room import PlayRoom, RoomError
+from onebeat.session import SessionStore
+from onebeat.web.lobby import Link, Lobby
 
 __all__ = ["AppConfig", "create_app", "lan_address", "port_problem"]
 

@@ -18,8 +18,8 @@ import logging
 import time
 from typing import Any, Protocol
 
+from onebeat.play.protocol import PongMsg, TapMsg
 from onebeat.web.clock import ClockSync
-from onebeat.web.protocol import PongMsg, TapMsg
 
 __all__ = ["Link", "Lobby"]
 

@@ -17,25 +17,15 @@ import mir_eval
 import numpy as np
 import pytest
 
-from onebeat.analysis.hits import (
-    N_BANDS,
-    HitListener,
-    KitProfile,
-    Reference,
-    _band_energy,
-    _band_matrix,
-    _band_spread,
-    _sizes,
-    detect_hits,
-    learn_kit,
-)
 from onebeat.audio.decode import load_audio
 from onebeat.demo import demo_song_path
 from onebeat.errors import InputError
+from onebeat.hearing import HitListener, KitProfile, Reference, detect_hits, learn_kit
+from onebeat.hearing.bands import N_BANDS, _band_energy, _band_matrix, _band_spread, _sizes
 from onebeat.inputs import MicrophoneInput
 from onebeat.inputs.microphone import HEARD_Z, align_song, hear_recording
 from onebeat.kit import DrumPiece
-from tests.inputs import kitsound as ks
+from onebeat.simulate import kitsound as ks
 
 PIECES = [DrumPiece.KICK, DrumPiece.SNARE, DrumPiece.HIHAT_CLOSED, DrumPiece.CRASH]
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from onebeat.insight.duet import simulate_duet
-from onebeat.insight.simulate import (
+from onebeat.kit import DrumPiece
+from onebeat.session import Session, SessionStore, SongRef
+from onebeat.simulate.players import (
     ModelPlayer,
     groove_chart,
     model_offsets,
     onset_index,
     play_chart,
 )
-from onebeat.kit import DrumPiece
-from onebeat.session import Session, SessionStore, SongRef
 
 SONG = SongRef("Groove in A", "", "5e" * 32)
 

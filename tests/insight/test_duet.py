@@ -13,7 +13,7 @@ from onebeat.insight import (
     pair_stats,
     simulate_duet,
 )
-from onebeat.insight.simulate import groove_chart, onset_index, play_chart
+from onebeat.simulate.players import groove_chart, onset_index, play_chart
 
 GAINS = (0.2, 0.6)
 

@@ -14,9 +14,9 @@ from onebeat.cli import main
 from onebeat.engine import JudgeSettings
 from onebeat.errors import SessionError
 from onebeat.insight.media import heard_hits, render_take_audio, write_take_audio, write_take_video
-from onebeat.insight.simulate import groove_chart, play_chart
 from onebeat.kit import DrumPiece
 from onebeat.session import SessionStore, SongRef
+from onebeat.simulate.players import groove_chart, play_chart
 
 SR = 44100
 

@@ -19,7 +19,8 @@ from matplotlib.testing.compare import compare_images
 from PIL import Image
 
 from onebeat.insight import plots
-from onebeat.insight.report import build_report, card_png, report_html
+from onebeat.insight.render import card_png, report_html
+from onebeat.insight.report import build_report
 from tests.conftest import ROOT, TESTS
 from tests.insight.examples import build
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from onebeat.engine.loop import LoopPlan
 from onebeat.insight import progress
-from onebeat.insight.simulate import ModelPlayer, groove_chart, model_offsets, play_chart
 from onebeat.session import SessionStore, SongRef
+from onebeat.simulate.players import ModelPlayer, groove_chart, model_offsets, play_chart
 
 SONG = SongRef("Groove", "/songs/groove.ogg", "ab" * 32)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from onebeat.insight import take_stats
-from onebeat.insight.simulate import ModelPlayer, groove_chart, model_offsets, play_chart
 from onebeat.kit import DrumPiece
+from onebeat.simulate.players import ModelPlayer, groove_chart, model_offsets, play_chart
 
 
 def take(player: ModelPlayer, *, bars: int = 64, seed: int = 0, offsets: np.ndarray | None = None):

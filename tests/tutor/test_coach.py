@@ -7,8 +7,9 @@ import pytest
 
 from onebeat.engine import JudgeSettings
 from onebeat.errors import ChartError
-from onebeat.insight.simulate import groove_chart, play_chart
 from onebeat.kit import DrumPiece
+from onebeat.simulate.learners import ModelLearner, run_lesson
+from onebeat.simulate.players import groove_chart, play_chart
 from onebeat.tutor import (
     MAX_LESSON_PASSES,
     MAX_PASSES,
@@ -18,7 +19,6 @@ from onebeat.tutor import (
     PairDecision,
     lesson_plan,
 )
-from onebeat.tutor.simulate import ModelLearner, run_lesson
 
 CHART = groove_chart(40, bpm=110)
 PLAN = lesson_plan(CHART)

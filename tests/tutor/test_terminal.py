@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from onebeat.cli import main
+from onebeat.cli.terminal import SilentPlayback, count_in, render, run_lesson
 from onebeat.demo import demo_song_path
+from onebeat.play.lesson import LessonRoom
+from onebeat.play.protocol import LearnMsg, PlayerSpec
 from onebeat.session import SessionStore
-from onebeat.tutor.simulate import LearnerKeys, ModelLearner
-from onebeat.tutor.terminal import SilentPlayback, count_in, render, run_lesson
-from onebeat.web.lesson import LessonRoom
-from onebeat.web.protocol import LearnMsg, PlayerSpec
+from onebeat.simulate.learners import LearnerKeys, ModelLearner
 from tests.tutor.screen import Screen
 
 
@@ -109,7 +109,7 @@ def test_count_in_and_a_frame_before_the_pass(library: Any, tmp_path: Path) -> N
     loop = ready["loop"]
     bar = (loop["end"] - loop["start"]) / (loop["last"] - loop["first"] + 1)
     assert len(clicks) == 4 and clicks[0] == pytest.approx(loop["start"] - bar, abs=0.05)
-    from onebeat.tutor.terminal import Frame
+    from onebeat.cli.terminal import Frame
 
     frame = Frame("t", ready, clicks[1] + 0.01, clicks=clicks)
     assert render(frame)[2].endswith("count-in 1 2")
@@ -125,7 +125,7 @@ def test_learn_keyboard_needs_a_terminal(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_no_sound_card_means_a_silent_lesson_that_says_so() -> None:
-    from onebeat.tutor.terminal import SoundPlayback, open_playback
+    from onebeat.cli.terminal import SoundPlayback, open_playback
 
     assert open_playback(silent=True).note.startswith("silent (--silent)")
     playback = open_playback()
@@ -140,7 +140,7 @@ def test_the_sound_card_gets_the_song_from_the_pass_with_its_clicks() -> None:
     from types import SimpleNamespace
 
     from onebeat.audio.decode import load_audio
-    from onebeat.tutor.terminal import SoundPlayback
+    from onebeat.cli.terminal import SoundPlayback
 
     played: list[tuple[np.ndarray, int]] = []
     sd = SimpleNamespace(

@@ -16,7 +16,8 @@ from typing import Any
 
 import uvicorn
 
-from onebeat.web import AppConfig, Library, create_app, lan_address
+from onebeat.library import Library
+from onebeat.web import AppConfig, create_app, lan_address
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from onebeat.audio.drumsynth import drum_sound
 from onebeat.kit import DrumPiece
-from onebeat.web import AppConfig, Library, create_app
+from onebeat.library import Library
+from onebeat.web import AppConfig, create_app
 
 __all__ = ["LOCAL", "PHONE", "client", "faded_snare", "pair"]
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
+from onebeat.library import MAX_UPLOAD_BYTES, Library
 from onebeat.session import SessionStore
-from onebeat.web import AppConfig, Library, create_app
-from onebeat.web.library import MAX_UPLOAD_BYTES
+from onebeat.web import AppConfig, create_app
 from tests.web.helpers import LOCAL, PHONE, client, pair
 
 
@@ -131,7 +131,7 @@ def test_a_flood_is_cut_to_the_rate_limit(library: Library) -> None:
 def test_a_flood_of_microphone_audio_is_cut_to_its_rate_limit(library: Library) -> None:
     import numpy as np
 
-    from onebeat.web.protocol import audio_frame
+    from onebeat.play.protocol import audio_frame
 
     mic = [{"name": "mo", "input": "microphone"}]
     with (

@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.websockets import WebSocketDisconnect
 
-from onebeat.web import AppConfig, Library, create_app
-from onebeat.web import library as library_module
+from onebeat import library as library_module
+from onebeat.library import Library
+from onebeat.web import AppConfig, create_app
 from onebeat.web.app import port_problem
 from tests.web.helpers import LOCAL, PHONE, client
 
@@ -314,7 +315,7 @@ def test_every_frame_pays_for_itself(library: Library) -> None:
     frames once skipped the rate limit (50,000 in 5 s: 50,000 replies)."""
     import numpy as np
 
-    from onebeat.web.protocol import audio_frame
+    from onebeat.play.protocol import audio_frame
 
     def until_results(ws: Any) -> list[dict[str, Any]]:
         ws.send_text(json.dumps({"type": "finish"}))

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from onebeat.library import Library
 from onebeat.session import SessionStore
-from onebeat.web import Library
 from tests.web.helpers import client
 
 #: Keys of the default map: one player has the whole keyboard; a pair splits it.

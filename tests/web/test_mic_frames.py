@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from onebeat.web.protocol import audio_frame, parse_audio
+from onebeat.play.protocol import audio_frame, parse_audio
 from tests.web.helpers import client, faded_snare
 
 
@@ -51,7 +51,7 @@ def teach_kit(ws, name: str, pieces, strokes, room, rng) -> tuple[list[dict], di
     """A player's kit calibration over the socket, as the page's "Learn my kit" runs it:
     "hit the kick 8 times", then the next piece, on the page's audio clock; the messages
     heard on the way, and the ``kit`` reply."""
-    from tests.inputs import kitsound as ks
+    from onebeat.simulate import kitsound as ks
 
     t = 100.0  # the page's audio clock
     for piece in pieces:
@@ -96,7 +96,7 @@ def test_a_take_hears_a_streamed_microphone(library) -> None:  # type: ignore[no
 
 def test_a_kit_is_calibrated_in_the_page_and_kept(library) -> None:  # type: ignore[no-untyped-def]
     from onebeat.kit import DrumPiece
-    from tests.inputs import kitsound as ks
+    from onebeat.simulate import kitsound as ks
 
     rng = np.random.default_rng(11)
     room = ks.Room(0.3, 12.0, 30.0, 16000.0, -55.0, -np.inf, 0.0, -6.0)
@@ -164,8 +164,8 @@ def test_a_microphone_latency_calibration_hears_the_taps(library) -> None:  # ty
 
 def test_each_microphone_names_strokes_among_its_players_part() -> None:
     from onebeat.kit import DrumPiece
-    from onebeat.web.protocol import MicAudio, PlayerSpec
-    from onebeat.web.room import RoomInputs
+    from onebeat.play.protocol import MicAudio, PlayerSpec
+    from onebeat.play.room import RoomInputs
 
     players = [
         PlayerSpec(name="ana", input="microphone"),
@@ -186,8 +186,8 @@ def test_each_microphone_names_strokes_among_its_players_part() -> None:
 
 def test_what_a_first_frame_needs_is_decoded_before_it_is_heard() -> None:
     from onebeat.errors import CorruptAudioError
-    from onebeat.web.protocol import MicAudio, PlayerSpec
-    from onebeat.web.room import RoomError, RoomInputs
+    from onebeat.play.protocol import MicAudio, PlayerSpec
+    from onebeat.play.room import RoomError, RoomInputs
 
     asked: list[int] = []
 

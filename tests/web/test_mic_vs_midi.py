@@ -19,8 +19,8 @@ import numpy as np
 
 from onebeat.audio.decode import load_audio
 from onebeat.kit import GM_NOTES, DrumPiece
-from onebeat.web import Library
-from tests.inputs import kitsound as ks
+from onebeat.library import Library
+from onebeat.simulate import kitsound as ks
 from tests.web.helpers import client
 from tests.web.test_mic_frames import _stream, _until, teach_kit
 

@@ -21,11 +21,11 @@ from onebeat.errors import OnebeatError
 
 if TYPE_CHECKING:
     from onebeat.analysis.drums import DrumAnalysis
-    from onebeat.analysis.hits import KitProfile
     from onebeat.analysis.songmap import SongMap
     from onebeat.chart.clonehero import Difficulty
     from onebeat.chart.model import Chart
     from onebeat.engine import Hit
+    from onebeat.hearing import KitProfile
     from onebeat.kit import DrumPiece
     from onebeat.session import SessionStore
 
@@ -418,7 +418,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _kit_profile(path: Path | None) -> KitProfile | None:
-    from onebeat.analysis.hits import KitProfile
+    from onebeat.hearing import KitProfile
 
     return None if path is None else KitProfile.read(path)
 
@@ -461,8 +461,8 @@ def _cmd_kit(args: argparse.Namespace) -> int:
     import json
 
     from onebeat._io import atomic_write_text
-    from onebeat.analysis.hits import learn_kit
     from onebeat.audio.decode import load_audio
+    from onebeat.hearing import learn_kit
     from onebeat.kit import DrumPiece
 
     sr = 44100
@@ -536,7 +536,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     import json
 
     from onebeat._io import atomic_write_text
-    from onebeat.insight.report import build_report, write_card, write_html
+    from onebeat.insight.render import write_card, write_html
+    from onebeat.insight.report import build_report
     from onebeat.insight.stats import signed_ms
 
     with _store(args) as store:
@@ -596,10 +597,11 @@ def _cmd_play(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from onebeat.library import Library
+    from onebeat.play.protocol import MAX_FRAME_BYTES
     from onebeat.session import data_dir
-    from onebeat.web import AppConfig, Library, create_app, lan_address
+    from onebeat.web import AppConfig, create_app, lan_address
     from onebeat.web.app import port_problem
-    from onebeat.web.protocol import MAX_FRAME_BYTES
 
     logging.basicConfig(level=logging.WARNING, format="onebeat: %(message)s")
     host = "0.0.0.0" if args.lan else "127.0.0.1"
@@ -644,11 +646,11 @@ def _cmd_learn(args: argparse.Namespace) -> int:
     if not args.keyboard:  # the web app, opened on the lesson
         args.learn = True
         return _cmd_play(args)
+    from onebeat.cli.terminal import TerminalKeys, open_playback, run_lesson
+    from onebeat.library import Library
+    from onebeat.play.lesson import LessonRoom
+    from onebeat.play.protocol import LearnMsg, PlayerSpec
     from onebeat.session import data_dir
-    from onebeat.tutor.terminal import TerminalKeys, open_playback, run_lesson
-    from onebeat.web import Library
-    from onebeat.web.lesson import LessonRoom
-    from onebeat.web.protocol import LearnMsg, PlayerSpec
 
     if not args.song.is_file():
         raise OnebeatError(f"{args.song}: no such file")

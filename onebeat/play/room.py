@@ -18,14 +18,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.errors import OnebeatError
+from onebeat.hearing import KitProfile, Reference
 from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
 from onebeat.kit import DrumPiece
-from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
-from onebeat.web.library import Library
-from onebeat.web.protocol import (
+from onebeat.library import Library
+from onebeat.play.protocol import (
     FinishMsg,
     KeyMsg,
     MicAudio,
@@ -35,6 +34,7 @@ from onebeat.web.protocol import (
     StartMsg,
     TickMsg,
 )
+from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 
 __all__ = [
     "GRACE_MS",

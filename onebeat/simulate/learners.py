@@ -5,7 +5,7 @@ a plausible learning curve: fast at first, then slower). From the skill, per ste
 speed, come the timing spread (from ``sd_start_ms`` down to ``sd_floor_ms``), the share of
 notes missed and a constant lean (``bias_ms``: negative rushes). Harder steps and faster
 speeds multiply the unskilled part. Passes are played through the real judge
-(:func:`onebeat.insight.simulate.play_chart`), so the coach sees what it would see live.
+(:func:`onebeat.simulate.players.play_chart`), so the coach sees what it would see live.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from onebeat.engine import JudgeSettings
-from onebeat.insight.simulate import play_chart
+from onebeat.simulate.players import play_chart
 from onebeat.tutor.coach import Action, Coach, Decision
 from onebeat.tutor.plan import LessonPlan, Step
 

@@ -1,6 +1,6 @@
 """A lesson in the terminal: ``onebeat learn SONG --keyboard``.
 
-The terminal is one more front end of the lesson room (:class:`~onebeat.web.lesson.
+The terminal is one more front end of the lesson room (:class:`~onebeat.play.lesson.
 LessonRoom`): it sends the same messages a browser sends (``learn``, ``key``, ``tick``,
 ``finish``) and draws what comes back as a text highway: one column per drum, notes
 falling to the line, the judgment of each hit, and the coach's sentence after each pass.
@@ -29,9 +29,9 @@ import numpy as np
 from onebeat.audio.decode import Audio, load_audio
 from onebeat.audio.drumsynth import drum_sound
 from onebeat.kit import DrumPiece
-from onebeat.web.lesson import LessonRoom
-from onebeat.web.protocol import FinishMsg, KeyMsg, LearnMsg, TickMsg
-from onebeat.web.room import GRACE_MS
+from onebeat.play.lesson import LessonRoom
+from onebeat.play.protocol import FinishMsg, KeyMsg, LearnMsg, TickMsg
+from onebeat.play.room import GRACE_MS
 
 __all__ = [
     "Frame",

@@ -1,6 +1,6 @@
 """A lesson over the play socket: the coach's passes, one after another.
 
-Like :class:`~onebeat.web.room.PlayRoom`, the lesson room knows nothing of sockets:
+Like :class:`~onebeat.play.room.PlayRoom`, the lesson room knows nothing of sockets:
 :meth:`LessonRoom.handle` takes one validated message and returns the replies, so the
 browser and the terminal (``onebeat learn --keyboard``) drive the same lesson, and tests
 drive it without either.
@@ -23,10 +23,8 @@ from typing import Any
 
 from onebeat.engine import PRESETS, Hit, JudgeSettings, LoopPlan
 from onebeat.errors import OnebeatError
-from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
-from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
-from onebeat.web.library import Library
-from onebeat.web.protocol import (
+from onebeat.library import Library
+from onebeat.play.protocol import (
     FinishMsg,
     KeyMsg,
     LearnMsg,
@@ -35,7 +33,7 @@ from onebeat.web.protocol import (
     PadMsg,
     TickMsg,
 )
-from onebeat.web.room import (
+from onebeat.play.room import (
     GRACE_MS,
     RoomError,
     RoomInputs,
@@ -43,6 +41,8 @@ from onebeat.web.room import (
     loop_json,
     running_stats,
 )
+from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
+from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
 
 __all__ = ["COUNT_IN_SLACK_S", "LessonRoom"]
 

@@ -28,7 +28,6 @@ import numpy as np
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.drums import DrumAnalysis
-from onebeat.analysis.hits import KitProfile, Reference
 from onebeat.analysis.songmap import SongMap
 from onebeat.audio import load_audio, write_ogg_vorbis
 from onebeat.audio.decode import file_sha256
@@ -36,6 +35,7 @@ from onebeat.audio.stretch import MIN_SPEED, time_stretch
 from onebeat.chart import Chart, generate_chart
 from onebeat.demo import demo_song_path
 from onebeat.errors import InputError, OnebeatError
+from onebeat.hearing import KitProfile, Reference
 
 __all__ = ["AUDIO_SUFFIXES", "MAX_UPLOAD_BYTES", "Library", "LibraryError", "SongEntry"]
 

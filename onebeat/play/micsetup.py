@@ -7,7 +7,7 @@ rather than song time. Each stroke heard goes back as ``heard``; for a latency
 calibration the page takes those times as the player's taps (``/api/calibrate`` then
 drops the outliers and takes the median, as for any input); for a kit calibration the
 strokes heard while a piece is asked for are that piece's examples, and ``kit`` learns
-the kit from them (:func:`onebeat.analysis.hits.learn_kit`) and keeps it for the player
+the kit from them (:func:`onebeat.hearing.learn_kit`) and keeps it for the player
 (:meth:`Library.save_kit`), to be used in their next take or lesson.
 """
 
@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from onebeat.analysis.hits import HitListener, learn_kit
+from onebeat.hearing import HitListener, learn_kit
 from onebeat.kit import DrumPiece
-from onebeat.web.library import Library
-from onebeat.web.protocol import KitMsg, ListenMsg, MicAudio
-from onebeat.web.room import RoomError
+from onebeat.library import Library
+from onebeat.play.protocol import KitMsg, ListenMsg, MicAudio
+from onebeat.play.room import RoomError
 
 __all__ = ["MicSetup"]
 

@@ -1,0 +1,7 @@
+"""``python -m onebeat.cli``."""
+
+import sys
+
+from onebeat.cli.main import main
+
+sys.exit(main())
