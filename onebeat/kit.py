@@ -1,14 +1,28 @@
-"""The drum kit's vocabulary: pieces and their General MIDI note numbers.
+"""The drum kit's vocabulary: pieces, their General MIDI note numbers, the lanes a
+player sees them in (order, label, colour), a drummer's names for them, and the words
+for early and late.
 
-Shared by analysis (drum onsets), charts, the judging engine and the inputs, so that a
-"snare" means the same everywhere.
+Defined once, here: analysis, charts, the judge, the inputs, the video, the terminal
+lesson and the statistics use these, and the page reads them from the server
+(``GET /api/vocab``), so JavaScript copies none (``tests/test_vocabulary.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["GM_NOTES", "DrumPiece", "gm_note_to_piece"]
+__all__ = [
+    "GM_NOTES",
+    "LANES",
+    "ON_TIME_MS",
+    "DrumPiece",
+    "Lane",
+    "gm_note_to_piece",
+    "lean",
+    "lean_word",
+    "piece_name",
+]
 
 
 class DrumPiece(StrEnum):
@@ -79,3 +93,81 @@ def gm_note_to_piece(note: int) -> DrumPiece:
         return _GM_TO_PIECE[note]
     except KeyError:
         raise KeyError(f"MIDI note {note} is not a drum-kit piece in General MIDI") from None
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A piece as a player sees it on the highway.
+
+    Attributes
+    ----------
+    piece : DrumPiece
+    label : str
+        Under the lane (the page, the exported video).
+    short : str
+        The terminal's column heading (five characters at most).
+    colour : str
+        ``#rrggbb``.
+    """
+
+    piece: DrumPiece
+    label: str
+    short: str
+    colour: str
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        """The colour as 0–255 red, green, blue."""
+        c = self.colour.lstrip("#")
+        return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+#: Lanes left to right as a drummer sees the kit.
+LANES: tuple[Lane, ...] = (
+    Lane(DrumPiece.HIHAT_PEDAL, "HH foot", "HHft", "#8c7a5b"),
+    Lane(DrumPiece.HIHAT_CLOSED, "hi-hat", "hat", "#f2d14b"),
+    Lane(DrumPiece.HIHAT_OPEN, "open HH", "open", "#f5a623"),
+    Lane(DrumPiece.SNARE, "snare", "snare", "#ff5a5a"),
+    Lane(DrumPiece.KICK, "kick", "kick", "#ff9b3d"),
+    Lane(DrumPiece.TOM_HIGH, "tom 1", "tom1", "#3fc1ff"),
+    Lane(DrumPiece.TOM_MID, "tom 2", "tom2", "#3f8cff"),
+    Lane(DrumPiece.TOM_FLOOR, "floor", "floor", "#7a5bff"),
+    Lane(DrumPiece.RIDE, "ride", "ride", "#5be3c9"),
+    Lane(DrumPiece.CRASH, "crash", "crash", "#e3e35b"),
+)
+
+_PIECE_NAMES = {
+    DrumPiece.KICK: "kick",
+    DrumPiece.SNARE: "snare",
+    DrumPiece.HIHAT_CLOSED: "hi-hat",
+    DrumPiece.HIHAT_OPEN: "open hi-hat",
+    DrumPiece.HIHAT_PEDAL: "hi-hat pedal",
+    DrumPiece.TOM_HIGH: "high tom",
+    DrumPiece.TOM_MID: "mid tom",
+    DrumPiece.TOM_FLOOR: "floor tom",
+    DrumPiece.CRASH: "crash",
+    DrumPiece.RIDE: "ride",
+}
+
+
+def piece_name(piece: str) -> str:
+    """A drummer's name for a piece ("hi-hat" for ``hihat_closed``)."""
+    try:
+        return _PIECE_NAMES[DrumPiece(piece)]
+    except ValueError:
+        return piece
+
+
+#: A mean offset within this of zero reads "on time" everywhere (the CLI, the card, the
+#: page); differences under ~6 ms are not heard [ms].
+ON_TIME_MS = 3.0
+
+
+def lean(mean_ms: float) -> str:
+    """``late``, ``early`` or ``on time`` for a mean offset [ms]."""
+    return "late" if mean_ms > ON_TIME_MS else "early" if mean_ms < -ON_TIME_MS else "on time"
+
+
+def lean_word(mean_ms: float) -> str:
+    """ "rushing" for a negative mean offset, "dragging" for a positive one."""
+    return "rushing" if mean_ms < 0 else "dragging"

@@ -357,7 +357,8 @@ def test_a_take_that_hit_no_note_reads_plainly(
 
 
 def test_an_offset_that_rounds_to_zero_has_no_sign() -> None:
-    from onebeat.insight.stats import lean, signed_ms
+    from onebeat.insight.stats import signed_ms
+    from onebeat.kit import lean
 
     assert signed_ms(-0.3) == "0" and signed_ms(-0.04, 1) == "0.0"
     assert signed_ms(5.2) == "+5" and signed_ms(-12.4, 1) == "-12.4"

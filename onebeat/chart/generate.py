@@ -11,7 +11,7 @@ from onebeat.chart.model import Chart
 from onebeat.chart.transcribed import transcribed_chart
 from onebeat.errors import ChartError
 
-__all__ = ["GRID_LEVELS", "LEVELS", "LEVEL_NAMES", "generate_chart", "grid_notes"]
+__all__ = ["GRID_LEVELS", "LEVELS", "LEVEL_HINTS", "LEVEL_NAMES", "generate_chart", "grid_notes"]
 
 LEVEL_NAMES = {
     1: "tap the beat",
@@ -19,6 +19,14 @@ LEVEL_NAMES = {
     3: "basic rock groove",
     4: "the song's groove",
     5: "full",
+}
+#: What each level asks of the player, in a few words (the page's level picker).
+LEVEL_HINTS = {
+    1: "one note per beat; any pad counts",
+    2: "kick on 1 and 3, snare on 2 and 4",
+    3: "hi-hat eighths over the backbeat",
+    4: "kick, snare and hi-hat as the song's drums play them",
+    5: "level 4 with the song's fills, open hi-hats, ride and crashes",
 }
 #: All levels (4 and 5 need the song's transcribed drums).
 LEVELS = (1, 2, 3, 4, 5)

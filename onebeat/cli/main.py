@@ -332,7 +332,8 @@ def _render(chart: Chart, audio_path: Path | None, out: Path) -> None:
 
 
 def _format_stats(name: str, st: Mapping[str, float | int]) -> str:
-    from onebeat.insight.stats import lean, signed_ms
+    from onebeat.insight.stats import signed_ms
+    from onebeat.kit import lean
 
     timing = float(st["mean_offset_ms"])
     hit = int(st["perfect"]) + int(st["great"]) + int(st["good"])

@@ -28,6 +28,7 @@ import numpy as np
 
 from onebeat.audio.decode import Audio, load_audio
 from onebeat.audio.drumsynth import drum_sound
+from onebeat.kit import LANES as KIT_LANES
 from onebeat.kit import DrumPiece
 from onebeat.play.lesson import LessonRoom
 from onebeat.play.protocol import FinishMsg, KeyMsg, LearnMsg, TickMsg
@@ -46,19 +47,8 @@ __all__ = [
     "run_lesson",
 ]
 
-#: Lanes left to right as a drummer sees the kit, with their column label.
-LANES: list[tuple[DrumPiece, str]] = [
-    (DrumPiece.HIHAT_PEDAL, "HHft"),
-    (DrumPiece.HIHAT_CLOSED, "hat"),
-    (DrumPiece.HIHAT_OPEN, "open"),
-    (DrumPiece.SNARE, "snare"),
-    (DrumPiece.KICK, "kick"),
-    (DrumPiece.TOM_HIGH, "tom1"),
-    (DrumPiece.TOM_MID, "tom2"),
-    (DrumPiece.TOM_FLOOR, "floor"),
-    (DrumPiece.RIDE, "ride"),
-    (DrumPiece.CRASH, "crash"),
-]
+#: The kit's lanes (:data:`onebeat.kit.LANES`) with their column heading.
+LANES: list[tuple[DrumPiece, str]] = [(lane.piece, lane.short) for lane in KIT_LANES]
 #: Rows of the highway in a 24-line terminal (taller terminals get more).
 ROWS = 13
 LANE_W = 7

@@ -36,7 +36,7 @@ from onebeat.errors import InputError
 from onebeat.inputs.base import InputSource, register
 from onebeat.kit import DrumPiece
 
-__all__ = ["KEYBOARD_VELOCITY", "KeyMap", "KeyboardInput"]
+__all__ = ["DEFAULT_HALVES", "KEYBOARD_VELOCITY", "KeyMap", "KeyboardInput"]
 
 #: Keyboards send no velocity: every key stroke is this loud.
 KEYBOARD_VELOCITY = 100
@@ -65,6 +65,9 @@ _RIGHT = {
     "p": DrumPiece.CRASH,
     "i": DrumPiece.RIDE,
 }
+
+#: The default map's two halves: a player alone plays both, a pair one each.
+DEFAULT_HALVES: dict[str, dict[str, DrumPiece]] = {"left": _LEFT, "right": _RIGHT}
 
 
 @dataclass(frozen=True)

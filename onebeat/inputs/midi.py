@@ -62,16 +62,19 @@ class KitMap:
         Hi-hat strokes are open or closed by the last CC4 position, not by the note.
     closed_from : int
         CC4 value from which the hi-hat counts as closed (half-open counts as open).
+    title : str
+        What the player picks it by ("Roland V-Drums").
     """
 
     name: str
     notes: Mapping[int, DrumPiece]
     pedal_decides: bool = True
     closed_from: int = 90
+    title: str = ""
 
 
 KIT_MAPS: dict[str, KitMap] = {
-    "gm": KitMap("gm", _gm(), pedal_decides=False),
+    "gm": KitMap("gm", _gm(), pedal_decides=False, title="General MIDI"),
     "roland": KitMap(
         "roland",
         _gm(
@@ -79,6 +82,7 @@ KIT_MAPS: dict[str, KitMap] = {
             (26, DrumPiece.HIHAT_OPEN),  # hi-hat edge, open
             (58, DrumPiece.TOM_FLOOR),  # tom 3 rim
         ),
+        title="Roland V-Drums",
     ),
     "yamaha": KitMap(
         "yamaha",
@@ -88,8 +92,9 @@ KIT_MAPS: dict[str, KitMap] = {
             (34, DrumPiece.SNARE),  # open rim shot
             (85, DrumPiece.HIHAT_PEDAL),  # foot splash
         ),
+        title="Yamaha DTX",
     ),
-    "alesis": KitMap("alesis", _gm()),
+    "alesis": KitMap("alesis", _gm(), title="Alesis"),
 }
 
 

@@ -31,6 +31,7 @@ from onebeat.audio.stretch import time_stretch
 from onebeat.engine import Grade, HitOutcome
 from onebeat.engine.judge import POINTS
 from onebeat.errors import OnebeatError, SessionError
+from onebeat.kit import LANES as KIT_LANES
 from onebeat.kit import DrumPiece
 from onebeat.session.model import Session
 
@@ -201,17 +202,9 @@ GRADE = {
     Grade.MISS: (255, 90, 90),
 }
 EXTRA = (176, 124, 255)
-LANES: tuple[tuple[DrumPiece, str, tuple[int, int, int]], ...] = (
-    (DrumPiece.HIHAT_PEDAL, "HH foot", (140, 122, 91)),
-    (DrumPiece.HIHAT_CLOSED, "hi-hat", (242, 209, 75)),
-    (DrumPiece.HIHAT_OPEN, "open HH", (245, 166, 35)),
-    (DrumPiece.SNARE, "snare", (255, 90, 90)),
-    (DrumPiece.KICK, "kick", (255, 155, 61)),
-    (DrumPiece.TOM_HIGH, "tom 1", (63, 193, 255)),
-    (DrumPiece.TOM_MID, "tom 2", (63, 140, 255)),
-    (DrumPiece.TOM_FLOOR, "floor", (122, 91, 255)),
-    (DrumPiece.RIDE, "ride", (91, 227, 201)),
-    (DrumPiece.CRASH, "crash", (227, 227, 91)),
+#: The kit's lanes (:data:`onebeat.kit.LANES`) as the video draws them.
+LANES: tuple[tuple[DrumPiece, str, tuple[int, int, int]], ...] = tuple(
+    (lane.piece, lane.label, lane.rgb) for lane in KIT_LANES
 )
 #: Seconds of song shown above the hit line, and kept below it.
 AHEAD_S, BEHIND_S = 2.0, 0.45

@@ -27,7 +27,8 @@ from matplotlib.ticker import MaxNLocator
 
 from onebeat.insight.duet import TOGETHER_MS, PairStats
 from onebeat.insight.progress import ProgressLine
-from onebeat.insight.stats import TakeStats, lean, piece_name, signed_ms
+from onebeat.insight.stats import TakeStats, signed_ms
+from onebeat.kit import LANES, lean, piece_name
 
 if TYPE_CHECKING:
     from onebeat.insight.report import Report
@@ -49,19 +50,8 @@ GRADE_COLOURS = {
     "good": "#f0c040",
     "miss": "#ff5a5a",
 }
-#: Piece colours, as the play page's lanes.
-PIECE_COLOURS = {
-    "hihat_pedal": "#8c7a5b",
-    "hihat_closed": "#f2d14b",
-    "hihat_open": "#f5a623",
-    "snare": "#ff5a5a",
-    "kick": "#ff9b3d",
-    "tom_high": "#3fc1ff",
-    "tom_mid": "#3f8cff",
-    "tom_floor": "#7a5bff",
-    "ride": "#5be3c9",
-    "crash": "#e3e35b",
-}
+#: Piece colours: the kit's lanes' (:data:`onebeat.kit.LANES`).
+PIECE_COLOURS = {lane.piece.value: lane.colour for lane in LANES}
 _STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 10.0,

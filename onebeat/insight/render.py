@@ -13,7 +13,8 @@ from typing import Any
 from onebeat._io import atomic_write_bytes, atomic_write_text
 from onebeat.insight.duet import PairStats
 from onebeat.insight.report import Report
-from onebeat.insight.stats import AUDIBLE_MS, TakeStats, piece_name
+from onebeat.insight.stats import AUDIBLE_MS, TakeStats
+from onebeat.kit import piece_name
 
 __all__ = ["card_png", "report_html", "write_card", "write_html"]
 

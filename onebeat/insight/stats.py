@@ -24,11 +24,11 @@ from scipy import stats as sps
 
 from onebeat.engine import Grade, HitOutcome
 from onebeat.engine.judge import POINTS
+from onebeat.kit import lean_word, piece_name
 from onebeat.session.model import Session
 
 __all__ = [
     "AUDIBLE_MS",
-    "ON_TIME_MS",
     "BarSpan",
     "NoteResult",
     "OffsetStats",
@@ -37,10 +37,7 @@ __all__ = [
     "SpreadCourse",
     "TakeStats",
     "bar_of_beat",
-    "lean",
-    "lean_word",
     "note_results",
-    "piece_name",
     "played_until",
     "signed_ms",
     "spread_course",
@@ -545,46 +542,12 @@ def take_stats(
     )
 
 
-_PIECE_NAMES = {
-    "kick": "kick",
-    "snare": "snare",
-    "hihat_closed": "hi-hat",
-    "hihat_open": "open hi-hat",
-    "hihat_pedal": "hi-hat pedal",
-    "tom_high": "high tom",
-    "tom_mid": "mid tom",
-    "tom_floor": "floor tom",
-    "crash": "crash",
-    "ride": "ride",
-}
-
-
-def piece_name(piece: str) -> str:
-    """A drummer's name for a piece ("hi-hat" for ``hihat_closed``)."""
-    return _PIECE_NAMES.get(piece, piece)
-
-
-#: A mean offset within this of zero reads "on time" (the CLI, the card and the page say
-#: the same; differences under ~6 ms are not heard) [ms].
-ON_TIME_MS = 3.0
-
-
 def signed_ms(value: float, digits: int = 0) -> str:
     """``+5``, ``-12``, ``0`` (never ``-0``), or ``–`` for no value (NaN)."""
     if not math.isfinite(value):
         return "–"
     text = f"{value:+.{digits}f}"
     return f"{0:.{digits}f}" if float(text) == 0 else text
-
-
-def lean(mean_ms: float) -> str:
-    """``late``, ``early`` or ``on time`` for a mean offset [ms]."""
-    return "late" if mean_ms > ON_TIME_MS else "early" if mean_ms < -ON_TIME_MS else "on time"
-
-
-def lean_word(mean_ms: float) -> str:
-    """ "rushing" for a negative mean offset, "dragging" for a positive one."""
-    return "rushing" if mean_ms < 0 else "dragging"
 
 
 def _tips(s: TakeStats) -> list[str]:

@@ -51,8 +51,9 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from onebeat.inputs.midi import KIT_MAPS
 from onebeat.kit import DrumPiece
 
 __all__ = [
@@ -97,9 +98,16 @@ class PlayerSpec(_Msg):
     name: Name
     input: Literal["keyboard", "midi", "touch", "microphone"] = "keyboard"
     offset_ms: Annotated[float, Field(ge=-500.0, le=500.0, allow_inf_nan=False)] = 0.0
-    kit: Literal["gm", "roland", "yamaha", "alesis"] = "gm"
+    kit: Annotated[str, Field(max_length=32)] = "gm"
     #: Has played drums before: a lesson starts with a placement pass on the groove.
     experienced: bool = False
+
+    @field_validator("kit")
+    @classmethod
+    def _known_kit(cls, kit: str) -> str:
+        if kit not in KIT_MAPS:
+            raise ValueError(f"no kit map {kit[:32]!r}; known: {', '.join(KIT_MAPS)}")
+        return kit
 
 
 class StartMsg(_Msg):

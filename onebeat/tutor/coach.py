@@ -43,7 +43,8 @@ import numpy as np
 from onebeat.engine import Grade, LoopPlan
 from onebeat.errors import ChartError
 from onebeat.insight.duet import TOGETHER_MS, onset_offsets
-from onebeat.insight.stats import TakeStats, lean_word, piece_name, take_stats
+from onebeat.insight.stats import TakeStats, take_stats
+from onebeat.kit import lean_word, piece_name
 from onebeat.session.model import Session
 from onebeat.tutor.plan import LessonPlan, Step
 

@@ -66,6 +66,7 @@ from onebeat.play.protocol import (
 from onebeat.play.room import PlayRoom, RoomError
 from onebeat.session import SessionStore
 from onebeat.web.lobby import Link, Lobby
+from onebeat.web.vocab import vocabulary
 
 __all__ = ["AppConfig", "create_app", "lan_address", "port_problem"]
 
@@ -184,8 +185,9 @@ def _origin_problem(headers: Any) -> str | None:
 
 
 #: What a client from the local network (a phone with the join code) may reach: the page,
-#: its files and the pads' socket. Songs, sessions, takes and calibration are the host's.
-PHONE_PATHS = re.compile(r"/(static/.*|ws/pad)?")
+#: its files, the vocabulary they speak and the pads' socket. Songs, sessions, takes and
+#: calibration are the host's.
+PHONE_PATHS = re.compile(r"/(static/.*|api/vocab|ws/pad)?")
 #: Request bodies at most this long, except an upload's (its file and the form around it).
 MAX_BODY_BYTES = 1 << 20
 UPLOAD_PATH = "/api/songs/upload"
@@ -441,6 +443,10 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
 
         svg = segno.make(join_url, error="m").svg_inline(scale=6, border=2)
         return Response(svg, media_type="image/svg+xml")
+
+    @app.get("/api/vocab")
+    def vocab() -> dict[str, Any]:
+        return vocabulary()
 
     @app.get("/api/songs")
     def songs() -> list[dict[str, Any]]:

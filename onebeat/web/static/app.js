@@ -7,15 +7,10 @@
 // now with a performance.now() time. The server applies each player's calibration and
 // judges; the page shows what comes back.
 
-import { $, LANES } from "./kit.js";
+import { $, LANES, VOCAB, leanText } from "./kit.js";
 
-const LEVELS = {
-  1: ["tap the beat", "one note per beat; any pad counts"],
-  2: ["backbeat", "kick on 1 and 3, snare on 2 and 4"],
-  3: ["basic rock groove", "hi-hat eighths over the backbeat"],
-  4: ["the song's groove", "kick, snare and hi-hat as the song's drums play them"],
-  5: ["full", "level 4 with the song's fills, open hi-hats, ride and crashes"],
-};
+// level -> [name, what it asks], from the server (onebeat.chart.LEVEL_NAMES, LEVEL_HINTS)
+const LEVELS = VOCAB.levels;
 const PLAYER_CLASS = ["p1", "p2"];
 const LOOKAHEAD_S = 2.2;
 // Between a lesson's passes: time to read the coach's sentence [ms].
@@ -126,9 +121,8 @@ function renderPlayers() {
         <option value="microphone">an acoustic kit (microphone)</option></select>
       <label for="pmidi${i}" class="midi">Device</label><select id="pmidi${i}" class="midi"></select>
       <label for="pkit${i}" class="midi">Kit</label>
-      <select id="pkit${i}" class="midi"><option value="gm">General MIDI</option>
-        <option value="roland">Roland V-Drums</option><option value="yamaha">Yamaha DTX</option>
-        <option value="alesis">Alesis</option></select>
+      <select id="pkit${i}" class="midi">${VOCAB.kits.map(([name, title]) =>
+        `<option value="${name}">${escapeHtml(title)}</option>`).join("")}</select>
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
@@ -178,13 +172,17 @@ function renderPlayers() {
 }
 
 function renderKeyHint() {
+  // from the keyboard's default map (VOCAB.keys: its left and right halves), in lane order
   const kb = state.players.filter((p) => p.input === "keyboard");
+  const keysOf = (half, piece) => Object.entries(VOCAB.keys[half])
+    .filter(([, p]) => p === piece).map(([k]) => k.toUpperCase());
+  const line = (halves) => LANES
+    .map(([piece, label]) => [label, halves.flatMap((h) => keysOf(h, piece))])
+    .filter(([, keys]) => keys.length)
+    .map(([label, keys]) => `${label} ${keys.join(" or ")}`).join(" · ");
   $("keyhint").textContent = kb.length === 2
-    ? `${kb[0].name}: S hi-hat · D snare · C kick · F G V toms · Q crash · E ride\n` +
-      `${kb[1].name}: L hi-hat · K snare · M kick · J H N toms · P crash · I ride`
-    : kb.length === 1
-      ? `${kb[0].name}: hi-hat S or L · snare D or K · kick C or M · toms F G V / J H N · crash Q P · ride E I`
-      : "";
+    ? `${kb[0].name}: ${line(["left"])}\n${kb[1].name}: ${line(["right"])}`
+    : kb.length === 1 ? `${kb[0].name}: ${line(["left", "right"])}` : "";
 }
 
 // ---------------------------------------------------------------- clock
@@ -768,7 +766,7 @@ function buildHighways() {
     const view = state.views?.[p.name] || { ...state.view, chart: state.chart };
     const chart = view.chart;
     const pieces = new Set(chart.notes.map((n) => n[2]));
-    const lanes = chart.any_pad ? [["any", "any pad", "#f2d14b"]] : LANES.filter(([piece]) => pieces.has(piece));
+    const lanes = chart.any_pad ? [["any", "any pad", LANES.find(([p]) => p === "hihat_closed")[2]]] : LANES.filter(([piece]) => pieces.has(piece));
     const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
     const div = document.createElement("div");
     div.className = `highway ${PLAYER_CLASS[i]}`;
@@ -914,7 +912,7 @@ function showResults(msg) {
   const cards = Object.entries(msg.summary).map(([name, s], i) => {
     const div = document.createElement("div");
     div.className = `card ${PLAYER_CLASS[i] || ""}`;
-    const lean = s.mean_offset_ms > 3 ? "late (dragging)" : s.mean_offset_ms < -3 ? "early (rushing)" : "on time";
+    const lean = leanText(s.mean_offset_ms);
     const hit = s.perfect + s.great + s.good;
     const ms = (x) => (Math.abs(x) < 0.05 ? "0.0" : `${x > 0 ? "+" : ""}${x.toFixed(1)}`);  // never "-0.0"
     div.innerHTML = `<h3>${escapeHtml(name)}</h3><div class="acc">${(100 * s.accuracy).toFixed(1)} %</div>

@@ -1,11 +1,20 @@
-// What the page and the phone pads share: the drum pieces as lanes, and a DOM shortcut.
+// What the page and the phone pads share: the server's vocabulary (GET /api/vocab: the
+// kit's lanes, a drummer's names for the pieces, the levels, the e-kits, the keyboard's
+// default map, the words for early and late; each defined once, in Python) and a DOM
+// shortcut. Nothing here is a copy: a test fails if one appears.
 
 export const $ = (id) => document.getElementById(id);
 
+export const VOCAB = await fetch("/api/vocab").then((r) => {
+  if (!r.ok) throw new Error(`/api/vocab: ${r.status} ${r.statusText}`);
+  return r.json();
+});
+
 // Lanes left to right as a drummer sees the kit: [piece, label, colour].
-export const LANES = [
-  ["hihat_pedal", "HH foot", "#8c7a5b"], ["hihat_closed", "hi-hat", "#f2d14b"],
-  ["hihat_open", "open HH", "#f5a623"], ["snare", "snare", "#ff5a5a"],
-  ["kick", "kick", "#ff9b3d"], ["tom_high", "tom 1", "#3fc1ff"], ["tom_mid", "tom 2", "#3f8cff"],
-  ["tom_floor", "floor", "#7a5bff"], ["ride", "ride", "#5be3c9"], ["crash", "crash", "#e3e35b"],
-];
+export const LANES = VOCAB.lanes;
+
+// "late (dragging)", "early (rushing)" or "on time" for a mean offset [ms].
+export function leanText(meanMs) {
+  const w = VOCAB.lean;
+  return meanMs > VOCAB.on_time_ms ? w.late : meanMs < -VOCAB.on_time_ms ? w.early : w.on_time;
+}
