@@ -29,8 +29,11 @@ import mido
 import numpy as np
 
 from onebeat._io import atomic_write_bytes, atomic_write_text
+from onebeat.analysis.drums import DrumAnalysis
+from onebeat.analysis.songmap import SongMap
 from onebeat.audio.decode import file_sha256, load_audio
 from onebeat.audio.encode import write_ogg_vorbis
+from onebeat.chart.generate import generate_chart
 from onebeat.chart.midi import (
     PPQ,
     chart_to_midi,
@@ -43,6 +46,7 @@ from onebeat.chart.midi import (
     tempo_map,
 )
 from onebeat.chart.model import Chart, Dynamic, Note, beat_to_time
+from onebeat.chart.reduce import reduce_chart
 from onebeat.errors import ChartError
 from onebeat.kit import DrumPiece
 
@@ -52,6 +56,7 @@ __all__ = [
     "folder_stems",
     "mix_stems",
     "read_song_folder",
+    "song_folder_charts",
     "write_song_folder",
 ]
 
@@ -500,3 +505,27 @@ def mix_stems(paths: list[Path]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     write_ogg_vorbis(target, mix, sr)
     return target
+
+
+def song_folder_charts(
+    sm: SongMap, drums: DrumAnalysis | None, title: str
+) -> dict[Difficulty, Chart]:
+    """The four difficulties of a song folder. From the song's drums: Expert is level 5,
+    Hard level 4, and Medium and Easy are level 4 reduced by the Rock Band rules. From
+    the beat grid alone (levels 1–3): Easy is level 2 (no gem with a kick), the rest 3."""
+    if drums is None:
+        easy = generate_chart(sm, level=2, title=title)
+        rest = generate_chart(sm, level=3, title=title)
+        return {
+            Difficulty.EASY: easy,
+            Difficulty.MEDIUM: rest,
+            Difficulty.HARD: rest,
+            Difficulty.EXPERT: rest,
+        }
+    groove = generate_chart(sm, level=4, title=title, drums=drums)
+    return {
+        Difficulty.EASY: reduce_chart(groove, "easy"),
+        Difficulty.MEDIUM: reduce_chart(groove, "medium"),
+        Difficulty.HARD: reduce_chart(groove, "hard"),
+        Difficulty.EXPERT: generate_chart(sm, level=5, title=title, drums=drums),
+    }

@@ -1,0 +1,51 @@
+"""``onebeat analyze``: find beats, downbeats, meter and tempo curve of a song."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from onebeat.cli.common import LICENCE_NOTE, analysis_options, analyze_song, format_summary
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``analyze`` command's arguments."""
+    p = sub.add_parser(
+        "analyze",
+        aliases=["analyse"],
+        epilog=LICENCE_NOTE,
+        help="find beats, downbeats, meter and tempo curve of a song",
+        description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
+        "print its SongMap summary.",
+    )
+    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
+    p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
+    p.add_argument(
+        "--beats", type=Path, help="also write beats as 'time<TAB>position' lines (madmom .beats)"
+    )
+    analysis_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from onebeat._io import atomic_write_text
+
+    sm = analyze_song(args, args.song)
+    if args.output:
+        sm.save(args.output)
+    if args.json:
+        sys.stdout.write(sm.to_json())
+    else:
+        print(format_summary(sm))
+        if args.output:
+            print(f"  saved    {args.output}")
+    if args.beats:
+        atomic_write_text(
+            args.beats,
+            "".join(f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)),
+        )
+    return 0
