@@ -1,0 +1,58 @@
+"""The song library: list, add (a path on this machine, or an upload), bars and sections,
+and the audio at a practice speed. A :class:`~onebeat.library.LibraryError` becomes a
+one-line HTTP error in one place (``create_app``'s handler)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from onebeat.web.context import Ctx, local_only
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/songs")
+
+
+class PathIn(BaseModel):
+    path: str = Field(min_length=1, max_length=4096)
+
+
+@router.get("")
+def songs(ctx: Ctx) -> list[dict[str, Any]]:
+    return [e.to_json() for e in ctx.library.songs()]
+
+
+@router.get("/{song_id}")
+def song(song_id: str, ctx: Ctx) -> dict[str, Any]:
+    return ctx.library.get(song_id).to_json()
+
+
+@router.post("/path", dependencies=[Depends(local_only)])
+def add_path(body: PathIn, ctx: Ctx) -> dict[str, Any]:
+    return ctx.library.add_path(Path(body.path)).to_json()
+
+
+@router.post("/upload")
+def upload(file: UploadFile, ctx: Ctx) -> dict[str, Any]:
+    # (a body over the limit was refused by BodyLimit before any of it was stored)
+    return ctx.library.add_upload(file.filename or "song", file.file).to_json()
+
+
+@router.get("/{song_id}/bars")
+def bars(song_id: str, ctx: Ctx) -> dict[str, Any]:
+    """Bars and sections, for choosing a loop."""
+    return ctx.library.bars(song_id)
+
+
+@router.get("/{song_id}/audio")
+def audio(
+    song_id: str, ctx: Ctx, speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0
+) -> FileResponse:
+    """The song's audio; at a practice speed below 1, time-stretched (made on the first
+    request, in a worker thread, then cached)."""
+    return FileResponse(ctx.library.audio(song_id, round(speed, 2)))
