@@ -18,6 +18,7 @@ __all__ = [
     "InputError",
     "NotAudioError",
     "OnebeatError",
+    "RoomError",
     "SessionError",
     "SilentAudioError",
     "SongMapError",
@@ -89,3 +90,8 @@ class InputError(OnebeatError):
 
 class SessionError(OnebeatError):
     """A saved session is missing, damaged, or of a newer format."""
+
+
+class RoomError(OnebeatError):
+    """A message to a take, lesson or set-up that does not fit its state (a hit before
+    ``start``, a player the room does not have)."""

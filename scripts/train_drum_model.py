@@ -225,7 +225,7 @@ def cmd_train(workdir: Path, out: Path, minutes: float, seed: int) -> None:
         opt.step()
         step += 1
         if step % 200 == 0:
-            print(f"step {step} ({time.time() - t0:.0f} s): loss {float(loss):.4f}", flush=True)
+            print(f"step {step} ({time.time() - t0:.0f} s): loss {loss.item():.4f}", flush=True)
 
     net.eval()
     with torch.no_grad():

@@ -26,6 +26,7 @@ PACKAGES = [
     "onebeat.insight.plots",
     "onebeat.insight.report",
     "onebeat.insight.render",
+    "onebeat.insight.advice",
     "onebeat.insight.media",
     "onebeat.simulate.players",
     "onebeat.tutor",

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from onebeat._io import atomic_write_text
+    from onebeat.insight.advice import take_tips
     from onebeat.insight.render import write_card, write_html
     from onebeat.insight.report import build_report
     from onebeat.insight.stats import signed_ms
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {t.player:8} {acc}, {timing}")
         if bests := report.new_bests.get(t.player):
             print(f"           new personal best: {', '.join(bests)}")
-        for tip in t.tips:
+        for tip in take_tips(t):
             print(f"           {tip}")
     if args.output:
         write_html(report, args.output)

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
+from onebeat.insight.advice import take_tips
 from onebeat.insight.duet import TOGETHER_MS, PairStats
 from onebeat.insight.progress import ProgressLine
 from onebeat.insight.stats import TakeStats, signed_ms
@@ -297,6 +298,139 @@ def _text_panel(fig: Figure, rect: tuple[float, float, float, float], colour: st
     return ax
 
 
+def _card_player(
+    fig: Figure, report: Report, k: int, s: TakeStats, width: float, chars: int
+) -> None:
+    """The summary card's panel of one player: name, accuracy, timing, grades, a tip."""
+    colour = PLAYER_COLOURS[k % 2]
+    x0 = 0.04 + k * (width + 0.02)
+    ax = _text_panel(fig, (x0, 0.46, width, 0.37), colour)
+    ax.text(
+        0.04,
+        0.84,
+        s.player,
+        fontsize=18,
+        fontweight="bold",
+        color=colour,
+        transform=ax.transAxes,
+    )
+    acc = 0.0 if math.isnan(s.accuracy) else 100 * s.accuracy
+    ax.text(
+        0.96,
+        0.78,
+        f"{acc:.0f} %",
+        fontsize=40,
+        fontweight="bold",
+        ha="right",
+        color=INK,
+        transform=ax.transAxes,
+    )
+    if s.offsets.n > 1:
+        leaning = lean(s.offsets.mean_ms)
+        timing = (
+            f"{abs(s.offsets.mean_ms):.0f} ms {leaning} on average, "
+            if leaning != "on time"
+            else "on time on average, "
+        ) + f"±{s.offsets.sd_ms:.0f} ms spread"
+    else:
+        timing = "no notes hit"
+    ax.text(0.04, 0.6, timing, fontsize=12, color=DIM, transform=ax.transAxes)
+    total = max(1, s.notes)  # the grades as one stacked bar
+    left = 0.04
+    for g in ("perfect", "great", "good", "miss"):
+        w = 0.92 * s.counts[g] / total
+        if w > 0:
+            ax.add_patch(
+                FancyBboxPatch(
+                    (left, 0.42),
+                    w,
+                    0.1,
+                    boxstyle="square,pad=0",
+                    facecolor=GRADE_COLOURS[g],
+                    edgecolor="none",
+                    transform=ax.transAxes,
+                )
+            )
+        left += w
+    ax.text(
+        0.04,
+        0.3,
+        "  ".join(f"{g} {s.counts[g]}" for g in ("perfect", "great", "good", "miss")),
+        fontsize=10.5,
+        color=DIM,
+        transform=ax.transAxes,
+    )
+    tips = take_tips(s)
+    if report.new_bests.get(s.player):
+        tips = [f"New personal best: {', '.join(report.new_bests[s.player])}!", *tips]
+    first = textwrap.shorten(tips[0], chars * 2, placeholder="…") if tips else ""
+    ax.text(
+        0.04,
+        0.17,
+        textwrap.fill(first, chars),
+        fontsize=11.5,
+        color=INK,
+        va="center",
+        transform=ax.transAxes,
+    )
+
+
+def _card_below(fig: Figure, report: Report) -> None:
+    """Below the players: the pair (together score, asynchrony) or the player's timing
+    course through the take."""
+    ax = _text_panel(fig, (0.04, 0.06, 0.25, 0.36), LINE)
+    plot = fig.add_axes((0.34, 0.1, 0.62, 0.3))
+    if report.pair is not None:
+        p = report.pair
+        big, label, note = (
+            f"{100 * p.together:.0f} %",
+            "together",
+            f"within ±{TOGETHER_MS:.0f} ms of each other",
+        )
+        big_colour = GRADE_COLOURS["perfect"]
+        asynchrony_over_time(p, ax=plot)
+        said = [x for x in p.sentences[1:] if "ahead" in x]
+        if p.gains_known:
+            said += [x for x in p.sentences if "gains" in x]
+    else:
+        s = report.takes[0]
+        sp = s.spread
+        if math.isfinite(sp.first_ms):
+            big, label = f"{sp.first_ms:.0f} → {sp.last_ms:.0f}", "ms spread"
+            steady = (
+                "steady through the take"
+                if round(sp.first_ms) == round(sp.last_ms)
+                else "no clear change through the take"
+            )
+            note = {"improving": "it came together", "loosening": "it loosened"}.get(
+                sp.verdict, steady
+            )
+        else:
+            big, label, note = "–", "ms spread", "too few notes to say"
+        big_colour = GRADE_COLOURS["perfect"] if sp.verdict == "improving" else INK
+        offsets_over_time(s, ax=plot)
+        said = [f"{s.player}'s timing through the take: × a miss, shaded the bars to work on."]
+    ax.text(
+        0.5,
+        0.62,
+        big,
+        fontsize=34 if len(big) > 5 else 40,
+        fontweight="bold",
+        ha="center",
+        color=big_colour,
+        transform=ax.transAxes,
+    )
+    ax.text(0.5, 0.36, label, fontsize=15, ha="center", color=INK, transform=ax.transAxes)
+    ax.text(0.5, 0.18, note, fontsize=10, ha="center", color=DIM, transform=ax.transAxes)
+    plot.set_title("")
+    plot.set_xlabel("")
+    legend = plot.get_legend()
+    if legend is not None:
+        legend.remove()
+    line = textwrap.shorten("  ".join(said[:2]), 118, placeholder="…")
+    fig.text(0.34, 0.415, line, fontsize=11, color=DIM)
+
+
 def summary_card(report: Report) -> Figure:
     """The take on one image for sharing (1200 × 630 px, the size link previews use):
     song and players, each player's accuracy, grades, timing and best tip, and for a
@@ -311,127 +445,6 @@ def summary_card(report: Report) -> Figure:
         width = 0.92 / max(n, 1) - 0.02 * (n > 1)
         chars = int(width * 1200 * 0.9 / 8.6)  # a line of 11.5-pt text in the panel
         for k, s in enumerate(report.takes):
-            colour = PLAYER_COLOURS[k % 2]
-            x0 = 0.04 + k * (width + 0.02)
-            ax = _text_panel(fig, (x0, 0.46, width, 0.37), colour)
-            ax.text(
-                0.04,
-                0.84,
-                s.player,
-                fontsize=18,
-                fontweight="bold",
-                color=colour,
-                transform=ax.transAxes,
-            )
-            acc = 0.0 if math.isnan(s.accuracy) else 100 * s.accuracy
-            ax.text(
-                0.96,
-                0.78,
-                f"{acc:.0f} %",
-                fontsize=40,
-                fontweight="bold",
-                ha="right",
-                color=INK,
-                transform=ax.transAxes,
-            )
-            if s.offsets.n > 1:
-                leaning = lean(s.offsets.mean_ms)
-                timing = (
-                    f"{abs(s.offsets.mean_ms):.0f} ms {leaning} on average, "
-                    if leaning != "on time"
-                    else "on time on average, "
-                ) + f"±{s.offsets.sd_ms:.0f} ms spread"
-            else:
-                timing = "no notes hit"
-            ax.text(0.04, 0.6, timing, fontsize=12, color=DIM, transform=ax.transAxes)
-            total = max(1, s.notes)  # the grades as one stacked bar
-            left = 0.04
-            for g in ("perfect", "great", "good", "miss"):
-                w = 0.92 * s.counts[g] / total
-                if w > 0:
-                    ax.add_patch(
-                        FancyBboxPatch(
-                            (left, 0.42),
-                            w,
-                            0.1,
-                            boxstyle="square,pad=0",
-                            facecolor=GRADE_COLOURS[g],
-                            edgecolor="none",
-                            transform=ax.transAxes,
-                        )
-                    )
-                left += w
-            ax.text(
-                0.04,
-                0.3,
-                "  ".join(f"{g} {s.counts[g]}" for g in ("perfect", "great", "good", "miss")),
-                fontsize=10.5,
-                color=DIM,
-                transform=ax.transAxes,
-            )
-            tips = s.tips
-            if report.new_bests.get(s.player):
-                tips = [f"New personal best: {', '.join(report.new_bests[s.player])}!", *tips]
-            first = textwrap.shorten(tips[0], chars * 2, placeholder="…") if tips else ""
-            ax.text(
-                0.04,
-                0.17,
-                textwrap.fill(first, chars),
-                fontsize=11.5,
-                color=INK,
-                va="center",
-                transform=ax.transAxes,
-            )
-        # below: the pair (together score, asynchrony) or the player's timing course
-        ax = _text_panel(fig, (0.04, 0.06, 0.25, 0.36), LINE)
-        plot = fig.add_axes((0.34, 0.1, 0.62, 0.3))
-        if report.pair is not None:
-            p = report.pair
-            big, label, note = (
-                f"{100 * p.together:.0f} %",
-                "together",
-                f"within ±{TOGETHER_MS:.0f} ms of each other",
-            )
-            big_colour = GRADE_COLOURS["perfect"]
-            asynchrony_over_time(p, ax=plot)
-            said = [x for x in p.sentences[1:] if "ahead" in x]
-            if p.gains_known:
-                said += [x for x in p.sentences if "gains" in x]
-        else:
-            s = report.takes[0]
-            sp = s.spread
-            if math.isfinite(sp.first_ms):
-                big, label = f"{sp.first_ms:.0f} → {sp.last_ms:.0f}", "ms spread"
-                steady = (
-                    "steady through the take"
-                    if round(sp.first_ms) == round(sp.last_ms)
-                    else "no clear change through the take"
-                )
-                note = {"improving": "it came together", "loosening": "it loosened"}.get(
-                    sp.verdict, steady
-                )
-            else:
-                big, label, note = "–", "ms spread", "too few notes to say"
-            big_colour = GRADE_COLOURS["perfect"] if sp.verdict == "improving" else INK
-            offsets_over_time(s, ax=plot)
-            said = [f"{s.player}'s timing through the take: × a miss, shaded the bars to work on."]
-        ax.text(
-            0.5,
-            0.62,
-            big,
-            fontsize=34 if len(big) > 5 else 40,
-            fontweight="bold",
-            ha="center",
-            color=big_colour,
-            transform=ax.transAxes,
-        )
-        ax.text(0.5, 0.36, label, fontsize=15, ha="center", color=INK, transform=ax.transAxes)
-        ax.text(0.5, 0.18, note, fontsize=10, ha="center", color=DIM, transform=ax.transAxes)
-        plot.set_title("")
-        plot.set_xlabel("")
-        legend = plot.get_legend()
-        if legend is not None:
-            legend.remove()
-        line = textwrap.shorten("  ".join(said[:2]), 118, placeholder="…")
-        fig.text(0.34, 0.415, line, fontsize=11, color=DIM)
+            _card_player(fig, report, k, s, width, chars)
+        _card_below(fig, report)
     return fig

@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from onebeat._io import atomic_write_bytes, atomic_write_text
+from onebeat.insight.advice import take_tips
 from onebeat.insight.duet import PairStats
 from onebeat.insight.report import Report
 from onebeat.insight.stats import AUDIBLE_MS, TakeStats
@@ -66,7 +67,7 @@ def _take_html(s: TakeStats, plots_html: str, bests: list[str], second: bool) ->
         f"mean {_ms(w.mean_ms)} ms</li>"
         for w in s.worst
     )
-    tips = "".join(f"<li>{e(t)}</li>" for t in s.tips)
+    tips = "".join(f"<li>{e(t)}</li>" for t in take_tips(s))
     best = f'<p class="best">New personal best: {e(", ".join(bests))}!</p>' if bests else ""
     return f"""
 <section class="take{" p2" if second else ""}">

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from onebeat.insight.advice import take_tips
 from onebeat.insight.duet import PairStats, pair_stats
 from onebeat.insight.progress import ProgressLine, progress
 from onebeat.insight.stats import TakeStats, take_stats
@@ -75,7 +76,7 @@ class Report:
             "players": [
                 {"name": p.name, "input": p.input_kind, "offset_ms": p.offset_ms} for p in s.players
             ],
-            "takes": [t.to_dict() for t in self.takes],
+            "takes": [{**t.to_dict(), "tips": take_tips(t)} for t in self.takes],
             "pair": self.pair.to_dict() if self.pair is not None else None,
             "progress": [ln.to_dict() for ln in self.progress],
             "new_bests": self.new_bests,

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
-from onebeat.errors import OnebeatError
+from onebeat.errors import OnebeatError, RoomError
 from onebeat.hearing import KitProfile, Reference
 from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
 from onebeat.kit import DrumPiece
@@ -50,10 +50,6 @@ log = logging.getLogger("onebeat.web")
 
 #: How long a Miss waits for hits still on their way from a phone [ms].
 GRACE_MS = 150.0
-
-
-class RoomError(Exception):
-    """A message that does not fit the room's state (a hit before ``start``, say)."""
 
 
 def judgment_json(j: Judgment) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from onebeat.play.protocol import (
     StartMsg,
     SyncMsg,
 )
-from onebeat.play.room import PlayRoom, RoomError
+from onebeat.play.room import PlayRoom
 from onebeat.session import SessionStore
 from onebeat.web.context import context
 from onebeat.web.lobby import Link
@@ -76,7 +76,7 @@ async def play(ws: WebSocket) -> None:
                 await asyncio.to_thread(room.inputs.prepare, msg)
             try:
                 replies = room.handle(msg)
-            except (RoomError, OnebeatError) as exc:
+            except OnebeatError as exc:  # (RoomError among them)
                 await pacer.refuse(link, limits, str(exc))
                 continue
             for r in replies:
