@@ -1,0 +1,152 @@
+// The note highway: lanes per player, notes scrolling to the hit line, judgments and
+// the running score, the click scheduled ahead.
+
+import { $, LANES } from "./kit.js";
+import { PLAYER_CLASS, LOOKAHEAD_S, state, escapeHtml, fmtTime, lowerBound } from "./state.js";
+import { songNow } from "./clock.js";
+import { click } from "./play.js";
+
+export function buildHighways() {
+  const box = $("lanes");
+  const height = Math.max(360, window.innerHeight - (state.views ? 290 : 170));
+  state.highways = state.players.map((p, i) => {
+    const view = state.views?.[p.name] || { ...state.view, chart: state.chart };
+    const chart = view.chart;
+    const pieces = new Set(chart.notes.map((n) => n[2]));
+    const lanes = chart.any_pad ? [["any", "any pad", LANES.find(([p]) => p === "hihat_closed")[2]]] : LANES.filter(([piece]) => pieces.has(piece));
+    const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
+    const div = document.createElement("div");
+    div.className = `highway ${PLAYER_CLASS[i]}`;
+    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span><span class="score">0</span></div>`;
+    const canvas = document.createElement("canvas");
+    canvas.width = lanes.length * laneW; canvas.height = height;
+    const judg = document.createElement("div");
+    judg.className = "judg";
+    div.append(canvas, judg);
+    return { player: p.name, div, canvas, judg, lanes, laneW, view, anyPad: chart.any_pad, flashes: new Map(), stats: null };
+  });
+  box.replaceChildren(...state.highways.map((h) => h.div));
+}
+
+export function laneOf(h, piece) {
+  if (h.anyPad) return 0;
+  const i = h.lanes.findIndex(([p]) => p === piece);
+  if (i >= 0) return i;
+  if (piece === "hihat_open" || piece === "hihat_closed") {
+    return h.lanes.findIndex(([p]) => p === "hihat_closed" || p === "hihat_open");
+  }
+  return -1;
+}
+
+export function flash(player, piece) {
+  const h = state.highways.find((x) => x.player === player);
+  if (!h) return;
+  const lane = piece ? laneOf(h, piece) : -1;
+  h.flashes.set(lane, performance.now());
+}
+
+// The metronome: clicks on the song's own beats (accent on the downbeat), scheduled a
+// little ahead on the audio clock so they land exactly whatever the frame rate.
+export function scheduleClicks(now) {
+  if (!state.metronome || state.paused) return;
+  const { beats, pos } = state.view;
+  if (state.nextClick === 0) state.nextClick = lowerBound(beats, now);
+  while (state.nextClick < beats.length && beats[state.nextClick] < now + 0.3 * state.speed) {
+    const t = beats[state.nextClick];
+    if (t > now) { click(state.c0 + t / state.speed, pos[state.nextClick] === 1); state.clicks += 1; }
+    state.nextClick += 1;
+  }
+}
+
+export function draw() {
+  if (!state.playing) return;
+  const now = songNow();
+  scheduleClicks(now);
+  const L = state.loop ? state.loop.end - state.loop.start : 0;
+  $("clock").textContent = fmtTime(state.loop && now > state.loop.start ? state.loop.start + ((now - state.loop.start) % L) : now);
+  const step = state.countTimes[1] - state.countTimes[0] || 0.5;
+  const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
+  $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
+  state.highways.forEach((h, pi) => {
+    const { beats, pos, notes } = h.view;
+    const firstBeat = lowerBound(beats, now - 1.0);
+    const firstNote = lowerBound(notes, now - 0.4, (n) => n[0]);
+    const g = h.canvas.getContext("2d");
+    const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
+    const pxPerS = hitY / (LOOKAHEAD_S * state.speed);  // the same scroll in real time
+    const y = (t) => hitY - (t - now) * pxPerS;
+    g.clearRect(0, 0, W, H);
+    h.lanes.forEach(([, label, colour], i) => {
+      g.fillStyle = i % 2 ? "#12151c" : "#0f1218";
+      g.fillRect(i * h.laneW, 0, h.laneW, H);
+      const f = h.flashes.get(i) ?? h.flashes.get(-1);
+      if (f && performance.now() - f < 120) {
+        g.fillStyle = colour + "55";
+        g.fillRect(i * h.laneW, hitY - 14, h.laneW, 28);
+      }
+    });
+    for (let k = firstBeat; k < beats.length; k++) {
+      const by = y(beats[k]);
+      if (by < -5) break;
+      if (by > H) continue;
+      g.fillStyle = pos[k] === 1 ? "#556" : "#2a2f3b";
+      g.fillRect(0, by, W, pos[k] === 1 ? 2 : 1);
+    }
+    g.fillStyle = "#dde";
+    g.fillRect(0, hitY - 1, W, 3);
+    const hidden = state.hidden[pi];
+    for (let i = firstNote; i < notes.length; i++) {
+      const [t, , piece, , dyn] = notes[i];
+      if (t > now + LOOKAHEAD_S * state.speed + 0.1) break;
+      if (hidden.has(i)) continue;
+      const lane = laneOf(h, piece);
+      if (lane < 0) continue;
+      const colour = h.anyPad ? LANES[1][2] : h.lanes[lane][2];
+      const ny = y(t);
+      g.fillStyle = colour;
+      const isKick = piece === "kick" && !h.anyPad;
+      const w = h.laneW - 10;
+      g.globalAlpha = dyn === "ghost" ? 0.5 : 1;
+      g.fillRect(lane * h.laneW + 5, ny - (isKick ? 4 : 7), w, isKick ? 8 : 14);
+      g.globalAlpha = 1;
+    }
+    g.fillStyle = "#0d0f14";
+    g.fillRect(0, H - 24, W, 24);
+    g.font = "12px system-ui";
+    g.textAlign = "center";
+    h.lanes.forEach(([, label], i) => {
+      g.fillStyle = "#8a93a6";
+      g.fillText(label, (i + 0.5) * h.laneW, H - 8);
+    });
+  });
+  requestAnimationFrame(draw);
+}
+
+export function showJudgment(j) {
+  state.judgments.push(j);
+  const pi = state.players.findIndex((p) => p.name === j.player);
+  const h = state.highways[pi];
+  if (!h) return;
+  if (j.grade && j.grade !== "miss" && j.note != null) state.hidden[pi].add((j.pass || 0) * h.view.n + j.note);
+  let cls, text, sub = "";
+  if (j.grade) {
+    cls = j.grade; text = j.grade.toUpperCase();
+    const ms = j.offset_ms == null ? null : Math.round(j.offset_ms);
+    if (ms != null) sub = `${ms > 0 ? "+" : ""}${ms} ms ${ms > 0 ? "late" : ms < 0 ? "early" : ""}`;
+  } else if (j.outcome === "wrong_pad" || j.outcome === "extra") {
+    cls = j.outcome; text = j.outcome === "extra" ? "EXTRA" : "WRONG PAD";
+  } else {
+    return;  // flams, double triggers and the like are not worth a flash
+  }
+  h.judg.className = `judg ${cls}`;
+  h.judg.innerHTML = `${text}<small>${sub}</small>`;
+  h.judg.dataset.t = String(performance.now());
+}
+
+export function showStats(name, s) {
+  const h = state.highways.find((x) => x.player === name);
+  if (!h) return;
+  h.stats = s;
+  h.div.querySelector(".score").textContent =
+    `${s.score.toLocaleString()} · streak ${s.streak} · ${(100 * s.accuracy).toFixed(0)} %`;
+}

@@ -1,0 +1,88 @@
+// A lesson: the coach's passes, what it said, and the pause between passes.
+
+import { $ } from "./kit.js";
+import { PAUSE_MS, state, message, escapeHtml } from "./state.js";
+import { calibration } from "./setup.js";
+import { send, prepare, audioBuffer, onReady, finish, showScreen } from "./play.js";
+
+// A lesson: the server's coach sets each pass (bars, speed, each player's part); the
+// page counts in a bar, plays the bars once, and after the coach's word the next pass.
+export async function startLesson(restart = false) {
+  message($("playmsg"), "");
+  $("learn").disabled = true;
+  try {
+    await prepare();
+    state.learning = true;
+    state.said = [];
+    sendLearn(restart);
+  } catch (e) {
+    message($("playmsg"), e.message, true);
+    $("learn").disabled = false;
+  }
+}
+
+export function sendLearn(restart = false) {
+  send({
+    type: "learn", song: state.song, windows: state.windows, restart,
+    players: state.players.map((p) => ({
+      name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), experienced: p.experienced,
+    })),
+  });
+}
+
+export async function onLesson(msg) {
+  state.lesson = msg;
+  state.wantSpeed = msg.speed;
+  const parts = msg.players;
+  const first = parts[state.players[0].name];
+  if (msg.speed < 1) message($("coachsaid"), `preparing the song at ${Math.round(msg.speed * 100)} %…`);
+  await audioBuffer(state.song, msg.speed);
+  await onReady({
+    session: first.session, chart: first.chart, loop: msg.loop, keymap: msg.keymap,
+    parts: Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, p.chart])),
+  });
+  renderCoach();
+}
+
+export function renderCoach() {
+  const msg = state.lesson;
+  if (!msg) return;
+  const steps = msg.steps.map((s, k) => {
+    const who = state.players.filter((p) => msg.players[p.name]?.step === k).map((p) => escapeHtml(p.name));
+    const cls = k === msg.goal ? "goal" : "";
+    return `<li class="${who.length ? "now" : ""} ${cls}" title="${escapeHtml(s.title)}">${escapeHtml(s.key)}` +
+      `${who.length && state.players.length > 1 ? ` <small>${who.join(", ")}</small>` : ""}</li>`;
+  }).join("");
+  const parts = state.players.map((p) => {
+    const x = msg.players[p.name];
+    return `<b>${escapeHtml(p.name)}</b>: ${escapeHtml(x.title)} <small>(pass ${x.pass})</small>`;
+  }).join("<br>");
+  $("coach").hidden = false;
+  $("coachsteps").innerHTML = steps;
+  $("coachnow").innerHTML = `${parts}<br><small>bars ${msg.loop.first}–${msg.loop.last} · ` +
+    `speed ${Math.round(msg.speed * 100)} %</small>`;
+  $("coachsaid").innerHTML = (state.said || []).map((t) => `<span>${escapeHtml(t)}</span>`).join("");
+}
+
+export function onCoached(msg) {
+  state.coached = (state.coached || []).concat([msg]);
+  if (msg.stopped) { state.learning = false; showScreen("setup"); return; }
+  state.said = Object.entries(msg.players).map(([n, p]) =>
+    `${state.players.length > 1 ? `${n}: ` : ""}${p.message} (${(100 * p.accuracy).toFixed(0)} %)`);
+  if (msg.together) state.said.push(msg.together.message);
+  renderCoach();
+  if (msg.done) {
+    state.learning = false;
+    $("coachsaid").insertAdjacentHTML("beforeend",
+      `<span class="done">Lesson done. Where you are is saved: the next lesson on this song starts there.</span>`);
+    $("lessonend").hidden = false;
+    return;
+  }
+  state.nextPass = setTimeout(() => { if (state.learning) sendLearn(); }, PAUSE_MS);
+}
+
+export function stopLesson() {
+  state.learning = false;
+  clearTimeout(state.nextPass);
+  if (state.playing) finish(); else showScreen("setup");
+}
