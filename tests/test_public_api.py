@@ -33,6 +33,7 @@ PACKAGES = [
     "onebeat.hearing",
     "onebeat.library",
     "onebeat.play",
+    "onebeat.play.replies",
     "onebeat.web",
 ]
 

@@ -32,6 +32,7 @@ from onebeat.kit import LANES as KIT_LANES
 from onebeat.kit import DrumPiece
 from onebeat.play.lesson import LessonRoom
 from onebeat.play.protocol import FinishMsg, KeyMsg, LearnMsg, TickMsg
+from onebeat.play.replies import Reply
 from onebeat.play.room import GRACE_MS
 
 __all__ = [
@@ -331,7 +332,7 @@ def run_lesson(
     said: list[str] = []
     try:
         while max_passes is None or len(coached) < max_passes:
-            lesson = room.handle(learn)[0]
+            lesson = room.handle(learn)[0].to_json()
             learn = learn.model_copy(update={"restart": False})  # once, not every pass
             loop, speed = lesson["loop"], lesson["speed"]
             clicks = count_in(lesson)
@@ -353,7 +354,7 @@ def run_lesson(
                 sleep(1.0 / fps)
             playback.stop()
             frame.now = end
-            reply = room.handle(FinishMsg(type="finish"))[0]
+            reply = room.handle(FinishMsg(type="finish"))[0].to_json()
             coached.append(reply)
             said = [
                 f"{name} {100 * p['accuracy']:.0f} % · {p['message']}"
@@ -390,8 +391,8 @@ def count_in(lesson: dict[str, Any]) -> list[float]:
     return [b for b in beats if loop["start"] - bar - 1e-3 <= b < loop["start"] - 1e-3]
 
 
-def _show(frame: Frame, replies: list[dict[str, Any]]) -> None:
-    for r in replies:
+def _show(frame: Frame, replies: list[Reply]) -> None:
+    for r in (reply.to_json() for reply in replies):
         if r["type"] != "judged":
             continue
         for j in r["items"]:

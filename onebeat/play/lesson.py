@@ -31,7 +31,20 @@ from onebeat.play.protocol import (
     MicAudio,
     MidiMsg,
     PadMsg,
+    PlayMessage,
     TickMsg,
+)
+from onebeat.play.replies import (
+    CoachedPlayer,
+    CoachedReply,
+    JudgedReply,
+    JudgmentItem,
+    LessonPlayer,
+    LessonReply,
+    Reply,
+    Running,
+    StepInfo,
+    TogetherInfo,
 )
 from onebeat.play.room import (
     GRACE_MS,
@@ -69,7 +82,7 @@ class LessonRoom:
         self.finished = False
 
     # -- messages ------------------------------------------------------------------------
-    def handle(self, msg: Any) -> list[dict[str, Any]]:
+    def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
         """Act on one validated message; the replies, in order."""
         if isinstance(msg, LearnMsg):
             return [self._learn(msg)]
@@ -86,14 +99,14 @@ class LessonRoom:
             out += self._hit(hit, raw)
         return out
 
-    def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
+    def _hit(self, hit: Hit, raw: str) -> list[Reply]:
         assert self.loop is not None
         if hit.time < self.loop.start - COUNT_IN_SLACK_S:
             return []  # playing along with the count-in: not part of the pass
         self.recorders[hit.player].hit(hit, raw)
         return self._tick(hit.time)
 
-    def _learn(self, msg: LearnMsg) -> dict[str, Any]:
+    def _learn(self, msg: LearnMsg) -> LessonReply:
         self.recorders.clear()  # a pass not finished stays saved as interrupted
         self.inputs = inputs = RoomInputs(msg.players)  # checks the names first
         key = (msg.song, tuple(inputs.names))
@@ -115,7 +128,7 @@ class LessonRoom:
         )
         self.loop = next(iter(loops.values()))
         self._clock = -math.inf
-        players: dict[str, Any] = {}
+        players: dict[str, LessonPlayer] = {}
         for spec in msg.players:
             coach, loop = self.coaches[spec.name], loops[spec.name]
             step = coach.current
@@ -123,24 +136,23 @@ class LessonRoom:
             info = PlayerInfo(spec.name, spec.input, spec.offset_ms, "browser")
             session = Session(chart=chart, settings=settings, players=[info], song=self.song)
             self.recorders[spec.name] = Recorder(session, self.store)
-            players[spec.name] = {
-                "step": coach.step,
-                "key": step.key,
-                "title": step.title,
-                "pass": coach.on_step + 1,
-                "session": session.id,
-                "chart": chart.to_dict(),
-            }
-        return {
-            "type": "lesson",
-            "song": msg.song,
-            "speed": speed,
-            "loop": loop_json(self.loop),
-            "steps": [{"key": s.key, "title": s.title} for s in self.plan.steps],
-            "goal": self.plan.goal,
-            "players": players,
-            "keymap": inputs.keymap.to_dict() if inputs.keymap else None,
-        }
+            players[spec.name] = LessonPlayer(
+                step=coach.step,
+                key=step.key,
+                title=step.title,
+                pass_=coach.on_step + 1,
+                session=session.id,
+                chart=chart.to_dict(),
+            )
+        return LessonReply(
+            song=msg.song,
+            speed=speed,
+            loop=loop_json(self.loop),
+            steps=[StepInfo(key=s.key, title=s.title) for s in self.plan.steps],
+            goal=self.plan.goal,
+            players=players,
+            keymap=inputs.keymap.to_dict() if inputs.keymap else None,
+        )
 
     def _begin(self, msg: LearnMsg) -> None:
         """A new lesson: the plan from the song's charts, each player's coach from where
@@ -165,20 +177,20 @@ class LessonRoom:
         self.key = (msg.song, tuple(self.coaches))
         self.finished = False
 
-    def _tick(self, t: float) -> list[dict[str, Any]]:
+    def _tick(self, t: float) -> list[Reply]:
         self._clock = max(self._clock, t)
-        items: list[dict[str, Any]] = []
-        stats: dict[str, Any] = {}
+        items: list[JudgmentItem] = []
+        stats: dict[str, Running] = {}
         for rec in self.recorders.values():
             items += [judgment_json(j) for j in rec.update(t)]
             stats |= running_stats(rec)
-        return [{"type": "judged", "items": items, "stats": stats}] if items else []
+        return [JudgedReply(items=items, stats=stats)] if items else []
 
-    def _finish(self) -> dict[str, Any]:
+    def _finish(self) -> CoachedReply:
         assert self.loop is not None and self.song is not None
         recorders, self.recorders = self.recorders, {}
         if self._clock < self.loop.end - 0.05:  # stopped half-way: saved, not coached
-            return {"type": "coached", "stopped": True, "done": False, "players": {}}
+            return CoachedReply(stopped=True, done=False, players={})
         sessions: dict[str, Session] = {name: rec.finish() for name, rec in recorders.items()}
         if self.pair is not None:
             pd = self.pair.after_pass(sessions)
@@ -190,30 +202,30 @@ class LessonRoom:
         for name, coach in self.coaches.items():
             self.store.save_lesson(name, self.song.sha256, coach.state())
         self.finished = done
-        players = {}
-        for name, d in decisions.items():
-            players[name] = {
-                "action": d.action.value,
-                "message": d.message,
-                "accuracy": round(d.report.accuracy, 4),
-                "missed": round(d.report.missed, 4),
-                "session": sessions[name].id,
-                "summary": sessions[name].summary[name],
-            }
-        return {
-            "type": "coached",
-            "stopped": False,
-            "done": done,
-            "players": players,
-            "together": None
-            if together is None
-            else {
-                "common": together.common,
-                "together": round(together.together, 4),
-                "mean_ms": round(together.mean_ms, 1),
-                "message": together.message,
-            },
+        players = {
+            name: CoachedPlayer(
+                action=d.action.value,
+                message=d.message,
+                accuracy=round(d.report.accuracy, 4),
+                missed=round(d.report.missed, 4),
+                session=sessions[name].id,
+                summary=sessions[name].summary[name],
+            )
+            for name, d in decisions.items()
         }
+        return CoachedReply(
+            stopped=False,
+            done=done,
+            players=players,
+            together=None
+            if together is None
+            else TogetherInfo(
+                common=together.common,
+                together=round(together.together, 4),
+                mean_ms=round(together.mean_ms, 1),
+                message=together.message,
+            ),
+        )
 
     def close(self) -> None:
         """The socket went: a pass not finished stays saved as interrupted."""

@@ -14,14 +14,14 @@ the kit from them (:func:`onebeat.hearing.learn_kit`) and keeps it for the playe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from onebeat.hearing import HitListener, learn_kit
 from onebeat.kit import DrumPiece
 from onebeat.library import Library
-from onebeat.play.protocol import KitMsg, ListenMsg, MicAudio
+from onebeat.play.protocol import KitMsg, ListenMsg, MicAudio, PlayMessage
+from onebeat.play.replies import HeardReply, KitReply, Reply
 from onebeat.play.room import RoomError
 
 __all__ = ["MicSetup"]
@@ -46,7 +46,7 @@ class MicSetup:
         self.library = library
         self.players: dict[int, _Listening] = {}
 
-    def handle(self, msg: ListenMsg | KitMsg | MicAudio) -> list[dict[str, Any]]:
+    def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
         if isinstance(msg, ListenMsg):
             now = self.players.get(msg.player)
             if now is None or now.name != msg.name:
@@ -61,25 +61,23 @@ class MicSetup:
             return self._audio(msg)
         raise RoomError(f"'{msg.type}' is not a message while setting a microphone up")
 
-    def _audio(self, msg: MicAudio) -> list[dict[str, Any]]:
+    def _audio(self, msg: MicAudio) -> list[Reply]:
         who = self.players.get(msg.player)
         if who is None:
             raise RoomError(f"audio frame: player {msg.player} is not being listened to")
         if who.listener is None or who.listener.sr != msg.sr:
             who.listener = HitListener(sr=msg.sr, classify=False)
-        out = []
+        out: list[Reply] = []
         for h in who.listener.feed(msg.samples, msg.t):
             if (
                 who.piece is not None
                 and sum(p is who.piece for p, _ in who.examples) < MAX_PER_PIECE
             ):
                 who.examples.append((who.piece, h.features))
-            out.append(
-                {"type": "heard", "player": who.name, "t": round(h.time, 4), "pad": who.piece}
-            )
+            out.append(HeardReply(player=who.name, t=round(h.time, 4), pad=who.piece))
         return out
 
-    def _learn(self, msg: KitMsg) -> dict[str, Any]:
+    def _learn(self, msg: KitMsg) -> KitReply:
         who = self.players.get(msg.player)
         if who is None or who.name != msg.name:
             raise RoomError(f"kit: {msg.name}'s kit was not being listened to")
@@ -87,7 +85,7 @@ class MicSetup:
         self.library.save_kit(msg.name, profile)
         del self.players[msg.player]
         counts = {str(p): profile.labels.count(p) for p in profile.kinds}
-        return {"type": "kit", "player": msg.name, "pieces": counts}
+        return KitReply(player=msg.name, pieces=counts)
 
     def close(self) -> None:
         self.players.clear()

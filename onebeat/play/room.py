@@ -16,7 +16,6 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
 from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.errors import OnebeatError, RoomError
@@ -31,8 +30,21 @@ from onebeat.play.protocol import (
     MidiMsg,
     PadMsg,
     PlayerSpec,
+    PlayMessage,
     StartMsg,
     TickMsg,
+)
+from onebeat.play.replies import (
+    HeardReply,
+    JudgedReply,
+    JudgmentItem,
+    LoopInfo,
+    PassInfo,
+    PassReply,
+    ReadyReply,
+    Reply,
+    ResultsReply,
+    Running,
 )
 from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
 
@@ -52,29 +64,30 @@ log = logging.getLogger("onebeat.web")
 GRACE_MS = 150.0
 
 
-def judgment_json(j: Judgment) -> dict[str, Any]:
-    return {
-        "player": j.player,
-        "t": round(j.time, 4) if math.isfinite(j.time) else None,
-        "grade": j.grade.value if j.grade else None,
-        "outcome": j.outcome.value if j.outcome else None,
-        "note": j.note_index,
-        "offset_ms": None if j.offset_ms is None else round(j.offset_ms, 1),
-        "dynamic_ok": j.dynamic_ok,
-    }
+def judgment_json(j: Judgment) -> JudgmentItem:
+    """A judgment as the page draws it."""
+    return JudgmentItem(
+        player=j.player,
+        t=round(j.time, 4) if math.isfinite(j.time) else None,
+        grade=j.grade.value if j.grade else None,
+        outcome=j.outcome.value if j.outcome else None,
+        note=j.note_index,
+        offset_ms=None if j.offset_ms is None else round(j.offset_ms, 1),
+        dynamic_ok=j.dynamic_ok,
+    )
 
 
-def running_stats(rec: Recorder) -> dict[str, dict[str, Any]]:
+def running_stats(rec: Recorder) -> dict[str, Running]:
     """Each player's score, streak and accuracy so far, as the page shows them."""
     out = {}
     for name in rec.session.player_names:
         s = rec.stats(name)
-        out[name] = {"score": s.score, "streak": s.streak, "accuracy": round(s.accuracy, 4)}
+        out[name] = Running(score=s.score, streak=s.streak, accuracy=round(s.accuracy, 4))
     return out
 
 
-def loop_json(lp: LoopPlan) -> dict[str, Any]:
-    return {"first": lp.first, "last": lp.last, "start": lp.start, "end": lp.end}
+def loop_json(lp: LoopPlan) -> LoopInfo:
+    return LoopInfo(first=lp.first, last=lp.last, start=lp.start, end=lp.end)
 
 
 class RoomInputs:
@@ -131,7 +144,7 @@ class RoomInputs:
         switching rates could grow the server's memory at will (issue 23)."""
         return name not in self.streams
 
-    def audio(self, msg: MicAudio) -> tuple[list[Hit], list[dict[str, Any]]]:
+    def audio(self, msg: MicAudio) -> tuple[list[Hit], list[Reply]]:
         """The hits a microphone block makes, and what to tell the page it heard."""
         if not 0 <= msg.player < len(self.names):
             raise RoomError(f"audio frame: no player {msg.player}")
@@ -159,14 +172,14 @@ class RoomInputs:
                 f"not {msg.sr} Hz"
             )
         hits = stream.feed(msg.samples, msg.t)
-        heard = [
-            {"type": "heard", "player": name, "t": round(h.time, 4), "pad": h.piece} for h in hits
+        heard: list[Reply] = [
+            HeardReply(player=name, t=round(h.time, 4), pad=h.piece) for h in hits
         ]
         return hits, heard
 
     def hits(
         self, msg: KeyMsg | MidiMsg | PadMsg | MicAudio
-    ) -> tuple[list[tuple[Hit, str]], list[dict[str, Any]]]:
+    ) -> tuple[list[tuple[Hit, str]], list[Reply]]:
         """The hits a message makes, each with its raw form for the record, and what to
         tell the page (what a microphone heard)."""
         if isinstance(msg, MicAudio):
@@ -211,11 +224,11 @@ class PlayRoom:
         self.inputs: RoomInputs | None = None
         self.loop: LoopPlan | None = None
         self.passes: dict[int, Recorder] = {}  # open ones
-        self.done: list[dict[str, Any]] = []  # finished passes, in order
+        self.done: list[PassReply] = []  # finished passes, in order
         self._new_session: Callable[[int], Session] | None = None
         self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
 
-    def handle(self, msg: Any) -> list[dict[str, Any]]:
+    def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
         """Act on one validated message; the replies, in order."""
         if isinstance(msg, StartMsg):
             return [self._start(msg)]
@@ -225,15 +238,17 @@ class PlayRoom:
             return self._tick(msg.t)
         if isinstance(msg, FinishMsg):
             return self._finish()
+        if not isinstance(msg, KeyMsg | MidiMsg | PadMsg | MicAudio):
+            raise RoomError(f"'{msg.type}' is not a message for a take")
         hits, out = self.inputs.hits(msg)
         for hit, raw in hits:
             out += self._hit(hit, raw)
         return out
 
-    def _hit(self, hit: Hit, raw: str) -> list[dict[str, Any]]:
+    def _hit(self, hit: Hit, raw: str) -> list[Reply]:
         assert self.inputs is not None
         p, t = self.loop.local(hit.time) if self.loop else (0, hit.time)
-        if p not in self.passes and self.done and p <= self.done[-1]["pass"]:
+        if p not in self.passes and self.done and p <= self.done[-1].pass_:
             log.warning("a hit for pass %d came after that pass was closed", p + 1)
             return []
         rec = self._pass(p)
@@ -249,11 +264,11 @@ class PlayRoom:
             rec = self.passes[p] = Recorder(self._new_session(p), self.store)
         return rec
 
-    def _tick(self, u: float) -> list[dict[str, Any]]:
+    def _tick(self, u: float) -> list[Reply]:
         self._clock = max(self._clock, u)
         if self.loop is None:
             return self._judged(0, self._pass(0).update(u))
-        out: list[dict[str, Any]] = []
+        out: list[Reply] = []
         self._pass(self.loop.pass_of(u))
         for p in sorted(self.passes):
             t = u - p * self.loop.length
@@ -262,13 +277,13 @@ class PlayRoom:
                 out.append(self._close_pass(p))
         return out
 
-    def _close_pass(self, p: int) -> dict[str, Any]:
+    def _close_pass(self, p: int) -> PassReply:
         session = self.passes.pop(p).finish()
-        info = {"type": "pass", "pass": p, "session": session.id, "summary": session.summary}
+        info = PassReply(pass_=p, session=session.id, summary=session.summary)
         self.done.append(info)
         return info
 
-    def _finish(self) -> list[dict[str, Any]]:
+    def _finish(self) -> list[Reply]:
         if self.loop is None:
             rec = self._pass(0)
             # stopped before the end: the notes after the page's clock were never reached
@@ -279,8 +294,8 @@ class PlayRoom:
             session = rec.finish(stopped_at=max(0.0, heard) if stopped else None)
             self.passes.clear()
             self._new_session = None
-            return [{"type": "results", "session": session.id, "summary": session.summary}]
-        out = []
+            return [ResultsReply(session=session.id, summary=session.summary)]
+        out: list[Reply] = []
         for p in sorted(self.passes):
             # a pass played to its end counts; one stopped half-way stays saved as interrupted
             if self._clock >= self.loop.pass_end(p) - 0.05:
@@ -289,16 +304,17 @@ class PlayRoom:
         self._new_session = None
         last = self.done[-1] if self.done else None
         out.append(
-            {
-                "type": "results",
-                "session": last["session"] if last else None,
-                "summary": last["summary"] if last else {},
-                "passes": [{k: d[k] for k in ("pass", "session", "summary")} for d in self.done],
-            }
+            ResultsReply(
+                session=last.session if last else None,
+                summary=last.summary if last else {},
+                passes=[
+                    PassInfo(pass_=d.pass_, session=d.session, summary=d.summary) for d in self.done
+                ],
+            )
         )
         return out
 
-    def _start(self, msg: StartMsg) -> dict[str, Any]:
+    def _start(self, msg: StartMsg) -> ReadyReply:
         if self._new_session is not None:
             self._finish()  # a new take ends the one before, saved
         self.done = []
@@ -325,18 +341,17 @@ class PlayRoom:
 
         self._new_session = new_session
         session = self._pass(0).session
-        ready: dict[str, Any] = {
-            "type": "ready",
-            "session": session.id,
-            "players": inputs.names,
-            "chart": chart.to_dict(),
-            "keymap": inputs.keymap.to_dict() if inputs.keymap else None,
-        }
+        ready = ReadyReply(
+            session=session.id,
+            players=inputs.names,
+            chart=chart.to_dict(),
+            keymap=inputs.keymap.to_dict() if inputs.keymap else None,
+        )
         if self.loop is not None:
-            ready["loop"] = loop_json(self.loop)
+            ready.loop = loop_json(self.loop)
         return ready
 
-    def _judged(self, p: int, judgments: list[Judgment]) -> list[dict[str, Any]]:
+    def _judged(self, p: int, judgments: list[Judgment]) -> list[Reply]:
         rec = self.passes.get(p)
         if not judgments or rec is None:
             return []
@@ -344,9 +359,9 @@ class PlayRoom:
         if self.loop is not None:
             shift = p * self.loop.length
             for item in items:
-                item["pass"] = p
-                item["t"] = None if item["t"] is None else round(item["t"] + shift, 4)
-        return [{"type": "judged", "items": items, "stats": running_stats(rec)}]
+                item.pass_ = p
+                item.t = None if item.t is None else round(item.t + shift, 4)
+        return [JudgedReply(items=items, stats=running_stats(rec))]
 
     def close(self) -> None:
         """The socket went: unfinished takes stay saved as interrupted."""

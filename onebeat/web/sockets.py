@@ -80,8 +80,9 @@ async def play(ws: WebSocket) -> None:
                 await pacer.refuse(link, limits, str(exc))
                 continue
             for r in replies:
-                await link.send(r)
-                await lobby.forward(r)
+                out = r.to_json()
+                await link.send(out)
+                await lobby.forward(out)
     except WebSocketDisconnect:
         pass
     finally:

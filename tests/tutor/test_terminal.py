@@ -104,7 +104,7 @@ def test_count_in_and_a_frame_before_the_pass(library: Any, tmp_path: Path) -> N
     with SessionStore(tmp_path / "s.sqlite3") as store:
         room = LessonRoom(library, store)
         msg = LearnMsg(type="learn", song=library.songs()[0].id, players=[PlayerSpec(name="x")])
-        ready = room.handle(msg)[0]
+        ready = room.handle(msg)[0].to_json()
     clicks = count_in(ready)
     loop = ready["loop"]
     bar = (loop["end"] - loop["start"]) / (loop["last"] - loop["first"] + 1)
