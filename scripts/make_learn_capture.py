@@ -28,7 +28,7 @@ from onebeat.play.lesson import LessonRoom  # noqa: E402
 from onebeat.play.protocol import LearnMsg, PlayerSpec  # noqa: E402
 from onebeat.session import SessionStore  # noqa: E402
 from onebeat.simulate.learners import LearnerKeys, ModelLearner  # noqa: E402
-from tests.tutor.screen import Screen  # noqa: E402
+from tests.cli.screen import Screen  # noqa: E402
 
 COLUMNS, LINES = 80, 34
 #: The passes whose screen is captured.

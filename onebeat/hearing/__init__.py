@@ -18,8 +18,8 @@ reference signal, nor classifies against a kit learned from eight hits):
    only as far as the microphone stands over that prediction: the song's own drums make
    no rise of their own; a player's stroke on top of them does. (Subtracting the
    prediction instead leaves holes where the spread reference outlasts the song's sound,
-   and the microphone climbing back out of them reads as rises: 157 false strokes in
-   30 s of the song alone, against 2 when gated.)
+   and the microphone climbing back out of them reads as rises: many false strokes from
+   the song alone, where gating makes almost none; ``bench/mic_detection.py`` counts them.)
    How late the song reaches the microphone is measured as it plays (a speaker's own
    latency, a Bluetooth one's 150 ms): once three measures agree, the reference is
    spread over only ±3 ms around it, and the gain held tighter.

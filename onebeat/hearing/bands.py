@@ -61,9 +61,8 @@ THRESHOLD = 0.8
 ADAPT = 1.0
 #: The detection function averages the bands that rose most, this share of the weight;
 #: each band's rise divided by its flicker (see ``_band_spread``) to this power. (The
-#: full division, 1, found the soundfont kits' soft hi-hats as well, tuning F 0.978 /
-#: 0.975 near / far, but missed more of the synthesised kit's rides, whose rise is in
-#: the middle bands: F 0.943 / 0.926, against 0.951 / 0.939 with 0.5.)
+#: full division, 1, finds soft hi-hats as well but misses more rides, whose rise is in
+#: the middle bands; ``bench/mic_detection.py`` measures both.)
 TOP = 0.25
 RISE_SPREAD_POWER = 0.5
 #: Where the attack is: this fraction of the way from the level before to the peak.

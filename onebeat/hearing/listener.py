@@ -435,9 +435,8 @@ class HitListener:
         )  # fmt: skip
         # the song's predicted bleed is not taken out: the prediction is a bound (spread
         # over the speaker's unknown delay, with a margin), and taking it out of strokes
-        # played on the song's own beats took their hi-hats away (measured on the tuning
-        # kits playing along to the demo song 6 dB under the drums: 144 of 199 onsets
-        # named exactly with it taken out, 197 of 199 without)
+        # played on the song's own beats took their hi-hats away (bench/mic_detection.py
+        # measures the naming with a song playing)
         e = _band_energy(segs, self.sr)
         floor = self._floor_at(attack)
         logs = np.log10(e + 10.0 ** (floor - 1))

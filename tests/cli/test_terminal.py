@@ -19,7 +19,7 @@ from onebeat.play.lesson import LessonRoom
 from onebeat.play.protocol import LearnMsg, PlayerSpec
 from onebeat.session import SessionStore
 from onebeat.simulate.learners import LearnerKeys, ModelLearner
-from tests.tutor.screen import Screen
+from tests.cli.screen import Screen
 
 
 def lesson(
