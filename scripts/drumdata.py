@@ -334,10 +334,11 @@ class Recipe:
     mic_eq: bool = False
 
 
-#: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``); recipe 2 thinned the
-#: parts, put the drums down to -24 dB and added hand percussion; recipe 3 (the second
-#: network, ``drums_cnn.onnx``) adds cross-stick parts, an equaliser per piece and labels
-#: that follow the sound (:func:`heard_strokes`).
+#: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``); recipe 2 its second
+#: (``drums_cnn.onnx``): parts thinned, drums down to -24 dB, more hand percussion.
+#: Recipe 3 adds cross-stick parts, an equaliser per piece and labels that follow the
+#: sound (:func:`heard_strokes`); its network was not better on the real multitracks and
+#: is not shipped (``onebeat/data/drums_cnn.md``).
 RECIPES = {
     1: Recipe(thin=False, drums_db=(-14.0, 6.0), percussion=0.3),
     2: Recipe(thin=True, drums_db=(-24.0, 6.0), percussion=0.4),
