@@ -42,11 +42,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import librosa
 import mido
 import numpy as np
 import pedalboard as pb
 import soundfile as sf
 import soxr
+
+from onebeat.analysis.drums import HOP, N_FFT, _mel_basis
 
 SR = 44100
 HYDROGEN = Path("/usr/share/hydrogen/data/drumkits")
@@ -778,11 +781,9 @@ HEARD_RATIO = 0.1
 
 
 def _mel_power(x: np.ndarray) -> np.ndarray:
-    import librosa
-
-    spec = np.abs(librosa.stft(np.asarray(x, np.float32), n_fft=2048, hop_length=441)) ** 2
-    basis = librosa.filters.mel(sr=SR, n_fft=2048, n_mels=80, fmin=30.0, fmax=17000.0)
-    power: np.ndarray = np.asarray(basis @ spec, dtype=np.float64)
+    """Mel power frames on the drum front end's bands and hop."""
+    spec = np.abs(librosa.stft(np.asarray(x, np.float32), n_fft=N_FFT, hop_length=HOP)) ** 2
+    power: np.ndarray = np.asarray(_mel_basis() @ spec, dtype=np.float64)
     return power
 
 
@@ -828,7 +829,7 @@ def heard_strokes(
         if cls not in power:
             power[cls] = (_mel_power(shaped[cls]), _mel_power(total - shaped[cls]))
         own, rest = power[cls]
-        f = round(t * SR / 441)
+        f = round(t * SR / HOP)
         if f >= own.shape[1]:
             out.append(False)
             continue

@@ -45,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from onebeat.analysis.drums import (
     DRUM_CLASSES,
+    FMAX,
+    FMIN,
     FPS,
     N_MELS,
     SR,
@@ -158,11 +160,11 @@ def _load(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[np.nda
 def _ignored(hidden: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Loss weights: 0 within ±3 frames of a stroke the mix hides (the network is told
     neither that a stroke is there nor that none is), unless a heard one is there too."""
-    near = np.zeros(hidden.shape, bool)
-    heard = np.zeros(hidden.shape, bool)
-    for d in range(-3, 4):
-        near |= np.roll(hidden > 0, d, axis=0)
-        heard |= np.roll(y > 0, d, axis=0)
+    from scipy.ndimage import maximum_filter1d
+
+    # (a window, not np.roll: a stroke at a song's end must not reach its start)
+    near = maximum_filter1d((hidden > 0).astype(np.uint8), 7, axis=0, mode="constant") > 0
+    heard = maximum_filter1d((y > 0).astype(np.uint8), 7, axis=0, mode="constant") > 0
     return np.where(near & ~heard, 0.0, 1.0).astype(np.float32)
 
 
@@ -194,7 +196,7 @@ def kit_buzz(logmel: np.ndarray, target: np.ndarray, rng: np.random.Generator) -
     """
     import librosa
 
-    freqs = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=30.0, fmax=17000.0)[1:-1]
+    freqs = librosa.mel_frequencies(n_mels=N_MELS + 2, fmin=FMIN, fmax=FMAX)[1:-1]
     out = logmel.copy()
     mag = np.expm1(np.maximum(out, 0.0)) / 100.0  # frame_features' log1p(100 · mel)
     lo = float(rng.uniform(1500, 3500))

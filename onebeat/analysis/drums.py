@@ -54,6 +54,8 @@ HOP = 441
 FPS = SR / HOP
 N_FFT = 2048
 N_MELS = 80
+#: The mel bands' edges [Hz].
+FMIN, FMAX = 30.0, 17000.0
 #: Context frames before and after the frame being classified.
 CONTEXT = (3, 5)
 #: Loudness every song is brought to before its features are taken (RMS).
@@ -96,7 +98,7 @@ def class_of_gm_note(note: int) -> str | None:
 @functools.cache
 def _mel_basis() -> np.ndarray:
     return np.asarray(
-        librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=30.0, fmax=17000.0),
+        librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX),
         dtype=np.float32,
     )
 

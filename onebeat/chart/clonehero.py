@@ -482,12 +482,12 @@ def mix_stems(paths: list[Path]) -> Path:
     """
     import hashlib
 
-    from onebeat._io import user_dir
+    from onebeat.analysis.pipeline import cache_dir
 
     key = hashlib.sha256()
     for p in paths:
         key.update(p.name.encode() + b"\0" + file_sha256(p).encode())
-    out = user_dir("ONEBEAT_CACHE_DIR", "XDG_CACHE_HOME", ".cache") / "stems"
+    out = cache_dir() / "stems"
     target = out / f"{key.hexdigest()[:24]}.ogg"
     if target.is_file():
         return target

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -175,27 +175,29 @@ class Gate:
             return "join code missing or wrong: scan the QR code on the host's screen"
         return None
 
-    def request_problem(self, request: Request) -> str | None:
-        """None when an HTTP request may go on, else why not."""
-        client = request.client.host if request.client else None
-        why = self.client_problem(client, request.headers, request.cookies, request.query_params)
-        if why is None and request.method not in ("GET", "HEAD", "OPTIONS"):
-            why = origin_problem(request.headers)
-        if why is None and not is_loopback(client) and not PHONE_PATHS.fullmatch(request.url.path):
+    def _problem(self, conn: HTTPConnection, *, origin: bool, full: bool = False) -> str | None:
+        """None when a request or socket may come in, else why not: its client, then (a
+        socket) the cap on open sockets, then (a change) its ``Origin``, then a phone's
+        reach."""
+        client = conn.client.host if conn.client else None
+        why = self.client_problem(client, conn.headers, conn.cookies, conn.query_params)
+        if why is None and full:
+            why = f"{self.sockets} connections are open, the most this app takes"
+        if why is None and origin:
+            why = origin_problem(conn.headers)
+        if why is None and not is_loopback(client) and not PHONE_PATHS.fullmatch(conn.url.path):
             why = PHONE_ONLY
         return why
+
+    def request_problem(self, request: Request) -> str | None:
+        """None when an HTTP request may go on, else why not."""
+        return self._problem(request, origin=request.method not in ("GET", "HEAD", "OPTIONS"))
 
     async def admit(self, ws: WebSocket) -> str | None:
         """Accept the socket if its client may come in, and count it as open (the socket's
         end calls :meth:`release`); None (closed) if not."""
+        why = self._problem(ws, origin=True, full=self.sockets >= self.config.max_sockets)
         client = ws.client.host if ws.client else "?"
-        why = self.client_problem(client, ws.headers, ws.cookies, ws.query_params)
-        if why is None and self.sockets >= self.config.max_sockets:
-            why = f"{self.sockets} connections are open, the most this app takes"
-        if why is None:
-            why = origin_problem(ws.headers)
-        if why is None and not is_loopback(client) and not PHONE_PATHS.fullmatch(ws.url.path):
-            why = PHONE_ONLY
         if why is not None:
             log.warning("refused WebSocket from %s: %s", client, why)
             await ws.close(code=1008)

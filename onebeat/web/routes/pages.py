@@ -3,6 +3,7 @@ code and the latency calibration."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -15,8 +16,6 @@ from onebeat.web.context import Ctx, is_local, local_only
 from onebeat.web.vocab import vocabulary
 
 __all__ = ["STATIC", "router"]
-
-from pathlib import Path
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
