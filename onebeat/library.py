@@ -27,6 +27,7 @@ import numpy as np
 
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
+from onebeat.analysis.barfix import BarFixes, shift_bars
 from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.songmap import SongMap
 from onebeat.audio import load_audio, write_ogg_vorbis
@@ -37,7 +38,14 @@ from onebeat.demo import demo_song_path
 from onebeat.errors import InputError, OnebeatError
 from onebeat.hearing import KitProfile, Reference
 
-__all__ = ["AUDIO_SUFFIXES", "MAX_UPLOAD_BYTES", "Library", "LibraryError", "SongEntry"]
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "MAX_UPLOAD_BYTES",
+    "Library",
+    "LibraryError",
+    "SongEntry",
+    "SongNotFoundError",
+]
 
 log = logging.getLogger("onebeat.web")
 
@@ -51,6 +59,10 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aa
 
 class LibraryError(OnebeatError):
     """A song cannot be added or is not in the library."""
+
+
+class SongNotFoundError(LibraryError):
+    """No song of that id is in the library."""
 
 
 @dataclass
@@ -80,6 +92,11 @@ class SongEntry:
             "duration": None if sm is None else round(sm.duration, 3),
             "tempo_bpm": None if sm is None else round(sm.tempo_bpm, 1),
             "meter": None if sm is None else sm.time_signature,
+            # where bar 1 is, and how far the player moved it ("bar 1 is here")
+            "first_downbeat": None
+            if sm is None or not len(sm.downbeats)
+            else round(float(sm.downbeats[0]), 3),
+            "bar_shift": None if sm is None else int(sm.analysis.get("bar_shift", 0)),
         }
 
 
@@ -103,6 +120,8 @@ class Library:
         self.kit_profile = kit_profile
         self._refs: OrderedDict[tuple[str, float, int], Reference] = OrderedDict()
         self._index = root / "library.json"
+        #: Where players moved bar 1 of a song, kept with the song (by its audio's hash).
+        self.bar_fixes = BarFixes(root)
         self._songs: dict[str, SongEntry] = {}
         self._charts: dict[tuple[str, int], Chart] = {}
         self._lock = threading.Lock()
@@ -148,7 +167,7 @@ class Library:
     def get(self, song_id: str) -> SongEntry:
         entry = self._songs.get(song_id)
         if entry is None:
-            raise LibraryError(f"song {song_id!r} is not in the library")
+            raise SongNotFoundError(f"song {song_id!r} is not in the library")
         return entry
 
     # -- adding --------------------------------------------------------------------------
@@ -218,7 +237,8 @@ class Library:
 
         entry.status = "analysing"
         try:
-            entry.songmap = analyze(entry.path, backend=self.backend, progress=stage(0.0, 0.6))
+            songmap = analyze(entry.path, backend=self.backend, progress=stage(0.0, 0.6))
+            entry.songmap = self.bar_fixes.apply(songmap)
             entry.drums = analyze_drums(entry.path, progress=stage(0.6, 1.0))
         except OnebeatError as exc:
             entry.status, entry.error = "failed", str(exc)
@@ -243,6 +263,20 @@ class Library:
             chart = generate_chart(entry.songmap, level=level, title=entry.title, drums=drums)
             self._charts[key] = chart
         return chart
+
+    def shift_bars(self, song_id: str, beats: int) -> SongEntry:
+        """ "Bar 1 is here": move the song's downbeats ``beats`` beats later (earlier when
+        negative), keep that with the song, and let its charts follow."""
+        entry = self.get(song_id)
+        if entry.status != "ready" or entry.songmap is None:
+            raise LibraryError(f"{entry.title}: not analysed yet ({entry.status})")
+        songmap = shift_bars(entry.songmap, beats)
+        self.bar_fixes.set(entry.sha256, int(songmap.analysis.get("bar_shift", 0)))
+        with self._lock:
+            entry.songmap = songmap
+            for key in [k for k in self._charts if k[0] == song_id]:
+                del self._charts[key]
+        return entry
 
     def bars(self, song_id: str) -> dict[str, Any]:
         """How many bars the song has, and its sections as bar ranges (1-based,

@@ -370,3 +370,26 @@ def test_an_offset_that_rounds_to_zero_has_no_sign() -> None:
         "on time",
         "late",
     ]
+
+
+def test_analyze_bar_one_moves_the_downbeats_and_the_song_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ONEBEAT_DATA_DIR", str(tmp_path / "data"))
+    song = str(demo_song_path())
+    as_found = tmp_path / "found.beats"
+    assert main(["analyze", song, "--beats", str(as_found)]) == 0
+    found = [line.split("\t") for line in as_found.read_text().splitlines()]
+    assert main(["analyze", song, "--bar-one", "1"]) == 0
+    assert "bar 1 moved 1 beat(s) later by you" in capsys.readouterr().out
+    # kept: the next command (any of them) finds bar 1 where the player put it
+    moved = tmp_path / "moved.beats"
+    assert main(["analyze", song, "--beats", str(moved)]) == 0
+    lines = [line.split("\t") for line in moved.read_text().splitlines()]
+    assert [t for t, _ in lines] == [t for t, _ in found]  # the beats do not move
+    first_down = next(i for i, (_, p) in enumerate(found) if p == "1")
+    assert lines[first_down + 1][1] == "1" and lines[first_down][1] != "1"
+    capsys.readouterr()
+    assert main(["analyze", song, "--bar-one", "0", "--beats", str(moved)]) == 0
+    assert moved.read_text() == as_found.read_text()
+    assert "moved" not in capsys.readouterr().out

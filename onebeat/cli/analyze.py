@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from onebeat.cli.common import LICENCE_NOTE, analysis_options, analyze_song, format_summary
 
-__all__ = ["add_parser", "run"]
+if TYPE_CHECKING:
+    from onebeat.analysis.songmap import SongMap
+
+__all__ = ["add_parser", "move_bar_one", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +31,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--beats", type=Path, help="also write beats as 'time<TAB>position' lines (madmom .beats)"
     )
+    p.add_argument(
+        "--bar-one",
+        type=int,
+        metavar="BEATS",
+        help="bar 1 is in the wrong place: move the downbeats BEATS beats later than the "
+        "analysis put them (negative: earlier), kept for this song (its charts, the page "
+        "and lessons follow); --bar-one 0 puts them back",
+    )
     analysis_options(p)
     p.set_defaults(func=run)
 
@@ -35,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
 
     sm = analyze_song(args, args.song)
+    if args.bar_one is not None:
+        sm = move_bar_one(sm, args.bar_one)
     if args.output:
         sm.save(args.output)
     if args.json:
@@ -49,3 +63,15 @@ def run(args: argparse.Namespace) -> int:
             "".join(f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)),
         )
     return 0
+
+
+def move_bar_one(sm: SongMap, beats: int) -> SongMap:
+    """Move the song's downbeats by ``beats`` from where the analysis put them (0: back
+    there) and keep that for the song."""
+    from onebeat.analysis.barfix import BarFixes, shift_bars
+    from onebeat.session.store import data_dir
+
+    shift = int(sm.analysis.get("bar_shift", 0))
+    moved = shift_bars(sm, beats - shift)
+    BarFixes(data_dir()).set(str(sm.audio["sha256"]), int(moved.analysis.get("bar_shift", 0)))
+    return moved

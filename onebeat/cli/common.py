@@ -80,7 +80,8 @@ def format_summary(sm: SongMap) -> str:
         f"{sm.audio['sample_rate']} Hz, {sm.audio['channels']} ch)",
         f"  tempo    {sm.tempo_bpm:6.1f} BPM  ({steadiness})",
         f"  curve    {_sparkline(sm.tempo_curve_bpm)}  {lo:.0f}–{hi:.0f} BPM",
-        f"  meter    {sm.time_signature}  (confidence {sm.meter_confidence:.2f})",
+        f"  meter    {sm.time_signature}  (confidence {sm.meter_confidence:.2f})"
+        + (f"; bar 1 moved {a['bar_shift']} beat(s) later by you" if "bar_shift" in a else ""),
         f"  beats    {len(sm.beats)} in {n_bars} bars, first {sm.first_beat:.2f} s, "
         f"last {sm.last_beat:.2f} s",
         f"  clarity  mean beat confidence {conf:.2f}" + (f"; {weak} weak beats" if weak else ""),
@@ -90,15 +91,20 @@ def format_summary(sm: SongMap) -> str:
 
 
 def analyze_song(args: argparse.Namespace, song: Path) -> SongMap:
-    """Analyse with the shared options; the progress bar shows on a terminal."""
+    """Analyse with the shared options; the progress bar shows on a terminal. Bar 1 is
+    where the player put it, if they moved it (``onebeat analyze --bar-one``, or the
+    page's "bar 1" buttons: the same store in the data folder)."""
     from onebeat.analysis import analyze
+    from onebeat.analysis.barfix import BarFixes
+    from onebeat.session.store import data_dir
 
-    return analyze(
+    songmap = analyze(
         song,
         backend=args.backend,
         use_cache=not args.no_cache,
         progress=sys.stderr.isatty() or args.progress,
     )
+    return BarFixes(data_dir()).apply(songmap)
 
 
 def song_drums(args: argparse.Namespace) -> DrumAnalysis:

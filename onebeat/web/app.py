@@ -26,7 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from onebeat.library import Library, LibraryError
+from onebeat.library import Library, LibraryError, SongNotFoundError
 from onebeat.web import sockets
 from onebeat.web.config import AppConfig
 from onebeat.web.context import WebContext
@@ -92,7 +92,8 @@ def create_app(config: AppConfig, library: Library | None = None) -> FastAPI:
     @app.exception_handler(LibraryError)
     async def library_error(request: Request, exc: LibraryError) -> JSONResponse:
         """A song that cannot be added is a bad request; one that is not there, not found."""
-        status = 404 if request.method in ("GET", "HEAD") else 400
+        missing = isinstance(exc, SongNotFoundError) or request.method in ("GET", "HEAD")
+        status = 404 if missing else 400
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.middleware("http")

@@ -11,11 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.websockets import WebSocketDisconnect
 
+from onebeat.analysis.barfix import BarFixes
 from onebeat.library import MAX_UPLOAD_BYTES, Library
 from onebeat.session import SessionStore
 from onebeat.web import AppConfig, create_app
@@ -391,3 +393,31 @@ def test_a_loop_of_bars_that_are_not_there_is_refused(library: Library) -> None:
         assert reply["type"] == "error" and "bars 5–2000 are not in" in reply["message"]
         ws.send_text(start_msg(library, loop=[3, 2]))
         assert "are not in" in ws.receive_json()["message"]
+
+
+def test_bar_one_is_moved_by_a_beat_and_the_chart_and_the_song_keep_it(library: Library) -> None:
+    entry = library.songs()[0]
+    assert entry.songmap is not None
+    beats = entry.songmap.beats
+    first = entry.to_json()["first_downbeat"]
+    snares = [n.time for n in library.chart(entry.id, 2).notes if n.piece.name == "SNARE"]
+    try:
+        with client(library) as c:
+            r = c.post(f"/api/songs/{entry.id}/bar-one", json={"beats": 1})
+            assert r.status_code == 200
+            body = r.json()
+            assert body["bar_shift"] == 1
+            i = int(np.argmin(np.abs(beats - first)))
+            assert body["first_downbeat"] == pytest.approx(beats[i + 1], abs=1e-3)
+            # the backbeat moves with bar 1: the level-2 snares are on other beats now
+            moved = [n.time for n in library.chart(entry.id, 2).notes if n.piece.name == "SNARE"]
+            assert not set(np.round(moved, 3)) & set(np.round(snares, 3))
+            # kept with the song: a library opened on the same data folder finds it there
+            assert BarFixes(library.root).get(entry.sha256) == 1
+            assert c.post(f"/api/songs/{entry.id}/bar-one", json={"beats": 99}).status_code == 422
+            r = c.post("/api/songs/nosuchsong/bar-one", json={"beats": 1})
+            assert r.status_code == 404 and "nosuchsong" in r.json()["detail"]
+    finally:
+        library.shift_bars(entry.id, -1)
+    assert library.get(entry.id).to_json()["bar_shift"] == 0
+    assert BarFixes(library.root).get(entry.sha256) == 0

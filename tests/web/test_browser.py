@@ -343,3 +343,19 @@ def test_a_pair_lesson_each_on_their_own_part(server: Server, browser: Any) -> N
     wait.until(lambda _: d.find_element(By.ID, "setup").is_displayed())
     assert d.execute_script("return onebeat.state.coached.at(-1).stopped") is True
     assert not d.execute_script("return onebeat.state.errors")
+
+
+def test_bar_one_moves_a_beat_at_a_time_from_the_setup_screen(server: Server, browser: Any) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    text = "return document.getElementById('barone').textContent"
+    wait.until(lambda _: d.find_element(By.ID, "barone").is_displayed())
+    first = float(d.find_element(By.ID, "baronetime").text.split(" s")[0])
+    d.find_element(By.ID, "baronelater").click()
+    wait.until(lambda _: "moved 1 beat from the analysis" in d.execute_script(text))
+    later = float(d.find_element(By.ID, "baronetime").text.split(" s")[0])
+    assert 0.3 < later - first < 0.8  # one beat of the demo song (116 BPM)
+    d.find_element(By.ID, "baroneearlier").click()
+    wait.until(lambda _: "moved" not in d.execute_script(text))
+    assert float(d.find_element(By.ID, "baronetime").text.split(" s")[0]) == first
+    assert d.execute_script("return window.onebeat.state.errors") == []

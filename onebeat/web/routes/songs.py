@@ -1,6 +1,7 @@
 """The song library: list, add (a path on this machine, or an upload), bars and sections,
-and the audio at a practice speed. A :class:`~onebeat.library.LibraryError` becomes a
-one-line HTTP error in one place (``create_app``'s handler)."""
+where bar 1 is (a player's fix, kept with the song), and the audio at a practice speed.
+A :class:`~onebeat.library.LibraryError` becomes a one-line HTTP error in one place
+(``create_app``'s handler)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ router = APIRouter(prefix="/api/songs")
 
 class PathIn(BaseModel):
     path: str = Field(min_length=1, max_length=4096)
+
+
+class BarShiftIn(BaseModel):
+    #: beats to move bar 1 by: later when positive, earlier when negative
+    beats: int = Field(ge=-11, le=11)
 
 
 @router.get("")
@@ -47,6 +53,12 @@ def upload(file: UploadFile, ctx: Ctx) -> dict[str, Any]:
 def bars(song_id: str, ctx: Ctx) -> dict[str, Any]:
     """Bars and sections, for choosing a loop."""
     return ctx.library.bars(song_id)
+
+
+@router.post("/{song_id}/bar-one")
+def bar_one(song_id: str, body: BarShiftIn, ctx: Ctx) -> dict[str, Any]:
+    """ "Bar 1 is here": move the song's downbeats by whole beats; its charts follow."""
+    return ctx.library.shift_bars(song_id, body.beats).to_json()
 
 
 @router.get("/{song_id}/audio")

@@ -44,7 +44,30 @@ export function renderSongs() {
   const sel = state.songs.find((s) => s.id === state.song);
   $("play").disabled = !sel || sel.status !== "ready";
   $("learn").disabled = !sel || sel.status !== "ready";
+  renderBarOne(sel);
   renderLoop();
+}
+
+// "Bar 1 is here": where the song's first bar starts, moved a beat at a time. The
+// library keeps the move with the song; its charts and bars follow.
+function renderBarOne(sel) {
+  const ready = sel && sel.status === "ready" && sel.first_downbeat !== null;
+  $("barone").hidden = !ready;
+  if (!ready) return;
+  const moved = sel.bar_shift ? ` (moved ${sel.bar_shift} beat${sel.bar_shift > 1 ? "s" : ""} from the analysis)` : "";
+  $("baronetime").textContent = `${sel.first_downbeat.toFixed(2)} s${moved}`;
+  const move = async (beats) => {
+    try {
+      const entry = await api(`/api/songs/${sel.id}/bar-one`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ beats }),
+      });
+      state.songs = state.songs.map((s) => (s.id === entry.id ? entry : s));
+      state.barsFor = null;
+      renderSongs();
+    } catch (e) { message($("libmsg"), e.message, true); }
+  };
+  $("baroneearlier").onclick = () => move(-1);
+  $("baronelater").onclick = () => move(1);
 }
 
 // The loop's bar range, and the song's sections to pick one from.
