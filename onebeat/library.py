@@ -241,7 +241,9 @@ class Library:
             entry.songmap = self.bar_fixes.apply(songmap)
             entry.drums = analyze_drums(entry.path, progress=stage(0.6, 1.0))
         except OnebeatError as exc:
-            entry.status, entry.error = "failed", str(exc)
+            # the page names the song by its title: an upload's stored path (a hash under
+            # the data folder) says nothing to the player
+            entry.status, entry.error = "failed", str(exc).replace(str(entry.path), entry.title)
             log.warning("library: %s", exc)
             return
         except Exception as exc:  # an analysis bug must not kill the worker: report it

@@ -201,7 +201,9 @@ def analyze(
     beats = track.beats
     if len(beats) < MIN_BEATS or np.any(np.diff(beats) <= 0):
         raise AnalysisError(
-            f"{p}: no steady beat found ({len(beats)} beats in {audio.duration:.1f} s)"
+            f"{p}: no steady beat found ({len(beats)} beats in {audio.duration:.1f} s); "
+            "onebeat plays along to music with a beat to keep, and this song seems free in "
+            "time (rubato, classical, ambient)"
         )
     bars = infer_bars(salience=track.downbeat_salience)
     curve = tempo_curve(beats=beats)

@@ -112,8 +112,27 @@ def test_no_beat_in_a_lone_tone(tmp_path: Path) -> None:
     t = np.arange(22050 * 8) / 22050
     tone = 0.3 * np.sin(2 * np.pi * 440 * t) * np.exp(-t * 3)  # one struck note, fading
     sf.write(tmp_path / "tone.wav", tone.astype(np.float32), 22050)
-    with pytest.raises(AnalysisError, match=r"tone\.wav: no steady beat found"):
+    with pytest.raises(AnalysisError, match=r"tone\.wav: no steady beat found") as err:
         analyze(tmp_path / "tone.wav", use_cache=False)
+    assert "free in time" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_library_says_plainly_which_song_has_no_beat(tmp_path: Path) -> None:
+    from onebeat.library import Library
+
+    t = np.arange(22050 * 8) / 22050
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t) * np.exp(-t * 3)
+    sf.write(tmp_path / "tone.wav", tone.astype(np.float32), 22050)
+    with (tmp_path / "tone.wav").open("rb") as fh:
+        lib = Library(tmp_path / "data")
+        try:
+            entry = lib.wait(lib.add_upload("Nocturne.wav", fh).id, timeout=300)
+        finally:
+            lib.close()
+    assert entry.status == "failed"
+    # named by its title, not by the hash it is stored under
+    assert entry.error.startswith("Nocturne: no steady beat found"), entry.error
+    assert "free in time" in entry.error and str(tmp_path) not in entry.error
 
 
 def test_unknown_backend() -> None:
