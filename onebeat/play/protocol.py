@@ -101,6 +101,9 @@ class PlayerSpec(_Msg):
     kit: Annotated[str, Field(max_length=32)] = "gm"
     #: Has played drums before: a lesson starts with a placement pass on the groove.
     experienced: bool = False
+    #: A microphone player hears the song in headphones: the microphone hears the kit
+    #: alone, so nothing of the song is looked for in it or taken out of it.
+    headphones: bool = False
 
     @field_validator("kit")
     @classmethod

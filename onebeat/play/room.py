@@ -126,8 +126,8 @@ class RoomInputs:
         first frame): quick, for the socket to ask of every frame."""
         if self._reference is None or not 0 <= msg.player < len(self.names):
             return False
-        name = self.names[msg.player]
-        return name in self.mics and self._new_stream(name, msg.sr)
+        spec = self.mics.get(self.names[msg.player])
+        return spec is not None and not spec.headphones and self._new_stream(spec.name, msg.sr)
 
     def prepare(self, msg: MicAudio) -> None:
         """Decode what a microphone's first frame needs (the song as it is played, at the
@@ -153,7 +153,9 @@ class RoomInputs:
         if spec is None:
             raise RoomError(f"player {name!r} does not play a microphone")
         if self._new_stream(name, msg.sr):
-            ref = self._reference(msg.sr) if self._reference else None
+            # in headphones the song never reaches the microphone: a bleed looked for
+            # there would be fitted to the drummer's own strokes
+            ref = self._reference(msg.sr) if self._reference and not spec.headphones else None
             if ref is not None:  # the song reaches the microphone as late as its hits do
                 ref = replace(ref, delay_s=max(0.0, spec.offset_ms / 1000))
             profile = self._profile(name) if self._profile else None

@@ -229,3 +229,32 @@ def test_a_saved_kit_that_no_longer_reads_is_passed_over_and_kept(library) -> No
     path.write_text('{"name": "zed\'s kit", "pieces": [')
     assert library.kit_for("zed") is None  # the default, as for a player with no kit
     assert path.read_text() == '{"name": "zed\'s kit", "pieces": ['  # not deleted
+
+
+def test_a_drummer_in_headphones_has_nothing_of_the_song_taken_out() -> None:
+    from onebeat.hearing import Reference
+    from onebeat.play.protocol import MicAudio, PlayerSpec
+    from onebeat.play.room import RoomInputs
+
+    asked: list[int] = []
+    song = (0.1 * np.sin(2 * np.pi * 220 * np.arange(48000 * 4) / 48000)).astype(np.float32)
+
+    def reference(sr: int) -> Reference:
+        asked.append(sr)
+        return Reference(song, sr)
+
+    players = [
+        PlayerSpec(name="ana", input="microphone"),  # the song from speakers, in the room
+        PlayerSpec(name="bo", input="microphone", headphones=True),
+    ]
+    inputs = RoomInputs(players, reference=reference)
+    blocks = [
+        MicAudio(player=p, t=0.0, sr=48000, samples=np.zeros(1024, np.float32)) for p in (0, 1)
+    ]
+    assert inputs.needs_prepare(blocks[0]) and not inputs.needs_prepare(blocks[1])
+    for block in blocks:
+        inputs.audio(block)
+    assert asked == [48000]  # the song decoded for ana's microphone only
+    assert inputs.streams["ana"].listener.reference is not None
+    assert inputs.streams["bo"].listener.reference is None
+    assert PlayerSpec.model_validate({"name": "x", "input": "microphone"}).headphones is False

@@ -55,7 +55,7 @@ export async function start() {
     send({
       type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
       players: state.players.map((p) => ({
-        name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input),
+        name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), headphones: p.headphones,
       })),
     });
   } catch (e) {

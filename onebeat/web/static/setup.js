@@ -113,6 +113,7 @@ export function renderPlayers() {
       <select id="pkit${i}" class="midi">${VOCAB.kits.map(([name, title]) =>
         `<option value="${name}">${escapeHtml(title)}</option>`).join("")}</select>
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
+      <label class="span2 mic"><input id="phead${i}" type="checkbox"> hears the song in headphones (the microphone hears only the kit)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
       <span id="pcal${i}" class="msg"></span>`;
@@ -149,6 +150,9 @@ export function renderPlayers() {
     const exp = div.querySelector(`#pexp${i}`);
     exp.checked = p.experienced;
     exp.onchange = () => { p.experienced = exp.checked; };
+    const head = div.querySelector(`#phead${i}`);
+    head.checked = Boolean(p.headphones);
+    head.onchange = () => { p.headphones = head.checked; };
     div.querySelector(`#pcalbtn${i}`).onclick = () => calibrate(i);
     const off = localStorage.getItem(`onebeat.offset.${p.input}`);
     div.querySelector(`#pcal${i}`).textContent = off === null

@@ -17,7 +17,7 @@ export const PAUSE_MS = 2500;
 export const state = {
   // the setup screen: the library, the chosen song, level, hit windows and players
   songs: [], song: null, level: 2, windows: "default",
-  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false }],
+  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false }],
   barsFor: null,      // the song whose bars and sections fill the loop picker
   wantSpeed: 1,       // the practice speed asked for (the song is stretched to it first)
   lan: false, phones: [],
