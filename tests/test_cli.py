@@ -393,3 +393,39 @@ def test_analyze_bar_one_moves_the_downbeats_and_the_song_keeps_it(
     assert main(["analyze", song, "--bar-one", "0", "--beats", str(moved)]) == 0
     assert moved.read_text() == as_found.read_text()
     assert "moved" not in capsys.readouterr().out
+
+
+def test_hear_prints_writes_midi_and_json_of_a_kit_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mido
+    from mir_eval.onset import f_measure
+
+    from onebeat.chart.midi import midi_tick_times
+    from onebeat.simulate import kitsound as ks
+
+    rng = np.random.default_rng(3)
+    room = ks.Room(0.3, 12.0, 30.0, 16000.0, -55.0, -np.inf, 0.004, -6.0)
+    perf = ks.groove(rng, bars=4)
+    n = round((perf[-1][0] + 1.5) * ks.SR)
+    y = ks.microphone(ks.play(ks.strokes(ks.SYNTH), perf, n, rng), room, rng)
+    take = tmp_path / "my take.wav"
+    sf.write(take, y, ks.SR)
+    out = tmp_path / "heard.mid"
+    assert main(["hear", str(take), "--midi", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("my take.wav: ") and "strokes heard" in said and "kick" in said
+    assert main(["hear", str(take), "--json"]) == 0
+    strokes = json.loads(capsys.readouterr().out)["strokes"]
+    times = np.array([s["time"] for s in strokes])
+    truth = np.unique([s[0] for s in perf])
+    assert f_measure(truth, times, window=0.02)[0] >= 0.85
+    # the MIDI file holds every piece of every stroke, where it was heard (120 BPM)
+    notes = midi_tick_times(mido.MidiFile(out))
+    assert len(notes) == sum(len(s["pieces"]) for s in strokes)
+    np.testing.assert_allclose(sorted(t for t, _, _ in notes), sorted(
+        t for s in strokes for t in [s["time"]] * len(s["pieces"])
+    ), atol=0.002)  # fmt: skip
+    assert main(["hear", str(take), "--pieces", "kick,cowbell"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--pieces: no piece 'cowbell'" in err[0]
