@@ -122,18 +122,20 @@ class Lane:
         return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
-#: Lanes left to right as a drummer sees the kit.
+#: Lanes left to right as a drummer sees the kit, in the colours drum games use (YARG's
+#: and Rock Band's: kick orange, snare red, yellow hi-hat and high tom, blue ride and mid
+#: tom, green crash and floor tom; cymbals and drums of one colour told apart by shape).
 LANES: tuple[Lane, ...] = (
-    Lane(DrumPiece.HIHAT_PEDAL, "HH foot", "HHft", "#8c7a5b"),
-    Lane(DrumPiece.HIHAT_CLOSED, "hi-hat", "hat", "#f2d14b"),
-    Lane(DrumPiece.HIHAT_OPEN, "open HH", "open", "#f5a623"),
-    Lane(DrumPiece.SNARE, "snare", "snare", "#ff5a5a"),
-    Lane(DrumPiece.KICK, "kick", "kick", "#ff9b3d"),
-    Lane(DrumPiece.TOM_HIGH, "tom 1", "tom1", "#3fc1ff"),
-    Lane(DrumPiece.TOM_MID, "tom 2", "tom2", "#3f8cff"),
-    Lane(DrumPiece.TOM_FLOOR, "floor", "floor", "#7a5bff"),
-    Lane(DrumPiece.RIDE, "ride", "ride", "#5be3c9"),
-    Lane(DrumPiece.CRASH, "crash", "crash", "#e3e35b"),
+    Lane(DrumPiece.HIHAT_PEDAL, "HH foot", "HHft", "#b89b00"),
+    Lane(DrumPiece.HIHAT_CLOSED, "hi-hat", "hat", "#ffe900"),
+    Lane(DrumPiece.HIHAT_OPEN, "open HH", "open", "#fff36b"),
+    Lane(DrumPiece.SNARE, "snare", "snare", "#ff1d23"),
+    Lane(DrumPiece.KICK, "kick", "kick", "#ff8400"),
+    Lane(DrumPiece.TOM_HIGH, "tom 1", "tom1", "#ffe900"),
+    Lane(DrumPiece.TOM_MID, "tom 2", "tom2", "#00bfff"),
+    Lane(DrumPiece.TOM_FLOOR, "floor", "floor", "#79d304"),
+    Lane(DrumPiece.RIDE, "ride", "ride", "#00bfff"),
+    Lane(DrumPiece.CRASH, "crash", "crash", "#79d304"),
 )
 
 _PIECE_NAMES = {

@@ -359,3 +359,50 @@ def test_bar_one_moves_a_beat_at_a_time_from_the_setup_screen(server: Server, br
     wait.until(lambda _: "moved" not in d.execute_script(text))
     assert float(d.find_element(By.ID, "baronetime").text.split(" s")[0]) == first
     assert d.execute_script("return window.onebeat.state.errors") == []
+
+
+def test_the_count_in_shows_over_the_highway_and_pause_freezes_then_counts_back(
+    server: Server, browser: Any
+) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    _press_play(d, wait)
+    # the count-in is on top: the element at its centre is the count-in, not the canvas
+    wait.until(lambda _: d.find_element(By.ID, "countin").text in {"1", "2", "3", "4"})
+    on_top = d.execute_script(  # (it lets clicks through: asked as if it took them)
+        "const c = document.getElementById('countin'); c.style.pointerEvents = 'auto';"
+        "const r = c.getBoundingClientRect();"
+        "const id = document.elementFromPoint(innerWidth / 2, r.top + r.height / 2).id;"
+        "c.style.pointerEvents = ''; return id;"
+    )
+    assert on_top == "countin"
+    # the keyboard player's keys are printed under the lanes they play
+    keys = d.execute_script("return window.onebeat.state.highways[0].keys")
+    assert "D K" in keys and "C M" in keys  # snare and kick, both halves of the keyboard
+    wait.until(lambda _: d.execute_script("return window.onebeat.songNow()") > 0.5)
+    d.find_element(By.ID, "pause").click()
+    assert d.find_element(By.ID, "paused").is_displayed()
+    t0 = d.execute_script("return window.onebeat.songNow()")
+    time.sleep(1.0)
+    assert d.execute_script("return window.onebeat.songNow()") == t0  # frozen
+    d.find_element(By.ID, "pause").click()  # resume: 3, 2, 1 first
+    seen = set()
+    deadline = time.monotonic() + 5
+    read = (
+        "const o = window.onebeat; return [o.state.paused, o.songNow(), "
+        "document.getElementById('countin').textContent];"
+    )
+    while time.monotonic() < deadline:
+        paused, now, shown = d.execute_script(read)  # read at one instant
+        if not paused:
+            break
+        seen.add(shown)
+        assert now == t0  # still frozen through the 3-2-1
+        time.sleep(0.05)
+    assert {"3", "2", "1"} <= seen
+    time.sleep(0.5)
+    after = d.execute_script("return window.onebeat.songNow()")
+    assert t0 < after < t0 + 0.9  # on from where it stopped, no jump
+    d.find_element(By.ID, "stop").click()
+    assert d.execute_script("return window.onebeat.state.errors") == []

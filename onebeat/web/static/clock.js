@@ -14,7 +14,17 @@ export function heardAt(perfMs) {
     : ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0) + (perfMs - performance.now()) / 1000;
 }
 
-export const songAtPerf = (perfMs) => (heardAt(perfMs) - state.c0) * state.speed;
+// Paused, song time stands still: a suspended context's output timestamp goes stale, and
+// read through it the clock would run on and jump back on resume. It stays frozen until
+// the audio clock reports again after the resume.
+export function songAtPerf(perfMs) {
+  if (state.frozen !== null) {
+    const ts = state.ctx.getOutputTimestamp();
+    if (state.paused || !(ts.performanceTime > state.resumedAt)) return state.frozen;
+    state.frozen = null;
+  }
+  return (heardAt(perfMs) - state.c0) * state.speed;
+}
 
 export const songNow = () => songAtPerf(performance.now());
 

@@ -1,7 +1,7 @@
 // The note highway: lanes per player, notes scrolling to the hit line, judgments and
 // the running score, the click scheduled ahead.
 
-import { $, LANES } from "./kit.js";
+import { $, LANES, VOCAB } from "./kit.js";
 import { PLAYER_CLASS, LOOKAHEAD_S, state, escapeHtml, fmtTime, lowerBound } from "./state.js";
 import { songNow } from "./clock.js";
 import { click } from "./play.js";
@@ -14,7 +14,10 @@ export function buildHighways() {
     const chart = view.chart;
     const pieces = new Set(chart.notes.map((n) => n[2]));
     const lanes = chart.any_pad ? [["any", "any pad", LANES.find(([p]) => p === "hihat_closed")[2]]] : LANES.filter(([piece]) => pieces.has(piece));
-    const laneW = Math.max(state.players.length === 2 ? 58 : 72, Math.ceil(240 / lanes.length));
+    // as wide as the screen allows (a pair side by side), a lane at most 110 px
+    const room = Math.min(state.players.length === 2 ? 400 : 560, (window.innerWidth - 48) / state.players.length);
+    // (and no narrower than 200 px in all, or the judgment would not fit)
+    const laneW = Math.max(Math.ceil(200 / lanes.length), 40, Math.min(110, Math.floor(room / lanes.length)));
     const div = document.createElement("div");
     div.className = `highway ${PLAYER_CLASS[i]}`;
     div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span><span class="score">0</span></div>`;
@@ -23,10 +26,26 @@ export function buildHighways() {
     const judg = document.createElement("div");
     judg.className = "judg";
     div.append(canvas, judg);
-    return { player: p.name, div, canvas, judg, lanes, laneW, view, anyPad: chart.any_pad, flashes: new Map(), stats: null };
+    return {
+      player: p.name, div, canvas, judg, lanes, laneW, view, anyPad: chart.any_pad, flashes: new Map(), stats: null,
+      keys: lanes.map(([piece]) => keysFor(p.name, piece)),
+    };
   });
   box.replaceChildren(...state.highways.map((h) => h.div));
 }
+
+// The keyboard keys a player hits a lane's piece with ("" for other inputs), to print
+// under the lane: from the map the server sent with the take.
+export function keysFor(player, piece) {
+  const keys = state.keymap?.players?.[player];
+  if (!keys) return "";
+  return Object.entries(keys).filter(([, p]) => p === piece || (piece === "any" && p === "snare"))
+    .map(([k]) => k.toUpperCase()).join(" ");
+}
+
+// Cymbals (hi-hats, ride, crash) are drawn as cymbal gems, drums as pads, the kick as a
+// bar across every lane: the shapes drum games use.
+const CYMBALS = new Set(["hihat_closed", "hihat_open", "hihat_pedal", "ride", "crash"]);
 
 export function laneOf(h, piece) {
   if (h.anyPad) return 0;
@@ -58,6 +77,9 @@ export function scheduleClicks(now) {
   }
 }
 
+// The strip under the lanes: each lane's name and its keys.
+const LABEL_H = 38;
+
 export function draw() {
   if (!state.playing) return;
   const now = songNow();
@@ -66,13 +88,13 @@ export function draw() {
   $("clock").textContent = fmtTime(state.loop && now > state.loop.start ? state.loop.start + ((now - state.loop.start) % L) : now);
   const step = state.countTimes[1] - state.countTimes[0] || 0.5;
   const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
-  $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
+  if (!state.resuming) $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";
   state.highways.forEach((h, pi) => {
     const { beats, pos, notes } = h.view;
     const firstBeat = lowerBound(beats, now - 1.0);
     const firstNote = lowerBound(notes, now - 0.4, (n) => n[0]);
     const g = h.canvas.getContext("2d");
-    const W = h.canvas.width, H = h.canvas.height, hitY = H * 0.85;
+    const W = h.canvas.width, H = h.canvas.height, hitY = H - LABEL_H - 56;  // room under it for the judgment
     const pxPerS = hitY / (LOOKAHEAD_S * state.speed);  // the same scroll in real time
     const y = (t) => hitY - (t - now) * pxPerS;
     g.clearRect(0, 0, W, H);
@@ -95,28 +117,48 @@ export function draw() {
     g.fillStyle = "#dde";
     g.fillRect(0, hitY - 1, W, 3);
     const hidden = state.hidden[pi];
-    for (let i = firstNote; i < notes.length; i++) {
+    // two passes: the kicks' bars first, under the hands' notes
+    const upTo = lowerBound(notes, now + LOOKAHEAD_S * state.speed + 0.1, (n) => n[0]);
+    const order = [];
+    for (let i = firstNote; i < upTo; i++) if (notes[i][2] === "kick") order.push(i);
+    for (let i = firstNote; i < upTo; i++) if (notes[i][2] !== "kick") order.push(i);
+    for (const i of order) {
       const [t, , piece, , dyn] = notes[i];
-      if (t > now + LOOKAHEAD_S * state.speed + 0.1) break;
       if (hidden.has(i)) continue;
       const lane = laneOf(h, piece);
       if (lane < 0) continue;
       const colour = h.anyPad ? LANES[1][2] : h.lanes[lane][2];
       const ny = y(t);
       g.fillStyle = colour;
-      const isKick = piece === "kick" && !h.anyPad;
-      const w = h.laneW - 10;
       g.globalAlpha = dyn === "ghost" ? 0.5 : 1;
-      g.fillRect(lane * h.laneW + 5, ny - (isKick ? 4 : 7), w, isKick ? 8 : 14);
+      if (piece === "kick" && !h.anyPad) {  // across the kit, under the hands' notes
+        g.fillRect(2, ny - 3, W - 4, 6);
+      } else if (CYMBALS.has(piece) && !h.anyPad) {
+        const cx = (lane + 0.5) * h.laneW, rx = h.laneW / 2 - 6;
+        g.beginPath();
+        g.moveTo(cx - rx, ny); g.lineTo(cx, ny - 8); g.lineTo(cx + rx, ny); g.lineTo(cx, ny + 8);
+        g.closePath(); g.fill();
+        if (piece === "hihat_open") {  // open: a ring in the middle
+          g.strokeStyle = "#0d0f14"; g.lineWidth = 2;
+          g.beginPath(); g.arc(cx, ny, 4, 0, 2 * Math.PI); g.stroke();
+        }
+      } else {
+        g.fillRect(lane * h.laneW + 5, ny - 7, h.laneW - 10, 14);
+      }
       g.globalAlpha = 1;
     }
     g.fillStyle = "#0d0f14";
-    g.fillRect(0, H - 24, W, 24);
-    g.font = "12px system-ui";
+    g.fillRect(0, H - LABEL_H, W, LABEL_H);
     g.textAlign = "center";
-    h.lanes.forEach(([, label], i) => {
+    h.lanes.forEach(([, label, colour], i) => {
+      g.font = "12px system-ui";
       g.fillStyle = "#8a93a6";
-      g.fillText(label, (i + 0.5) * h.laneW, H - 8);
+      g.fillText(label, (i + 0.5) * h.laneW, H - LABEL_H + 14);
+      if (h.keys[i]) {  // the keys that play it
+        g.font = "bold 13px system-ui";
+        g.fillStyle = colour;
+        g.fillText(h.keys[i], (i + 0.5) * h.laneW, H - 6);
+      }
     });
   });
   requestAnimationFrame(draw);
@@ -132,15 +174,20 @@ export function showJudgment(j) {
   if (j.grade) {
     cls = j.grade; text = j.grade.toUpperCase();
     const ms = j.offset_ms == null ? null : Math.round(j.offset_ms);
-    if (ms != null) sub = `${ms > 0 ? "+" : ""}${ms} ms ${ms > 0 ? "late" : ms < 0 ? "early" : ""}`;
+    // "late" or "early" only where it is worth a word: not on a perfect, not within the
+    // range a drummer calls on time
+    const off = ms != null && j.grade !== "perfect" && Math.abs(ms) > VOCAB.on_time_ms;
+    if (ms != null) sub = `${ms > 0 ? "+" : ""}${ms} ms${off ? (ms > 0 ? " late" : " early") : ""}`;
   } else if (j.outcome === "wrong_pad" || j.outcome === "extra") {
     cls = j.outcome; text = j.outcome === "extra" ? "EXTRA" : "WRONG PAD";
   } else {
     return;  // flams, double triggers and the like are not worth a flash
   }
   h.judg.className = `judg ${cls}`;
-  h.judg.innerHTML = `${text}<small>${sub}</small>`;
+  h.judg.innerHTML = `${text} <small>${sub}</small>`;
   h.judg.dataset.t = String(performance.now());
+  void h.judg.offsetWidth;  // restart the fade for this judgment
+  h.judg.classList.add("fade");
 }
 
 export function showStats(name, s) {

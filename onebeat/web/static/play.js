@@ -166,6 +166,9 @@ export async function onReady(msg) {
   $("lessonend").hidden = true;
   state.playing = true;
   state.paused = false;
+  state.frozen = null;
+  state.resuming = false;
+  $("paused").hidden = true;
   state.tick = setInterval(() => {
     if (!state.paused) send({ type: "tick", t: songNow() });
     if (songNow() > state.end + 0.5) finish();
@@ -238,11 +241,41 @@ export function stopPlaying(why) {
   if (why) message($("playmsg"), why, true);
 }
 
+// Pause freezes the song, the highway and the clock, and says so; Resume counts 3-2-1
+// over the frozen highway (the player finds the beat again), then the song goes on from
+// where it stopped.
+export const RESUME_STEP_S = 0.6;
+
 export function togglePause() {
-  if (!state.playing) return;
-  state.paused = !state.paused;
-  if (state.paused) state.ctx.suspend(); else state.ctx.resume();
-  $("pause").textContent = state.paused ? "Resume" : "Pause";
+  if (!state.playing || state.resuming) return;
+  if (!state.paused) {
+    state.frozen = songNow();
+    state.paused = true;
+    state.ctx.suspend();
+    $("pause").textContent = "Resume";
+    $("paused").hidden = false;
+    return;
+  }
+  state.resuming = true;
+  $("paused").hidden = true;
+  let n = 3;
+  const step = () => {
+    if (!state.playing) { state.resuming = false; $("countin").textContent = ""; return; }
+    if (n > 0) {
+      $("countin").textContent = String(n);
+      n -= 1;
+      setTimeout(step, RESUME_STEP_S * 1000);
+      return;
+    }
+    $("countin").textContent = "";
+    state.resumedAt = performance.now();
+    state.ctx.resume().then(() => {
+      state.paused = false;
+      state.resuming = false;
+      $("pause").textContent = "Pause";
+    });
+  };
+  step();
 }
 
 export function showResults(msg) {

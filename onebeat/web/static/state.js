@@ -30,6 +30,9 @@ export const state = {
   // song time s plays at context time c0 + s / speed
   ctx: null, buffers: new Map(), source: null, songGain: null, c0: 0, speed: 1,
   playing: false, paused: false, end: 0, tick: null,
+  frozen: null,       // song time held while paused (and until the audio clock runs again)
+  resumedAt: 0,       // performance.now() when the song resumed after a pause
+  resuming: false,    // the 3-2-1 before a paused song goes on
   metronome: false,   // a click on every beat, not only the count-in
   nextClick: 0,       // the next beat to schedule a click for
   clicks: 0,          // clicks scheduled so far
