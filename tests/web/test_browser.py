@@ -181,8 +181,18 @@ def test_calibration_wizard_measures_and_keeps_the_keyboard_latency(
     d = browser
     wait = open_page(d, server.url + "/", timeout=30)
     assert "not calibrated" in d.find_element(By.ID, "pcal0").text
+    d.execute_script(  # every text the status line shows, kept
+        "window.__said = []; const el = document.getElementById('pcal0');"
+        "new MutationObserver(() => window.__said.push(el.textContent))"
+        ".observe(el, {childList: true, characterData: true, subtree: true});"
+    )
     d.find_element(By.ID, "pcalbtn0").click()
     assert d.execute_async_script(CALIBRATION_TAPS, 25.0) == 16
+    wait.until(lambda _: any("16 taps" in t for t in d.execute_script("return window.__said")))
+    said = d.execute_script("return window.__said")
+    assert any("the clicks start in" in t for t in said)  # told when they start
+    assert any("click 1 of 16" in t for t in said) and any("click 16 of 16" in t for t in said)
+    assert any(t.startswith("●") for t in said) and any(t.startswith("○") for t in said)
     # read in the page: the player list is drawn anew as the result comes, and an element
     # found just before that would be stale
     cal_text = "return document.getElementById('pcal0').textContent"

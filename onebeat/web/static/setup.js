@@ -6,6 +6,7 @@ import { LEVELS, PLAYER_CLASS, state, message, escapeHtml, fmtTime } from "./sta
 import { api } from "./api.js";
 import { send, ensureConnected, click } from "./play.js";
 import { openMics } from "./inputs.js";
+import { heardAt } from "./clock.js";
 
 export async function refreshSongs() {
   try {
@@ -201,8 +202,21 @@ export async function calibrate(i) {
   const clicks = Array.from({ length: CALIBRATION_CLICKS }, (_, k) => t0 + k * CALIBRATION_IBI);
   clicks.forEach((c, k) => click(c, k % 4 === 0));
   state.calib = { player: p.name, input: p.input, taps: [], clicks };
-  message(out, `${p.name}: tap along with the ${CALIBRATION_CLICKS} clicks…`);
+  // what the player sees while calibrating: when the clicks start, a beat that lights
+  // with each click as it is heard, the click and tap counts
+  const show = setInterval(() => {
+    const now = heardAt(performance.now());
+    const k = clicks.findLastIndex((c) => c <= now);
+    const taps = state.calib ? state.calib.taps.length : 0;
+    if (k < 0) {
+      message(out, `${p.name}: get ready, the clicks start in ${(clicks[0] - now).toFixed(1)} s…`);
+      return;
+    }
+    const lit = now - clicks[k] < 0.15 ? "●" : "○";
+    message(out, `${lit} ${p.name}: tap along — click ${k + 1} of ${CALIBRATION_CLICKS}, ${taps} tap${taps === 1 ? "" : "s"}`);
+  }, 30);
   await new Promise((r) => setTimeout(r, (clicks.at(-1) - state.ctx.currentTime + 0.6) * 1000));
+  clearInterval(show);
   const taps = state.calib.taps;
   state.calib = null;
   state.listening = null;
