@@ -30,7 +30,7 @@ from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.barfix import BarFixes, shift_bars
 from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.songmap import SongMap
-from onebeat.audio import load_audio, write_ogg_vorbis
+from onebeat.audio import load_audio, song_title, write_ogg_vorbis
 from onebeat.audio.decode import file_sha256
 from onebeat.audio.stretch import MIN_SPEED, time_stretch
 from onebeat.chart import Chart, generate_chart
@@ -183,7 +183,7 @@ class Library:
         with self._lock:
             entry = self._songs.get(song_id)
             if entry is None:
-                entry = SongEntry(song_id, title or p.stem, p, sha)
+                entry = SongEntry(song_id, title or song_title(p) or p.stem, p, sha)
                 self._songs[song_id] = entry
                 self._jobs[song_id] = self._pool.submit(self._analyse, entry)
         if save:
@@ -217,7 +217,7 @@ class Library:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        title = Path(filename).stem[:80] or "song"
+        title = song_title(final) or Path(filename).stem[:80] or "song"
         return self.add_path(final, title=title)
 
     def wait(self, song_id: str, timeout: float | None = None) -> SongEntry:
@@ -265,6 +265,20 @@ class Library:
             chart = generate_chart(entry.songmap, level=level, title=entry.title, drums=drums)
             self._charts[key] = chart
         return chart
+
+    def rename(self, song_id: str, title: str) -> SongEntry:
+        """Give a song the title the player wants (kept in the library's list)."""
+        entry = self.get(song_id)
+        name = " ".join(title.split())[:80]
+        if not name:
+            raise LibraryError("title: give the song a name")
+        entry.title = name
+        with self._lock:
+            for key in [k for k in self._charts if k[0] == song_id]:
+                del self._charts[key]  # charts carry the song's title
+        if entry.path != demo_song_path():
+            self._save_index()
+        return entry
 
     def shift_bars(self, song_id: str, beats: int) -> SongEntry:
         """ "Bar 1 is here": move the song's downbeats ``beats`` beats later (earlier when

@@ -7,6 +7,7 @@ from onebeat.audio.decode import (
     file_sha256,
     load_audio,
     resample,
+    song_title,
     to_mono,
 )
 from onebeat.audio.encode import write_ogg_vorbis
@@ -18,6 +19,7 @@ __all__ = [
     "file_sha256",
     "load_audio",
     "resample",
+    "song_title",
     "to_mono",
     "write_ogg_vorbis",
 ]

@@ -154,6 +154,26 @@ def _ffmpeg_reason(exc: Exception) -> str:
     return str(msg).split(":")[0].strip().rstrip(".").lower() or type(exc).__name__
 
 
+def song_title(path: str | os.PathLike[str]) -> str | None:
+    """The title a song file's tags give it ("Artist – Title", or the title alone), read
+    by FFmpeg through PyAV from the container's or the audio stream's tags (ID3, Vorbis
+    comments, MP4 atoms...); None when it has none or does not open."""
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            tags = {k.lower(): str(v).strip() for k, v in container.metadata.items()}
+            if container.streams.audio:
+                stream_tags = container.streams.audio[0].metadata.items()
+                for k, v in stream_tags:
+                    tags.setdefault(k.lower(), str(v).strip())
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError):
+        return None
+    title, artist = tags.get("title", ""), tags.get("artist", "")
+    if not title:
+        return None
+    name = f"{artist} – {title}" if artist else title
+    return " ".join(name.split())[:80]
+
+
 def load_audio(
     path: str | os.PathLike[str],
     *,

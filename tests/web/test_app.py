@@ -421,3 +421,43 @@ def test_bar_one_is_moved_by_a_beat_and_the_chart_and_the_song_keep_it(library: 
         library.shift_bars(entry.id, -1)
     assert library.get(entry.id).to_json()["bar_shift"] == 0
     assert BarFixes(library.root).get(entry.sha256) == 0
+
+
+def test_a_song_is_titled_from_its_tags_and_can_be_renamed(tmp_path: Path) -> None:
+    import av
+
+    from onebeat.audio import song_title
+
+    # a tagged FLAC file: FFmpeg writes the title and artist as Vorbis comments
+    path = tmp_path / "track07.flac"
+    with av.open(str(path), "w") as out:
+        out.metadata["title"] = "Golden Hour"
+        out.metadata["artist"] = "The Testers"
+        stream = out.add_stream("flac", rate=22050)
+        t = np.arange(22050 * 6) / 22050
+        y = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None, :]
+        pcm = (y * 32767).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 22050
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    assert song_title(path) == "The Testers – Golden Hour"
+    assert song_title(tmp_path / "nothing-here.flac") is None
+    lib = Library(tmp_path / "data")
+    try:
+        entry = lib.add_path(path)
+        assert entry.title == "The Testers – Golden Hour"
+        with client(lib) as c:
+            r = c.post(f"/api/songs/{entry.id}/title", json={"title": "  Golden   (live) "})
+            assert r.status_code == 200 and r.json()["title"] == "Golden (live)"
+            assert c.post(f"/api/songs/{entry.id}/title", json={"title": "   "}).status_code == 400
+            assert c.post(f"/api/songs/{entry.id}/title", json={}).status_code == 422
+    finally:
+        lib.close()
+    again = Library(tmp_path / "data")  # kept in the library's list
+    try:
+        assert [e.title for e in again.songs() if e.path == path.resolve()] == ["Golden (live)"]
+    finally:
+        again.close()

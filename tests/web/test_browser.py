@@ -416,3 +416,27 @@ def test_the_count_in_shows_over_the_highway_and_pause_freezes_then_counts_back(
     assert t0 < after < t0 + 0.9  # on from where it stopped, no jump
     d.find_element(By.ID, "stop").click()
     assert d.execute_script("return window.onebeat.state.errors") == []
+
+
+def test_a_song_is_renamed_in_place(server: Server, browser: Any) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    first = "return document.querySelector('#songs li span')?.textContent ?? null"
+    before = d.execute_script(first)
+    d.find_element(By.CSS_SELECTOR, "#songs li .rename").click()
+    box = d.find_element(By.CSS_SELECTOR, "#songs li input.retitle")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("My warm-up", Keys.ENTER)
+    wait.until(lambda _: d.execute_script(first) == "My warm-up")
+    d.find_element(By.CSS_SELECTOR, "#songs li .rename").click()
+    box = d.find_element(By.CSS_SELECTOR, "#songs li input.retitle")
+    box.send_keys(Keys.ESCAPE)  # left as it was
+    wait.until(lambda _: d.execute_script(first) == "My warm-up")
+    d.find_element(By.CSS_SELECTOR, "#songs li .rename").click()
+    box = d.find_element(By.CSS_SELECTOR, "#songs li input.retitle")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(before, Keys.ENTER)
+    wait.until(lambda _: d.execute_script(first) == before)
+    assert d.execute_script("return window.onebeat.state.errors") == []

@@ -23,6 +23,10 @@ class PathIn(BaseModel):
     path: str = Field(min_length=1, max_length=4096)
 
 
+class TitleIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
 class BarShiftIn(BaseModel):
     #: beats to move bar 1 by: later when positive, earlier when negative
     beats: int = Field(ge=-11, le=11)
@@ -53,6 +57,12 @@ def upload(file: UploadFile, ctx: Ctx) -> dict[str, Any]:
 def bars(song_id: str, ctx: Ctx) -> dict[str, Any]:
     """Bars and sections, for choosing a loop."""
     return ctx.library.bars(song_id)
+
+
+@router.post("/{song_id}/title")
+def title(song_id: str, body: TitleIn, ctx: Ctx) -> dict[str, Any]:
+    """Rename a song (its title came from its tags, else its file name)."""
+    return ctx.library.rename(song_id, body.title).to_json()
 
 
 @router.post("/{song_id}/bar-one")

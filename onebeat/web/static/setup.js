@@ -38,7 +38,11 @@ export function renderSongs() {
       bar.max = 1; bar.value = s.progress; bar.title = s.step || "waiting";
       info.append(bar, ` ${s.step || "queued"}`);
     }
-    li.append(name, info);
+    const edit = document.createElement("button");
+    edit.type = "button"; edit.className = "rename"; edit.textContent = "✎";
+    edit.title = "rename this song"; edit.setAttribute("aria-label", `rename ${s.title}`);
+    edit.onclick = (e) => { e.stopPropagation(); renameSong(li, s); };
+    li.append(name, edit, info);
     li.onclick = () => { state.song = s.id; renderSongs(); };
     return li;
   }));
@@ -69,6 +73,29 @@ function renderBarOne(sel) {
   };
   $("baroneearlier").onclick = () => move(-1);
   $("baronelater").onclick = () => move(1);
+}
+
+// A song's title (from its tags, else its file name), edited in place: Enter keeps it,
+// Escape leaves it as it was.
+function renameSong(li, s) {
+  const box = document.createElement("input");
+  box.type = "text"; box.maxLength = 80; box.value = s.title; box.className = "retitle";
+  box.setAttribute("aria-label", "song title");
+  li.querySelector("span").replaceWith(box);
+  box.focus(); box.select();
+  box.onclick = (e) => e.stopPropagation();
+  box.onkeydown = async (e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") { renderSongs(); return; }
+    if (e.key !== "Enter") return;
+    try {
+      const entry = await api(`/api/songs/${s.id}/title`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title: box.value }),
+      });
+      state.songs = state.songs.map((x) => (x.id === entry.id ? entry : x));
+    } catch (err) { message($("libmsg"), err.message, true); }
+    renderSongs();
+  };
 }
 
 // The loop's bar range, and the song's sections to pick one from.
