@@ -62,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{args.port}/{fragment}"
     print(f"onebeat is playing at {url}  (Ctrl+C to stop)")
     if args.lan:
-        print(
-            f"  phones on this network join at http://{config.lan_host}:{args.port}/"
-            f"?code={config.code}  (the page shows it as a QR code)"
-        )
+        print(f"  phones on this network join at {config.join_url}  (the page shows a QR code)")
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
     app = create_app(config, library)

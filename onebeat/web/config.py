@@ -61,3 +61,9 @@ class AppConfig:
     work_burst: float = 6.0
     replies_per_s: float = 10.0
     max_sockets: int = 32
+
+    @property
+    def join_url(self) -> str:
+        """The address a phone joins by (printed, and the page's QR code): with ``#join``,
+        so that it opens the phone's pads, not the desktop page."""
+        return f"http://{self.lan_host}:{self.port}/?code={self.code}#join"

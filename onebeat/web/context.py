@@ -47,8 +47,7 @@ class WebContext:
     @property
     def join_url(self) -> str:
         """The address a phone joins by (the QR code's)."""
-        c = self.config
-        return f"http://{c.lan_host}:{c.port}/?code={c.code}#join"
+        return self.config.join_url
 
     def _build_report(self, ref: str) -> Report:
         with SessionStore(self.db_path) as store:

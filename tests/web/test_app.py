@@ -461,3 +461,8 @@ def test_a_song_is_titled_from_its_tags_and_can_be_renamed(tmp_path: Path) -> No
         assert [e.title for e in again.songs() if e.path == path.resolve()] == ["Golden (live)"]
     finally:
         again.close()
+
+
+def test_the_printed_join_address_opens_the_phone_pads(tmp_path: Path) -> None:
+    config = AppConfig(data_dir=tmp_path, lan=True, lan_host="192.168.1.7", port=8800, code="abc")
+    assert config.join_url == "http://192.168.1.7:8800/?code=abc#join"
