@@ -235,12 +235,13 @@ export async function calibrate(i) {
     const now = heardAt(performance.now());
     const k = clicks.findLastIndex((c) => c <= now);
     const taps = state.calib ? state.calib.taps.length : 0;
+    const line = $(`pcal${i}`);  // (the player boxes are redrawn when a phone reports)
     if (k < 0) {
-      message(out, `${p.name}: get ready, the clicks start in ${(clicks[0] - now).toFixed(1)} s…`);
+      message(line, `${p.name}: get ready, the clicks start in ${(clicks[0] - now).toFixed(1)} s…`);
       return;
     }
     const lit = now - clicks[k] < 0.15 ? "●" : "○";
-    message(out, `${lit} ${p.name}: tap along — click ${k + 1} of ${CALIBRATION_CLICKS}, ${taps} tap${taps === 1 ? "" : "s"}`);
+    message(line, `${lit} ${p.name}: tap along — click ${k + 1} of ${CALIBRATION_CLICKS}, ${taps} tap${taps === 1 ? "" : "s"}`);
   }, 30);
   await new Promise((r) => setTimeout(r, (clicks.at(-1) - state.ctx.currentTime + 0.6) * 1000));
   clearInterval(show);
