@@ -103,9 +103,18 @@ def cmd_render(workdir: Path, n_songs: int, jobs: int, seed: int, recipe: int) -
                 print(f"rendered {k}/{len(tasks)} ({time.time() - t0:.0f} s)", flush=True)
 
 
-def build_net() -> object:
+#: The networks ``train --net`` builds: ``cnn`` (the shipped ones) and ``crnn`` (the same
+#: convolutions, then a bidirectional GRU over the whole segment, as ADTOF's networks;
+#: tried on recipe 2's songs and not shipped: snare 0.603 -> 0.498 on the real mixes,
+#: onebeat/data/drums_cnn.md).
+NETS = ("cnn", "crnn")
+
+
+def build_net(kind: str = "cnn") -> object:
     """The network: four 3×3 convolutions over (time, mel) with frequency pooling, then
-    temporal convolutions (one dilated) over the frame sequence: a frame sees ±0.2 s."""
+    temporal convolutions (one dilated) over the frame sequence: a frame sees ±0.2 s.
+    ``crnn``: after the first temporal convolution, a bidirectional GRU, so a frame sees
+    the whole segment (the song's pattern around a stroke, not only the stroke)."""
     import torch
     from torch import nn
 
@@ -143,7 +152,24 @@ def build_net() -> object:
             h = h.permute(0, 1, 3, 2).reshape(b, c * f, t)
             return self.temporal(h).transpose(1, 2)  # logits (b, t, classes)
 
-    return DrumCNN()
+    class DrumCRNN(DrumCNN):
+        def __init__(self) -> None:
+            super().__init__()
+            self.temporal = nn.Sequential(
+                nn.Conv1d(32 * (N_MELS // 9), 128, 5, padding=2), nn.ReLU(), nn.Dropout(0.3)
+            )
+            self.gru = nn.GRU(128, 64, batch_first=True, bidirectional=True)
+            self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, len(DRUM_CLASSES)))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h = self.conv(x.unsqueeze(1))
+            b, c, t, f = h.shape
+            h = self.temporal(h.permute(0, 1, 3, 2).reshape(b, c * f, t)).transpose(1, 2)
+            return self.head(self.gru(h)[0])  # logits (b, t, classes)
+
+    if kind not in NETS:
+        raise ValueError(f"unknown network {kind!r} (choose from {', '.join(NETS)})")
+    return DrumCRNN() if kind == "crnn" else DrumCNN()
 
 
 def _load(folder: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
@@ -215,7 +241,9 @@ def kit_buzz(logmel: np.ndarray, target: np.ndarray, rng: np.random.Generator) -
     return out
 
 
-def cmd_train(workdir: Path, out: Path, minutes: float, seed: int, buzz: bool = False) -> None:
+def cmd_train(
+    workdir: Path, out: Path, minutes: float, seed: int, buzz: bool = False, net_kind: str = "cnn"
+) -> None:
     import mir_eval
     import torch
 
@@ -232,7 +260,7 @@ def cmd_train(workdir: Path, out: Path, minutes: float, seed: int, buzz: bool = 
     ts = [_soft(y) for y in ys]
     ws = [_ignored(h, y) for h, y in zip(hs, ys, strict=True)]
     print(f"strokes hidden by the mix (not taught): {sum(int(h.sum()) for h in hs)}")
-    net = build_net()
+    net = build_net(net_kind)
     assert isinstance(net, torch.nn.Module)
     pos = np.mean(np.vstack([t > 0.9 for t in ts]), axis=0).clip(1e-4)
     loss_fn = torch.nn.BCEWithLogitsLoss(
@@ -333,7 +361,9 @@ def cmd_train(workdir: Path, out: Path, minutes: float, seed: int, buzz: bool = 
     meta = {
         "classes": json.dumps(list(DRUM_CLASSES)),
         "thresholds": json.dumps(thresholds),
-        "trained": json.dumps({"songs": len(xs), "steps": step, "minutes": minutes, "seed": seed}),
+        "trained": json.dumps(
+            {"songs": len(xs), "steps": step, "minutes": minutes, "seed": seed, "net": net_kind}
+        ),
     }
     for key, value in meta.items():
         entry = model.metadata_props.add()
@@ -361,13 +391,16 @@ def main() -> None:
         action="store_true",
         help="add the kit's sympathetic buzz to kicks and toms (kit_buzz; tried, not shipped)",
     )
+    t.add_argument("--net", choices=NETS, default="cnn", help="the network (default: cnn)")
     args = ap.parse_args()
     if not (GROOVES / "info.csv").is_file():
         sys.exit(f"train_drum_model: needs the Groove MIDI Dataset at {GROOVES}")
     if args.cmd == "render":
         cmd_render(args.workdir, args.songs, args.jobs, args.seed, args.recipe)
     else:
-        cmd_train(args.workdir, args.out, args.minutes, args.seed, buzz=args.buzz)
+        cmd_train(
+            args.workdir, args.out, args.minutes, args.seed, buzz=args.buzz, net_kind=args.net
+        )
 
 
 if __name__ == "__main__":
