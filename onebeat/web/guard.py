@@ -67,7 +67,7 @@ def origin_problem(headers: Any) -> str | None:
 #: What a client from the local network (a phone with the join code) may reach: the page,
 #: its files, the vocabulary they speak and the pads' socket. Songs, sessions, takes and
 #: calibration are the host's.
-PHONE_PATHS = re.compile(r"/(static/.*|api/vocab|ws/pad)?")
+PHONE_PATHS = re.compile(r"/(static/.*|api/vocab|api/hit-sounds/[a-z_]+\.wav|ws/pad)?")
 #: Request bodies at most this long, except an upload's (its file and the form around it).
 MAX_BODY_BYTES = 1 << 20
 UPLOAD_PATH = "/api/songs/upload"

@@ -466,3 +466,23 @@ def test_a_song_is_titled_from_its_tags_and_can_be_renamed(tmp_path: Path) -> No
 def test_the_printed_join_address_opens_the_phone_pads(tmp_path: Path) -> None:
     config = AppConfig(data_dir=tmp_path, lan=True, lan_host="192.168.1.7", port=8800, code="abc")
     assert config.join_url == "http://192.168.1.7:8800/?code=abc#join"
+
+
+def test_the_kits_hit_sounds_are_served_to_the_page_and_to_phones(library: Library) -> None:
+    import soundfile as sf
+
+    from onebeat.audio.drumsynth import drum_sound
+    from onebeat.kit import DrumPiece
+
+    with client(library) as c:
+        r = c.get("/api/hit-sounds/snare.wav")
+        assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+        y, sr = sf.read(io.BytesIO(r.content), dtype="float32")
+        assert sr == 44100 and len(y) == len(drum_sound(DrumPiece.SNARE, 44100))
+        assert float(np.max(np.abs(y))) > 0.9  # the kit's snare, at full level, from its start
+        assert float(np.max(np.abs(y[:64]))) > 0.05
+        assert c.get("/api/hit-sounds/cowbell.wav").status_code == 422
+    with client(library, lan=True, who=PHONE) as phone:
+        assert phone.get("/?code=s3cret").status_code == 200  # joined with the code
+        assert phone.get("/api/hit-sounds/kick.wav").status_code == 200  # the pads play it
+        assert phone.get("/api/songs").status_code == 403  # and no more than before

@@ -440,3 +440,40 @@ def test_a_song_is_renamed_in_place(server: Server, browser: Any) -> None:
     box.send_keys(before, Keys.ENTER)
     wait.until(lambda _: d.execute_script(first) == before)
     assert d.execute_script("return window.onebeat.state.errors") == []
+
+
+def test_a_key_plays_its_drum_at_once_and_a_player_can_mute_it(
+    server: Server, browser: Any
+) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    box = d.find_element(By.ID, "psnd0")
+    assert box.is_displayed() and box.get_attribute("type") == "checkbox"
+    if box.is_selected():  # asked for, whatever the (headless) audio output's latency
+        box.click()
+    box.click()
+    _press_play(d, wait)
+    wait.until(lambda _: d.execute_script("return window.onebeat.songNow()") > 0.2)
+    hit = (
+        "const s = window.onebeat.state; const before = s.ctx.currentTime;"
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));"
+        "return [before, s.played.at(-1) || null];"
+    )
+    before, played = d.execute_script(hit, "d")
+    assert played is not None and played["piece"] == "snare" and played["player"] == "player 1"
+    assert abs(played["when"] - before) <= 0.003  # started within a render quantum of the key
+    _, played = d.execute_script(hit, "c")
+    assert played["piece"] == "kick"
+    d.find_element(By.ID, "stop").click()
+    wait.until(lambda _: d.find_element(By.ID, "results").is_displayed())
+    # muted: the next take plays no hit
+    d.find_element(By.ID, "back").click()
+    d.find_element(By.ID, "psnd0").click()
+    assert not d.find_element(By.ID, "psnd0").is_selected()
+    _press_play(d, wait)
+    wait.until(lambda _: d.execute_script("return window.onebeat.songNow()") > 0.2)
+    _, played = d.execute_script(hit, "d")
+    assert played is None
+    d.find_element(By.ID, "stop").click()
+    assert d.execute_script("return window.onebeat.state.errors") == []

@@ -179,8 +179,12 @@ def test_a_phone_joins_with_the_code_and_its_taps_are_judged(
     wrong_pads = sum(1 for j in judgments if j["player"] == "ben" and j["outcome"] == "wrong_pad")
     assert wrong_pads == sum(1 for p in plan if p["wrong"])
 
-    # the phone shows its player's judgments
+    # the phone shows its player's judgments, and played each pad's sound as it was hit
     assert phone.find_element(By.ID, "padjudg").text
+    played = phone.execute_script(
+        "const p = window.onebeat.pads; return p.sounds ? p.played.map(x => x.piece) : null"
+    )
+    assert played is None or {"kick", "snare"} <= set(played)
     phone.save_screenshot(str(shots / "phone-pads.png"))
     assert "%" in phone.find_element(By.ID, "padstats").text
 

@@ -1,8 +1,9 @@
 """The page, its files' vocabulary, what the page needs to know of the app, the join QR
-code and the latency calibration."""
+code, the latency calibration and the kit's hit sounds."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from onebeat.engine import CalibrationError, calibrate
+from onebeat.kit import DrumPiece
 from onebeat.web.context import Ctx, is_local, local_only
 from onebeat.web.vocab import vocabulary
 
@@ -54,6 +56,34 @@ def join_qr(ctx: Ctx) -> Response:
 
     svg = segno.make(ctx.join_url, error="m").svg_inline(scale=6, border=2)
     return Response(svg, media_type="image/svg+xml")
+
+
+#: The rate hit sounds are sent at (the page resamples them to its own).
+HIT_SOUND_SR = 44100
+
+
+@functools.cache
+def _hit_sound_wav(piece: DrumPiece) -> bytes:
+    import io
+
+    import soundfile as sf
+
+    from onebeat.audio.drumsynth import drum_sound
+
+    buf = io.BytesIO()
+    sf.write(buf, drum_sound(piece, HIT_SOUND_SR), HIT_SOUND_SR, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+@router.get("/api/hit-sounds/{piece}.wav")
+def hit_sound(piece: DrumPiece) -> Response:
+    """A piece of onebeat's kit (the one its exported jams and the terminal lesson play),
+    for the page and the phone pads to play as a player hits it."""
+    return Response(
+        _hit_sound_wav(piece),
+        media_type="audio/wav",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/api/vocab")

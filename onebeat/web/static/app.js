@@ -16,7 +16,7 @@ async function init() {
   renderLevels();
   renderPlayers();
   $("addplayer").onclick = () => {
-    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false });
+    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null });
     else state.players.pop();
     renderPlayers();
   };

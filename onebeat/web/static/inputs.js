@@ -5,7 +5,7 @@ import { $ } from "./kit.js";
 import { state } from "./state.js";
 import { heardAt, songAtPerf } from "./clock.js";
 import { renderPlayers } from "./setup.js";
-import { send, togglePause } from "./play.js";
+import { send, togglePause, hitSound } from "./play.js";
 import { flash } from "./highway.js";
 
 // A microphone: its samples go to the server in blocks (onebeat.web.protocol's binary
@@ -72,6 +72,7 @@ export function onKey(e) {
   if (state.paused) return;
   send({ type: "key", key, t: songAtPerf(e.timeStamp) });
   flash(owner[0], owner[1]);
+  hitSound(owner[0], owner[1]);
 }
 
 // A phone's tap, its time already put on this page's clock by the server.

@@ -4,12 +4,16 @@
 // puts the tap on the host page's clock, where it is judged like any other hit.
 
 import { $, LANES } from "./kit.js";
+import { LATE_OUTPUT_S, loadHitSounds, outputLatency, playHit } from "./sounds.js";
 
 // The pads, in rows of three as on a kit seen from the throne; the kick spans a row.
 const PADS = ["hihat_closed", "crash", "ride", "snare", "tom_high", "tom_floor", "kick"];
 
 const pads = {
   ws: null, name: "", stats: null,
+  // this phone's sound: its audio context (made on Join, a user gesture), whether the
+  // pads play the kit's sounds, and the hit sounds started ({piece, when})
+  ctx: null, sounds: false, played: [],
   // Tests set {mean_ms}: each message waits an exponential random delay either way, as
   // Wi-Fi does, before it is read and before it is sent.
   netsim: null,
@@ -76,6 +80,29 @@ function join(name) {
   $("padplay").hidden = false;
   $("padwho").textContent = name;
   status("joining…");
+  startSounds();
+}
+
+// The pads' sounds, on this phone: on unless its audio output is late (then said, and
+// the button turns them on anyway).
+async function startSounds() {
+  try {
+    pads.ctx = new AudioContext({ latencyHint: "interactive" });
+    await pads.ctx.resume();
+    await loadHitSounds(pads.ctx, PADS);
+  } catch (e) {
+    $("padsound").hidden = true;
+    return;
+  }
+  const late = outputLatency(pads.ctx) > LATE_OUTPUT_S;
+  pads.sounds = !late;
+  const button = $("padsound");
+  const show = () => { button.textContent = pads.sounds ? "🔊 sounds on" : "🔇 sounds off"; };
+  button.onclick = () => { pads.sounds = !pads.sounds; show(); };
+  show();
+  if (late) {
+    $("padclock").textContent = `sounds off: this phone's audio adds ${Math.round(1000 * outputLatency(pads.ctx))} ms`;
+  }
 }
 
 function buildPads() {
@@ -91,6 +118,10 @@ function buildPads() {
     b.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       send({ type: "tap", pad: piece, v: 100, c: e.timeStamp });
+      if (pads.sounds && pads.ctx) {
+        const when = playHit(pads.ctx, piece);
+        if (when !== null) pads.played.push({ piece, when });
+      }
       b.classList.add("hit");
       setTimeout(() => b.classList.remove("hit"), 90);
     });

@@ -9,6 +9,7 @@ import { calibration, KIT_STROKES, onKit } from "./setup.js";
 import { onLesson, onCoached } from "./lesson.js";
 import { openMics, onTap, onPhones } from "./inputs.js";
 import { buildHighways, flash, draw, showJudgment, showStats } from "./highway.js";
+import { LATE_OUTPUT_S, loadHitSounds, outputLatency, playHit, soundsDefault } from "./sounds.js";
 
 export function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
@@ -125,6 +126,7 @@ export async function onReady(msg) {
   state.speed = state.wantSpeed;
   const buffer = await audioBuffer(state.song, state.speed);
   const ctx = state.ctx;
+  await prepareHitSounds(ctx);
   const beats = state.chart.beats;
   const ibi = beats[1] - beats[0];
   const perBar = state.chart.beats_per_bar;
@@ -174,6 +176,39 @@ export async function onReady(msg) {
     if (songNow() > state.end + 0.5) finish();
   }, 50);
   requestAnimationFrame(draw);
+}
+
+// Who hears their hits in this take, and the kit's sounds for the pieces they play. A
+// late audio output turns the default off (a hit would sound after it was played), and
+// the page says so; a player who ticked the box hears them anyway.
+async function prepareHitSounds(ctx) {
+  const late = outputLatency(ctx) > LATE_OUTPUT_S;
+  state.hitSounds = new Set(state.players  // (a phone plays its own pads' sounds)
+    .filter((p) => p.input === "keyboard" && (p.sounds ?? (soundsDefault(p.input) && !late)))
+    .map((p) => p.name));
+  state.played = [];
+  const pieces = [...new Set([...(state.views ? Object.values(state.views).map((v) => v.chart) : [state.chart])]
+    .flatMap((c) => c.notes.map((n) => n[2])))];
+  try {
+    if (state.hitSounds.size) await loadHitSounds(ctx, [...pieces, "snare"]);
+  } catch (e) {
+    state.hitSounds.clear();
+    console.warn("onebeat: no hit sounds:", e.message);
+  }
+  const quiet = state.players.filter((p) => p.sounds == null && soundsDefault(p.input) && late);
+  $("hudnote").textContent = quiet.length
+    ? `hit sounds off: this audio output adds ${Math.round(1000 * outputLatency(ctx))} ms (tick "hear my hits" to have them anyway)`
+    : "";
+}
+
+// A player's stroke, heard: the kit's sound for the piece, now.
+export function hitSound(player, piece, velocity = 100) {
+  if (!state.hitSounds.has(player) || !state.playing || state.paused) return;
+  const when = playHit(state.ctx, piece || "snare", velocity);
+  if (when !== null) {
+    state.played.push({ player, piece, when, at: performance.now() });
+    if (state.played.length > 500) state.played.shift();
+  }
 }
 
 export function onMessage(msg) {

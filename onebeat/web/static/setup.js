@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { send, ensureConnected, click } from "./play.js";
 import { openMics } from "./inputs.js";
 import { heardAt } from "./clock.js";
+import { LATE_OUTPUT_S, outputLatency, soundsDefault } from "./sounds.js";
 
 export async function refreshSongs() {
   try {
@@ -142,6 +143,7 @@ export function renderPlayers() {
         `<option value="${name}">${escapeHtml(title)}</option>`).join("")}</select>
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <label class="span2 mic"><input id="phead${i}" type="checkbox"> hears the song in headphones (the microphone hears only the kit)</label>
+      <label class="span2 keys"><input id="psnd${i}" type="checkbox"> hear my hits (onebeat's kit, as you press the keys)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
       <span id="pcal${i}" class="msg"></span>`;
@@ -178,6 +180,11 @@ export function renderPlayers() {
     const exp = div.querySelector(`#pexp${i}`);
     exp.checked = p.experienced;
     exp.onchange = () => { p.experienced = exp.checked; };
+    const snd = div.querySelector(`#psnd${i}`);
+    // (the default, until the player chooses: off where the audio output is late)
+    snd.checked = p.sounds ?? (soundsDefault(p.input) && !(state.ctx && outputLatency(state.ctx) > LATE_OUTPUT_S));
+    snd.onchange = () => { p.sounds = snd.checked; };
+    div.querySelectorAll(".keys").forEach((el) => { el.hidden = p.input !== "keyboard"; });
     const head = div.querySelector(`#phead${i}`);
     head.checked = Boolean(p.headphones);
     head.onchange = () => { p.headphones = head.checked; };

@@ -1,0 +1,52 @@
+// Hit sounds: the drum a player hits, heard as they hit it ("the more I tapped, the more
+// the sound came together"). The kit is onebeat's own (onebeat.audio.drumsynth, the one
+// its exported jams and the terminal lesson play), fetched once per piece. Each player
+// chooses: on by default for the keyboard, off for an e-kit or an acoustic kit (they
+// make their own sound); a phone plays its own pads' sounds (pads.js). Off by default
+// where the audio output is so late that a hit would sound after it was played (the
+// page says so).
+
+// An audio output later than this makes a hit sound late (a flam against the stroke;
+// a Bluetooth speaker's 150 ms and more): off unless the player asks. A desktop's
+// 20–45 ms is heard as the stroke's own sound.
+export const LATE_OUTPUT_S = 0.06;
+// How loud a hit is against the song, at full velocity.
+const HIT_GAIN = 0.8;
+
+const buffers = new Map();   // piece -> AudioBuffer, per audio context
+let bufferCtx = null;
+
+export async function loadHitSounds(ctx, pieces) {
+  if (bufferCtx !== ctx) { buffers.clear(); bufferCtx = ctx; }
+  await Promise.all([...new Set(pieces)].filter((p) => !buffers.has(p)).map(async (piece) => {
+    const r = await fetch(`/api/hit-sounds/${piece}.wav`);
+    if (!r.ok) throw new Error(`hit sound ${piece}: ${r.status} ${r.statusText}`);
+    buffers.set(piece, await ctx.decodeAudioData(await r.arrayBuffer()));
+  }));
+}
+
+// How late the audio output is [s]: what a hit sound adds to the player's own stroke.
+export function outputLatency(ctx) {
+  return (ctx.outputLatency || 0) + (ctx.baseLatency || 0);
+}
+
+// Whether the host page plays a player's hits by default: the keyboard's. A phone plays
+// its own pads' (the network would make them late here); e-kits and acoustic kits sound.
+export function soundsDefault(input) {
+  return input === "keyboard";
+}
+
+// Play a piece now (the stroke is now: no later than the output makes it), at a
+// velocity's loudness. Returns the context time it was started at, or null.
+export function playHit(ctx, piece, velocity = 100) {
+  const buf = buffers.get(piece) || (piece === "hihat_open" && buffers.get("hihat_closed"));
+  if (!buf || bufferCtx !== ctx) return null;
+  const src = ctx.createBufferSource();
+  src.buffer = buf;
+  const gain = ctx.createGain();
+  gain.gain.value = HIT_GAIN * Math.pow(Math.max(1, Math.min(127, velocity)) / 127, 1.5);
+  src.connect(gain).connect(ctx.destination);
+  const when = ctx.currentTime;
+  src.start(when);
+  return when;
+}
