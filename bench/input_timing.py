@@ -15,7 +15,10 @@ planned at the notes' times plus a known offset (0, +30, −45 ms in turn). Prin
 - **judged vs plan**: the judge's offset minus the planned offset, both together;
 - **round trip**: from the key event to its judgment arriving in the page [ms] (target:
   p95 ≤ 15 ms on localhost), against a reference measured in the same run: the same
-  messages sent by a Python WebSocket client straight to the server (no browser).
+  messages sent by a Python WebSocket client straight to the server (no browser);
+- **hit sound**: from the key event to its drum's sound being started in the page's
+  audio context (target: within one render quantum, ≤ 3 ms; the sound is then heard
+  one audio-output latency later, printed beside it).
 
 Then a phone joins over the machine's network address with the join code (a second
 Chromium, phone-sized) and plays touch pads at level 2 for 8 bars, its messages delayed
@@ -23,7 +26,7 @@ by simulated Wi-Fi (an exponential delay each way, mean ``--wifi-ms``): prints t
 judged offset minus the tap's own offset (targets as above; the clock sync is what is
 measured, since the tap's time travels with it).
 
-Usage: .venv/bin/python bench/input_timing.py [--bars 16] [--wifi-ms 0,8,20]
+Usage: .venv/bin/python bench/input_timing.py [--bars 16] [--wifi-ms 0,8,20] [--no-hit-sounds]
 """
 
 from __future__ import annotations
@@ -146,6 +149,9 @@ def main() -> None:
     ap.add_argument(
         "--wifi-ms", default="0,8,20", help="mean delay each way for the phone runs [ms]"
     )
+    ap.add_argument(
+        "--no-hit-sounds", action="store_true", help="the keyboard player's hit sounds off"
+    )
     args = ap.parse_args()
     if not have_chromium():
         sys.exit("input_timing: needs Debian's chromium and chromium-driver")
@@ -158,6 +164,11 @@ def main() -> None:
         try:
             open_page(d, url + "/")
             d.find_element(By.CSS_SELECTOR, "input[name=level][value='3']").click()
+            box = d.find_element(By.ID, "psnd0")  # hit sounds asked for (or not), explicitly
+            if box.is_selected():
+                box.click()
+            if not args.no_hit_sounds:
+                box.click()
             d.find_element(By.ID, "play").click()
             WebDriverWait(d, 60).until(lambda _: d.execute_script("return onebeat.state.playing"))
             chart = d.execute_script("return onebeat.state.chart")
@@ -183,6 +194,10 @@ def main() -> None:
             fired = d.execute_async_script(SCHEDULER, plan)
             time.sleep(0.5)
             judged = d.execute_script("return onebeat.state.judgments")
+            played, output_s = d.execute_script(
+                "const s = onebeat.state; return [s.played, "
+                "(s.ctx.outputLatency || 0) + (s.ctx.baseLatency || 0)];"
+            )
         finally:
             d.quit()
 
@@ -216,7 +231,20 @@ def main() -> None:
         f"reference (Python ws)  median {np.median(ref):6.2f} ms, p95 {np.percentile(ref, 95):6.2f}"
         f" ms; browser p95 / reference p95 = {np.percentile(r, 95) / np.percentile(ref, 95):.1f}×"
     )
-    print("targets: judged vs event |median| ≤ 2 ms, p95 ≤ 5 ms; round trip p95 ≤ 15 ms")
+    # each hit sound against its key event (the n-th sound is the n-th key's)
+    if played:
+        started = np.array([s["at"] for s in played][: len(fired)]) - np.array(
+            [perf for _, perf in fired][: len(played)]
+        )
+        print(
+            f"hit sound started      median {np.median(started):6.2f} ms, p95 "
+            f"{np.percentile(started, 95):6.2f} ms after the key ({len(started)} sounds); "
+            f"heard {1000 * output_s:.0f} ms later (the audio output's latency)"
+        )
+    print(
+        "targets: judged vs event |median| ≤ 2 ms, p95 ≤ 5 ms; round trip p95 ≤ 15 ms; "
+        "hit sound ≤ 3 ms"
+    )
     print("phone touch pads, level 2, 8 bars: judged offset minus the tap's own offset")
     _phone_runs([float(w) for w in args.wifi_ms.split(",") if w])
 
