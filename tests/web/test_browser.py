@@ -150,6 +150,20 @@ def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None
         assert s["great"] == earned[name].count("great")
         assert s["wrong_pad"] == planned_wrong[name]
 
+    # calibrate from this take: each player's input lag is the take's mean offset
+    for name, card in zip(("ana", "ben"), cards, strict=True):
+        s = saved.summary[name]
+        button = card.find_element(By.CSS_SELECTOR, "button.fromtake")
+        kind = "keyboard" if name == "ana" else "midi"
+        assert button.text.startswith(f"Calibrate {kind} from this take")
+        before = float(
+            d.execute_script(f"return localStorage.getItem('onebeat.offset.{kind}')") or 0
+        )
+        button.click()
+        after = float(d.execute_script(f"return localStorage.getItem('onebeat.offset.{kind}')"))
+        assert after == pytest.approx(before + float(s["mean_offset_ms"]), abs=0.01)
+        d.execute_script(f"localStorage.removeItem('onebeat.offset.{kind}')")
+
 
 CALIBRATION_TAPS = """
 const lateMs = arguments[0], done = arguments[arguments.length - 1];
@@ -476,4 +490,30 @@ def test_a_key_plays_its_drum_at_once_and_a_player_can_mute_it(
     _, played = d.execute_script(hit, "d")
     assert played is None
     d.find_element(By.ID, "stop").click()
+    assert d.execute_script("return window.onebeat.state.errors") == []
+
+
+def test_a_lefty_kit_a_screen_delay_and_the_songs_progress(server: Server, browser: Any) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    d.find_element(By.ID, "plefty0").click()
+    delay = d.find_element(By.ID, "screendelay")
+    delay.clear()
+    delay.send_keys("120\t")
+    assert d.execute_script("return localStorage.getItem('onebeat.screen_ms')") == "120"
+    try:
+        _press_play(d, wait)
+        lanes = d.execute_script("return window.onebeat.state.highways[0].lanes.map(l => l[0])")
+        assert lanes == ["kick", "snare"]  # mirrored: the right-handed kit is snare, kick
+        wait.until(lambda _: d.execute_script("return window.onebeat.songNow()") > 1.0)
+        ahead = d.execute_async_script(  # read in a frame, just after the highway's drawing
+            "const done = arguments[0], o = window.onebeat;"
+            "requestAnimationFrame(() => done(o.state.drawn - o.songNow()));"
+        )
+        assert 0.1 < ahead <= 0.1205  # drawn 120 ms ahead of the song heard
+        assert 0 < float(d.find_element(By.ID, "songprog").get_attribute("value")) < 0.2
+        d.find_element(By.ID, "stop").click()
+    finally:
+        d.execute_script("localStorage.removeItem('onebeat.screen_ms')")
     assert d.execute_script("return window.onebeat.state.errors") == []

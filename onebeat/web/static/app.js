@@ -16,7 +16,7 @@ async function init() {
   renderLevels();
   renderPlayers();
   $("addplayer").onclick = () => {
-    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null });
+    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null, lefty: false });
     else state.players.pop();
     renderPlayers();
   };
@@ -28,6 +28,12 @@ async function init() {
   $("back").onclick = () => showScreen("setup");
   $("pause").onclick = togglePause;
   $("volume").oninput = () => { if (state.songGain) state.songGain.gain.value = Number($("volume").value); };
+  $("screendelay").value = localStorage.getItem("onebeat.screen_ms") || "0";
+  $("screendelay").onchange = () => {
+    const ms = Math.max(0, Math.min(300, Number($("screendelay").value) || 0));
+    $("screendelay").value = String(ms);
+    localStorage.setItem("onebeat.screen_ms", String(ms));
+  };
   $("speed").onchange = () => {  // start preparing the slower song while the player gets ready
     const speed = Number($("speed").value);
     if (speed < 1 && state.song) {

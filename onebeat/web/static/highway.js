@@ -14,6 +14,7 @@ export function buildHighways() {
     const chart = view.chart;
     const pieces = new Set(chart.notes.map((n) => n[2]));
     const lanes = chart.any_pad ? [["any", "any pad", LANES.find(([p]) => p === "hihat_closed")[2]]] : LANES.filter(([piece]) => pieces.has(piece));
+    if (p.lefty) lanes.reverse();  // a left-handed kit: the hi-hat on the right, colours kept
     // as wide as the screen allows (a pair side by side), a lane at most 110 px
     const room = Math.min(state.players.length === 2 ? 400 : 560, (window.innerWidth - 48) / state.players.length);
     // (and no narrower than 200 px in all, or the judgment would not fit)
@@ -77,15 +78,25 @@ export function scheduleClicks(now) {
   }
 }
 
+// The screen's own delay [ms], set on the setup screen (kept in this browser).
+export function screenDelayMs() {
+  return Number(localStorage.getItem("onebeat.screen_ms") || 0);
+}
+
 // The strip under the lanes: each lane's name and its keys.
 const LABEL_H = 38;
 
 export function draw() {
   if (!state.playing) return;
-  const now = songNow();
-  scheduleClicks(now);
+  const heard = songNow();
+  scheduleClicks(heard);
+  // a screen that shows frames late (a TV, a projector): the notes drawn that much ahead,
+  // so that they reach the line as they are heard; sound and judging are not moved
+  const now = heard + (screenDelayMs() / 1000) * state.speed;
+  state.drawn = now;
   const L = state.loop ? state.loop.end - state.loop.start : 0;
   $("clock").textContent = fmtTime(state.loop && now > state.loop.start ? state.loop.start + ((now - state.loop.start) % L) : now);
+  $("songprog").value = state.loop ? ((now - state.loop.start) % L) / L || 0 : Math.max(0, Math.min(1, now / state.end));
   const step = state.countTimes[1] - state.countTimes[0] || 0.5;
   const inCount = state.countTimes.findIndex((t) => now >= t && now < t + step);
   if (!state.resuming) $("countin").textContent = inCount >= 0 ? String(inCount + 1) : "";

@@ -313,6 +313,9 @@ export function togglePause() {
   step();
 }
 
+// The fewest notes hit for a take's timing to stand as a calibration (16 clicks for one).
+export const FROM_TAKE_MIN_HITS = 16;
+
 export function showResults(msg) {
   const cards = Object.entries(msg.summary).map(([name, s], i) => {
     const div = document.createElement("div");
@@ -329,6 +332,23 @@ export function showResults(msg) {
       <tr><td>Spread</td><td>${hit > 1 ? `± ${s.sd_offset_ms.toFixed(1)} ms` : "–"}</td></tr>
       <tr><td>Best streak</td><td>${s.best_streak}</td></tr>
       <tr><td>Score</td><td>${s.score.toLocaleString()}</td></tr></table>`;
+    const p = state.players.find((x) => x.name === name);
+    if (p && hit >= FROM_TAKE_MIN_HITS && Math.abs(s.mean_offset_ms) >= 1) {
+      // "calibrate from this take": the take already measured the lag of this player's
+      // input, as a calibration would (a drummer who rushes calibrates their rushing away:
+      // said on the button)
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "fromtake";
+      b.textContent = `Calibrate ${p.input} from this take (${ms(s.mean_offset_ms)} ms)`;
+      b.title = "if you played as well as you could, the take's timing is your set-up's latency";
+      b.onclick = () => {
+        const now = calibration(p.input) + s.mean_offset_ms;
+        localStorage.setItem(`onebeat.offset.${p.input}`, String(now));
+        b.disabled = true;
+        b.textContent = `${p.input} latency now ${now > 0 ? "+" : ""}${now.toFixed(1)} ms`;
+      };
+      div.append(b);
+    }
     return div;
   });
   $("summary").replaceChildren(...cards);

@@ -144,6 +144,7 @@ export function renderPlayers() {
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <label class="span2 mic"><input id="phead${i}" type="checkbox"> hears the song in headphones (the microphone hears only the kit)</label>
       <label class="span2 keys"><input id="psnd${i}" type="checkbox"> hear my hits (onebeat's kit, as you press the keys)</label>
+      <label class="span2"><input id="plefty${i}" type="checkbox"> left-handed kit (lanes mirrored)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
       <span id="pcal${i}" class="msg"></span>`;
@@ -180,6 +181,9 @@ export function renderPlayers() {
     const exp = div.querySelector(`#pexp${i}`);
     exp.checked = p.experienced;
     exp.onchange = () => { p.experienced = exp.checked; };
+    const lefty = div.querySelector(`#plefty${i}`);
+    lefty.checked = Boolean(p.lefty);
+    lefty.onchange = () => { p.lefty = lefty.checked; };
     const snd = div.querySelector(`#psnd${i}`);
     // (the default, until the player chooses: off where the audio output is late)
     snd.checked = p.sounds ?? (soundsDefault(p.input) && !(state.ctx && outputLatency(state.ctx) > LATE_OUTPUT_S));

@@ -18,7 +18,8 @@ export const state = {
   // the setup screen: the library, the chosen song, level, hit windows and players
   songs: [], song: null, level: 2, windows: "default",
   // (sounds: whether the player hears their hits; null: their input's default)
-  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null }],
+  // (lefty: a left-handed kit, the lanes mirrored)
+  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null, lefty: false }],
   barsFor: null,      // the song whose bars and sections fill the loop picker
   wantSpeed: 1,       // the practice speed asked for (the song is stretched to it first)
   lan: false, phones: [],
@@ -38,6 +39,7 @@ export const state = {
   nextClick: 0,       // the next beat to schedule a click for
   clicks: 0,          // clicks scheduled so far
   countTimes: [],     // song times of the count-in's beats
+  drawn: 0,           // the song time the highway was last drawn at (a screen delay ahead)
   hitSounds: new Set(), // the players who hear their hits in this take
   played: [],         // the hit sounds started: {player, piece, when (context time), at (ms)}
   // what the server said: judgments, a loop's passes, results, the insight report, errors
