@@ -28,7 +28,9 @@ import numpy as np
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.barfix import BarFixes, shift_bars
+from onebeat.analysis.drums import FPS as DRUM_FPS
 from onebeat.analysis.drums import DrumAnalysis
+from onebeat.analysis.sections import section_names
 from onebeat.analysis.songmap import SongMap
 from onebeat.audio import load_audio, song_title, write_ogg_vorbis
 from onebeat.audio.decode import file_sha256
@@ -295,8 +297,9 @@ class Library:
         return entry
 
     def bars(self, song_id: str) -> dict[str, Any]:
-        """How many bars the song has, and its sections as bar ranges (1-based,
-        inclusive; from the level-4 chart, which finds them; empty where it cannot)."""
+        """How many bars the song has, its sections as bar ranges (1-based, inclusive;
+        from the level-4 chart, which finds them; empty where it cannot), and their names
+        (A, B, C… by what repeats, intro and outro; :func:`section_names`)."""
         chart = self.chart(song_id, 1)
         down = np.flatnonzero(chart.beat_positions == 1)
         sections: list[list[int]] = []
@@ -308,7 +311,19 @@ class Library:
         first_bars = sorted({int(np.searchsorted(down, b, side="right")) for b in starts} - {0})
         for a, b in zip(first_bars, [*first_bars[1:], len(down) + 1], strict=True):
             sections.append([a, b - 1])
-        return {"bars": len(down), "sections": sections}
+        entry = self.get(song_id)
+        names: list[str] = []
+        if sections and entry.drums is not None and len(chart.beats) > 1:
+            beats = np.asarray(chart.beats, dtype=float)
+            bar_times = np.append(beats[down], 2 * beats[-1] - beats[-2])
+            names = section_names(
+                bar_times=bar_times,
+                starts=[a - 1 for a, _ in sections],
+                texture=entry.drums.texture,
+                drum_activations=entry.drums.onsets.activations,
+                drum_fps=DRUM_FPS,
+            )
+        return {"bars": len(down), "sections": sections, "names": names}
 
     def audio(self, song_id: str, speed: float = 1.0) -> Path:
         """The song's audio file at a practice speed: the original at 1, else the song

@@ -13,7 +13,7 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-__all__ = ["TEXTURE_FPS", "section_starts", "texture_features"]
+__all__ = ["TEXTURE_FPS", "section_names", "section_starts", "texture_features"]
 
 #: Frames per second of the texture features.
 TEXTURE_FPS = 10.0
@@ -46,6 +46,78 @@ def _bar_means(frames: np.ndarray, fps: float, edges: np.ndarray) -> np.ndarray:
         if len(seg):
             out[b] = seg.mean(axis=0)
     return out
+
+
+def _bar_features(
+    bar_times: np.ndarray, texture: np.ndarray, drum_activations: np.ndarray, drum_fps: float
+) -> np.ndarray:
+    """Per bar: timbre, harmony and how busy each drum is, each standardised over the
+    song (floored: a feature that barely moves must not turn noise into differences)."""
+    early = np.asarray(bar_times, dtype=float) - EARLY_S
+    feats = np.hstack(
+        [
+            _bar_means(texture, TEXTURE_FPS, early),
+            _bar_means(drum_activations, drum_fps, early) * 4.0,
+        ]
+    )
+    return np.asarray((feats - feats.mean(axis=0)) / np.maximum(feats.std(axis=0), 0.05))
+
+
+#: Two sections are one part of the song (a verse and the next verse) when their median
+#: bars are closer than this share of the mean distance between the song's sections.
+SAME_PART = 0.6
+
+
+def section_names(
+    *,
+    bar_times: np.ndarray,
+    starts: list[int],
+    texture: np.ndarray,
+    drum_activations: np.ndarray,
+    drum_fps: float,
+) -> list[str]:
+    """A name per section of :func:`section_starts`: the song's parts by repetition (A, B,
+    C…, a part that comes back gets its letter again), and "intro" / "outro" for a first
+    or last section that is like no other.
+
+    A section is its median bar (timbre, harmony, drums); two sections are one part when
+    they are closer than :data:`SAME_PART` of the mean distance between sections, so the
+    names follow what in this song repeats, not a fixed scale.
+    """
+    n_bars = len(bar_times) - 1
+    if not starts:
+        return []
+    feats = _bar_features(bar_times, texture, drum_activations, drum_fps)
+    spans = list(zip(starts, [*starts[1:], n_bars], strict=True))
+    meds = np.array([np.median(feats[a:b], axis=0) for a, b in spans])
+    k = len(spans)
+    if k == 1:
+        return ["A"]
+    dist = np.linalg.norm(meds[:, None, :] - meds[None, :, :], axis=2)
+    scale = float(dist[np.triu_indices(k, 1)].mean())
+    same = dist < SAME_PART * max(scale, 1e-9)
+    part = [-1] * k
+    n_parts = 0
+    for i in range(k):
+        # the nearest earlier section that is the same part, else a new part
+        earlier = [j for j in range(i) if same[i, j]]
+        if earlier:
+            part[i] = part[min(earlier, key=lambda j: dist[i, j])]
+        else:
+            part[i] = n_parts
+            n_parts += 1
+    counts = np.bincount(part)
+    names = [chr(ord("A") + p) if p < 26 else f"part {p + 1}" for p in part]
+    if k >= 3 and counts[part[0]] == 1:
+        names[0] = "intro"
+    if k >= 3 and counts[part[-1]] == 1:
+        names[-1] = "outro"
+    # letters in order of first use, after an intro took its place
+    order: dict[str, str] = {}
+    for i, name in enumerate(names):
+        if len(name) == 1:
+            names[i] = order.setdefault(name, chr(ord("A") + len(order)))
+    return names
 
 
 def section_starts(
@@ -81,17 +153,9 @@ def section_starts(
     n_bars = len(edges) - 1
     if n_bars < 2 * MIN_SECTION_BARS:
         return [0]
-    # bars taken from a little before each bar line: a downbeat played early is its bar's
-    early = edges - EARLY_S
-    feats = np.hstack(
-        [
-            _bar_means(texture, TEXTURE_FPS, early),
-            _bar_means(drum_activations, drum_fps, early) * 4.0,
-        ]
-    )
-    # floors on both scales: a feature that barely moves, or a song whose bars all
-    # sound alike, must not turn rounding noise into sections
-    feats = (feats - feats.mean(axis=0)) / np.maximum(feats.std(axis=0), 0.05)
+    # bars taken from a little before each bar line (a downbeat played early is its
+    # bar's), on floored scales (a song whose bars all sound alike makes no sections)
+    feats = _bar_features(edges, texture, drum_activations, drum_fps)
     w = MIN_SECTION_BARS
     lengths = np.diff(edges)
     full = lengths >= 0.75 * np.median(lengths)  # a short last bar (a final hit) is no bar

@@ -266,6 +266,8 @@ def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: A
     d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
     # the song's sections are offered as loops
     wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#loopsection option")) > 2)
+    offered = [o.text for o in d.find_elements(By.CSS_SELECTOR, "#loopsection option")][1:]
+    assert offered[:3] == ["intro: bars 1–2", "A: bars 3–12", "B: bars 13–20"]  # named
     d.execute_script(
         "document.getElementById('loopon').checked = true;"
         "document.getElementById('loopfrom').value = '3';"

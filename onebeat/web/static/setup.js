@@ -108,7 +108,7 @@ export async function renderLoop() {
   try { info = await api(`/api/songs/${sel.id}/bars`); } catch (e) { message($("libmsg"), e.message, true); }
   for (const id of ["loopfrom", "loopto"]) $(id).max = String(info.bars);
   $("loopsection").replaceChildren(new Option("or a section of the song…", ""),
-    ...info.sections.map(([a, b], i) => new Option(`section ${i + 1}: bars ${a}–${b}`, `${a}-${b}`)));
+    ...info.sections.map(([a, b], i) => new Option(`${info.names?.[i] || `section ${i + 1}`}: bars ${a}–${b}`, `${a}-${b}`)));
 }
 
 export function renderLevels() {
