@@ -6,9 +6,10 @@ Times are song seconds, already converted by the page from the event's own times
 
 Browser → server:
 
-* ``start``: song, level, players (name, input kind, calibration), hit windows, speed,
-  and optionally a loop of bars (``loop: [first, last]``): then the page's song time runs
-  on across passes, and each pass is judged and saved as its own session.
+* ``start``: song, level, players (name, input kind, calibration, an e-kit's taught
+  pads), hit windows, speed, and optionally a loop of bars (``loop: [first, last]``):
+  then the page's song time runs on across passes, and each pass is judged and saved as
+  its own session.
 * ``learn``: start or go on with a lesson (song, players, hit windows): the coach's next
   pass. Then ``key``/``midi``/``pad``/``tick`` as in a take, and ``finish`` after the pass.
 * ``key``: a key press (``key``, ``t``); the server's key map says whose and which pad.
@@ -104,6 +105,11 @@ class PlayerSpec(_Msg):
     #: A microphone player hears the song in headphones: the microphone hears the kit
     #: alone, so nothing of the song is looked for in it or taken out of it.
     headphones: bool = False
+    #: An e-kit's pads as the player taught them ("hit the pad for the snare"): MIDI note
+    #: → piece, over the kit map's (two notes for the kick: a double pedal).
+    pads: Annotated[
+        dict[Annotated[int, Field(ge=0, le=127)], DrumPiece], Field(max_length=128)
+    ] = {}
 
     @field_validator("kit")
     @classmethod

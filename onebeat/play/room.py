@@ -21,6 +21,7 @@ from onebeat.engine import PRESETS, Hit, JudgeSettings, Judgment, LoopPlan
 from onebeat.errors import OnebeatError, RoomError
 from onebeat.hearing import KitProfile, Reference
 from onebeat.inputs import KIT_MAPS, KeyMap, MicStream, MidiMapper
+from onebeat.inputs.midi import KitMap
 from onebeat.kit import DrumPiece
 from onebeat.library import Library
 from onebeat.play.protocol import (
@@ -90,6 +91,15 @@ def loop_json(lp: LoopPlan) -> LoopInfo:
     return LoopInfo(first=lp.first, last=lp.last, start=lp.start, end=lp.end)
 
 
+def learnt_map(kit: KitMap, pads: Mapping[int, DrumPiece]) -> KitMap:
+    """A kit map with the pads a player taught over it (the notes not taught keep the
+    kit's meaning; the hi-hat pedal still decides open or closed as the kit's does)."""
+    if not pads:
+        return kit
+    notes = {**kit.notes, **{int(n): DrumPiece(p) for n, p in pads.items()}}
+    return replace(kit, name=f"{kit.name}+learnt", notes=notes)
+
+
 class RoomInputs:
     """The players' inputs in a room: who plays the keyboard (and with which keys), whose
     kit sends Web MIDI (through which map), who plays touch pads, who plays an acoustic
@@ -111,7 +121,9 @@ class RoomInputs:
         keyboard = [p.name for p in players if p.input == "keyboard"]
         self.keymap = KeyMap.default(keyboard) if keyboard else None
         self.mappers = {
-            p.name: MidiMapper(p.name, KIT_MAPS[p.kit]) for p in players if p.input == "midi"
+            p.name: MidiMapper(p.name, learnt_map(KIT_MAPS[p.kit], p.pads))
+            for p in players
+            if p.input == "midi"
         }
         self.touch = {p.name for p in players if p.input == "touch"}
         self.mics = {p.name: p for p in players if p.input == "microphone"}

@@ -519,3 +519,45 @@ def test_a_lefty_kit_a_screen_delay_and_the_songs_progress(server: Server, brows
     finally:
         d.execute_script("localStorage.removeItem('onebeat.screen_ms')")
     assert d.execute_script("return window.onebeat.state.errors") == []
+
+
+def test_an_e_kits_pads_are_taught_and_played(server: Server, browser: Any) -> None:
+    d = browser
+    wait = open_page(d, server.url + "/", timeout=30)
+    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    d.execute_script(  # a MIDI kit (no device in a headless browser: scripted messages)
+        "const s = document.getElementById('pinput0'); s.value = 'midi';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    d.find_element(By.ID, "ppadsbtn0").click()
+    status = "return document.getElementById('pcal0').textContent"
+    hit = "window.onebeat.midiMessage('player 1', [0x99, arguments[0], 100], performance.now())"
+    wait.until(lambda _: "pad for the kick" in d.execute_script(status))
+    d.execute_script(hit, 36)
+    d.execute_script(hit, 60)  # a double pedal on a note no kit map knows: both are the kick
+    wait.until(lambda _: "pad for the snare" in d.execute_script(status))
+    d.execute_script(hit, 61)
+    d.execute_script(hit, 36)  # taught already: stays the kick
+    time.sleep(0.3)
+    d.find_element(By.ID, "pdone0").click()
+    wait.until(lambda _: "used from the next take" in d.execute_script(status))
+    pads = d.execute_script("return window.onebeat.state.players[0].pads")
+    assert pads == {"36": "kick", "60": "kick", "61": "snare"}
+    assert d.execute_script("return JSON.parse(localStorage.getItem('onebeat.pads.midi'))") == pads
+    _press_play(d, wait)
+    chart = d.execute_script("return window.onebeat.state.chart")
+    kicks = [i for i, n in enumerate(chart["notes"]) if n[2] == "kick"][:2]
+    plan = [
+        {"t": chart["notes"][i][0], "kind": "midi", "player": "player 1", "note": 60, "i": i}
+        for i in kicks
+    ]
+    d.execute_async_script(SCHEDULER, plan)
+    time.sleep(0.4)
+    judged = {
+        j["note"]: j["grade"]
+        for j in d.execute_script("return window.onebeat.state.judgments")
+        if j["note"] is not None
+    }
+    assert all(judged.get(i) == "perfect" for i in kicks), judged  # note 60 played the kick
+    d.find_element(By.ID, "stop").click()
+    d.execute_script("localStorage.removeItem('onebeat.pads.midi')")

@@ -122,6 +122,15 @@ export function midiMessage(player, data, timeStamp) {
     if (noteOn) state.calib.taps.push(heardAt(timeStamp));
     return;
   }
+  const L = state.padlearn;  // teaching the pads: which notes this piece is played with
+  if (L && L.player === player) {
+    if (noteOn && !L.taught.has(bytes[1])) {
+      L.notes.add(bytes[1]);
+      L.first ??= performance.now();
+      L.last = performance.now();
+    }
+    return;
+  }
   if (!state.playing || state.paused) return;
   send({ type: "midi", player, data: bytes, t: songAtPerf(timeStamp) });
   if (noteOn) flash(player, null);

@@ -26,7 +26,7 @@ export function sendLearn(restart = false) {
     type: "learn", song: state.song, windows: state.windows, restart,
     players: state.players.map((p) => ({
       name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), experienced: p.experienced,
-      headphones: p.headphones,
+      headphones: p.headphones, pads: p.input === "midi" ? p.pads || {} : {},
     })),
   });
 }

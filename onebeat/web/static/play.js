@@ -57,6 +57,7 @@ export async function start() {
       type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
       players: state.players.map((p) => ({
         name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), headphones: p.headphones,
+        pads: p.input === "midi" ? p.pads || {} : {},
       })),
     });
   } catch (e) {

@@ -147,6 +147,8 @@ export function renderPlayers() {
       <label class="span2"><input id="plefty${i}" type="checkbox"> left-handed kit (lanes mirrored)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>
+      <button id="ppadsbtn${i}" type="button" class="midi">Learn my pads</button>
+      <button id="pdone${i}" type="button" hidden>Done</button>
       <span id="pcal${i}" class="msg"></span>`;
     const name = div.querySelector(`#pname${i}`);
     name.value = p.name;
@@ -160,13 +162,15 @@ export function renderPlayers() {
       const o = document.createElement("option"); o.value = d.id; o.textContent = d.name; return o;
     }));
     if (p.midi) midi.value = p.midi; else p.midi = midi.value;
-    midi.onchange = () => { p.midi = midi.value; };
+    midi.onchange = () => { p.midi = midi.value; p.pads = JSON.parse(localStorage.getItem(padsKey(p)) || "{}"); };
     const kit = div.querySelector(`#pkit${i}`);
     kit.value = p.kit;
     kit.onchange = () => { p.kit = kit.value; };
     div.querySelectorAll(".midi").forEach((el) => { el.hidden = p.input !== "midi"; });
     div.querySelectorAll(".mic").forEach((el) => { el.hidden = p.input !== "microphone"; });
     div.querySelector(`#pkitbtn${i}`).onclick = () => learnKit(i);
+    div.querySelector(`#ppadsbtn${i}`).onclick = () => learnPads(i);
+    if (p.input === "midi" && !p.pads) p.pads = JSON.parse(localStorage.getItem(padsKey(p)) || "{}");
     if (p.input === "touch") {
       const phone = state.phones.find((x) => x.name === p.name);
       const note = document.createElement("p");
@@ -318,6 +322,47 @@ export async function learnKit(i) {
   state.kitcal = { player: p.name, index: i, count: 0, at: 0, waiting: true };
   message(out, `${p.name}: learning the kit…`);
   send({ type: "kit", player: i, name: p.name });
+}
+
+// "Hit the pad for the snare": an e-kit's pads taught one piece at a time. Every pad hit
+// while a piece is asked for plays it (a double pedal's two notes are both the kick); a
+// note taught once keeps its piece. Kept per device in this browser, sent with each take
+// over the kit map's own notes. Done keeps what is taught so far.
+export const PAD_SKIP_MS = 6000;
+export const PAD_SETTLE_MS = 1500;
+
+export function padsKey(p) {
+  const device = state.midiAccess?.inputs.get(p.midi)?.name || p.midi || "midi";
+  return `onebeat.pads.${device}`;
+}
+
+export async function learnPads(i) {
+  const p = state.players[i];
+  const out = $(`pcal${i}`);
+  const pads = {};
+  const L = { player: p.name, notes: new Set(), taught: new Set(), at: 0, first: null, last: 0, done: false };
+  state.padlearn = L;
+  $(`pdone${i}`).hidden = false;
+  $(`pdone${i}`).onclick = () => { L.done = true; };
+  for (const [piece, label] of KIT_PIECES) {
+    if (L.done) break;
+    Object.assign(L, { notes: new Set(), at: performance.now(), first: null });
+    message(out, `${p.name}: hit the pad for the ${label} (each pad you play it on; none for ${PAD_SKIP_MS / 1000} s: skipped)`);
+    await new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const now = performance.now();
+        const over = L.first === null ? now - L.at > PAD_SKIP_MS : now - L.last > PAD_SETTLE_MS;
+        if (L.done || over) { clearInterval(timer); resolve(); }
+      }, 50);
+    });
+    for (const n of L.notes) { pads[n] = piece; L.taught.add(n); }
+  }
+  state.padlearn = null;
+  $(`pdone${i}`).hidden = true;
+  p.pads = pads;
+  localStorage.setItem(padsKey(p), JSON.stringify(pads));
+  const said = Object.entries(pads).map(([n, piece]) => `${piece.replace("_", " ")} ${n}`).join(", ");
+  message(out, `${p.name}'s pads: ${said || "none taught"}; used from the next take`);
 }
 
 export function onKit(msg) {

@@ -48,6 +48,7 @@ export const state = {
   learning: false, lesson: null, coached: null, said: null, nextPass: null,
   // latency calibration under way ({player, input, taps, clicks}), and the microphones open
   calib: null, mic: null,
+  padlearn: null,     // an e-kit's pads being taught ({player, notes, taught, ...})
   // a microphone player's set-up: whose microphone is heard outside a take (its frames
   // stamped with the audio clock from listenBase), and a kit calibration under way
   listening: null, listenBase: 0, kitcal: null, micLag: null,
