@@ -102,6 +102,30 @@ class SongEntry:
         }
 
 
+def _index_item(e: SongEntry) -> dict[str, Any]:
+    """A song as the list keeps it: where it is, its title, and its hash with the size and
+    modification time the file had when hashed (see :meth:`Library.add_path`)."""
+    item: dict[str, Any] = {"title": e.title, "path": str(e.path), "sha256": e.sha256}
+    try:
+        st = e.path.stat()
+        item.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    except OSError:
+        pass
+    return item
+
+
+def _known(item: dict[str, Any]) -> tuple[str, int, int] | None:
+    """The hash the list kept for a song, with its file's size and time then (None when
+    the list has none: an older list, or a hand-edited one)."""
+    try:
+        sha, size, mtime = item["sha256"], int(item["size"]), int(item["mtime_ns"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(sha, str) or len(sha) != 64:
+        return None
+    return sha, size, mtime
+
+
 class Library:
     """Songs, their analyses and charts.
 
@@ -134,12 +158,14 @@ class Library:
         self.add_path(demo_song_path(), title="First Beat (demo)", save=False)
         for item in self._load_index():
             try:
-                self.add_path(Path(item["path"]), title=item["title"], save=False)
+                self.add_path(
+                    Path(item["path"]), title=item["title"], save=False, known=_known(item)
+                )
             except LibraryError as exc:  # a song that moved or went: keep the others
                 log.warning("library: %s", exc)
 
     # -- the list ------------------------------------------------------------------------
-    def _load_index(self) -> list[dict[str, str]]:
+    def _load_index(self) -> list[dict[str, Any]]:
         if not self._index.is_file():
             return []
         try:
@@ -159,7 +185,7 @@ class Library:
         with self._save_lock:
             with self._lock:
                 entries = list(self._songs.values())
-            songs = [{"title": e.title, "path": str(e.path)} for e in entries if e.path != demo]
+            songs = [_index_item(e) for e in entries if e.path != demo]
             atomic_write_text(self._index, json.dumps({"songs": songs}, indent=1) + "\n")
 
     def songs(self) -> list[SongEntry]:
@@ -173,14 +199,29 @@ class Library:
         return entry
 
     # -- adding --------------------------------------------------------------------------
-    def add_path(self, path: Path, *, title: str | None = None, save: bool = True) -> SongEntry:
-        """Add an audio file where it lies; its analysis starts in the background."""
+    def add_path(
+        self,
+        path: Path,
+        *,
+        title: str | None = None,
+        save: bool = True,
+        known: tuple[str, int, int] | None = None,
+    ) -> SongEntry:
+        """Add an audio file where it lies; its analysis starts in the background.
+
+        ``known``: the file's hash as the list kept it, with the size and modification
+        time it had then; the file is read and hashed again only if either changed (a
+        library opens in a moment, however many songs it holds)."""
         p = path.expanduser().resolve()
         if not p.is_file():
             raise LibraryError(f"{path}: no such file")
         if p.suffix.lower() not in AUDIO_SUFFIXES:
             raise LibraryError(f"{path}: not a song file ({', '.join(AUDIO_SUFFIXES)})")
-        sha = file_sha256(p)
+        st = p.stat()
+        if known is not None and known[1:] == (st.st_size, st.st_mtime_ns):
+            sha = known[0]
+        else:
+            sha = file_sha256(p)
         song_id = sha[:16]
         with self._lock:
             entry = self._songs.get(song_id)

@@ -486,3 +486,40 @@ def test_the_kits_hit_sounds_are_served_to_the_page_and_to_phones(library: Libra
         assert phone.get("/?code=s3cret").status_code == 200  # joined with the code
         assert phone.get("/api/hit-sounds/kick.wav").status_code == 200  # the pads play it
         assert phone.get("/api/songs").status_code == 403  # and no more than before
+
+
+def test_a_library_opens_without_hashing_its_songs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import onebeat.library as library_module
+    from onebeat.demo import demo_song_path
+
+    song = tmp_path / "song.ogg"
+    shutil.copy(demo_song_path(), song)
+    song.write_bytes(song.read_bytes() + b"\0")  # another song than the demo, to its hash
+    lib = Library(tmp_path / "data")
+    sha = lib.add_path(song).sha256
+    lib.close()
+    hashed: list[Path] = []
+    real = library_module.file_sha256
+
+    def counting(path: Any) -> str:
+        hashed.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(library_module, "file_sha256", counting)
+    again = Library(tmp_path / "data")
+    try:
+        assert [e.sha256 for e in again.songs() if e.path == song.resolve()] == [sha]
+        assert song.resolve() not in hashed  # the list's hash, the file unchanged
+    finally:
+        again.close()
+    song.write_bytes(song.read_bytes() + b"\0")  # changed: hashed again
+    third = Library(tmp_path / "data")
+    try:
+        assert song.resolve() in hashed
+        assert [e.sha256 for e in third.songs() if e.path == song.resolve()] != [sha]
+    finally:
+        third.close()
