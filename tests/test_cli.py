@@ -429,3 +429,23 @@ def test_hear_prints_writes_midi_and_json_of_a_kit_recording(
     assert main(["hear", str(take), "--pieces", "kick,cowbell"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--pieces: no piece 'cowbell'" in err[0]
+
+
+def test_analyze_a_folder_on_two_processes_then_again_from_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "music"
+    (folder / "live").mkdir(parents=True)
+    for name, bpm in (("a.wav", 100.0), ("live/b.flac", 128.0)):
+        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
+        sf.write(folder / name, y[0], 22050)
+    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)  # a song file that is not one
+    (folder / "notes.txt").write_text("not a song")  # not a song file: not looked at
+    assert main(["analyze", str(folder), "--jobs", "2"]) == 1  # one could not be
+    out = capsys.readouterr().out
+    assert "3 songs, 2 at a time" in out
+    assert "could not analyse" in out and "broken.mp3" in out  # its one line
+    assert "2 analysed, 0 already analysed, 1 could not be" in out
+    assert main(["analyze", str(folder), "--jobs", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "0 analysed, 2 already analysed, 1 could not be" in out  # resumed: nothing redone

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"chart"},
     {"engine"},
     {"session"},
-    {"inputs", "insight", "library"},
+    {"inputs", "insight", "library", "batch"},
     {"tutor"},
     {"play", "simulate"},
     {"web"},

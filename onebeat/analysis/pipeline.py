@@ -51,6 +51,7 @@ __all__ = [
     "analyze",
     "analyze_drums",
     "cache_dir",
+    "is_cached",
     "trim_edges",
 ]
 
@@ -241,6 +242,16 @@ def analyze(
 def _drums_cache_path(sha256: str) -> Path:
     name = f"{sha256}.drums.{model_fingerprint()}-{__version__}.npz"
     return cache_dir() / "drums" / name
+
+
+def is_cached(path: str | os.PathLike[str], backend: str = DEFAULT_BACKEND) -> bool:
+    """Whether a song's analysis and drums are both in the cache already (by its audio's
+    SHA-256), so that :func:`analyze` and :func:`analyze_drums` only read them."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    sha = file_sha256(p)
+    return _cache_path(sha, backend).is_file() and _drums_cache_path(sha).is_file()
 
 
 def analyze_drums(

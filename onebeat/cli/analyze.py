@@ -12,7 +12,7 @@ from onebeat.cli.common import LICENCE_NOTE, analysis_options, analyze_song, for
 if TYPE_CHECKING:
     from onebeat.analysis.songmap import SongMap
 
-__all__ = ["add_parser", "move_bar_one", "run"]
+__all__ = ["add_parser", "move_bar_one", "run", "run_folder"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +25,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Analyse a song (wav, flac, ogg, opus, mp3, m4a) and "
         "print its SongMap summary.",
     )
-    p.add_argument("song", type=Path, help="audio file")
+    p.add_argument(
+        "song",
+        type=Path,
+        help="audio file; or a folder: every song under it analysed (beats, bars and "
+        "drums, cached for the charts and the web app), on all cores (--jobs)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="songs analysed at once when SONG is a folder (default: one per core)",
+    )
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
     p.add_argument(
@@ -46,6 +57,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from onebeat._io import atomic_write_text
 
+    if args.song.is_dir():
+        return run_folder(args)
     sm = analyze_song(args, args.song)
     if args.bar_one is not None:
         sm = move_bar_one(sm, args.bar_one)
@@ -63,6 +76,41 @@ def run(args: argparse.Namespace) -> int:
             "".join(f"{t:.4f}\t{p}\n" for t, p in zip(sm.beats, sm.beat_positions, strict=True)),
         )
     return 0
+
+
+def run_folder(args: argparse.Namespace) -> int:
+    """Every song under a folder, on a pool of processes: one progress bar, one line per
+    song that cannot be analysed, a summary. Exit status 1 if any could not be."""
+    import os
+    import time
+
+    from tqdm import tqdm
+
+    from onebeat.batch import SongDone, analyze_batch, audio_files
+
+    songs = audio_files([args.song])
+    if not songs:
+        print(f"{args.song}: no song files under it")
+        return 1
+    jobs = args.jobs or os.cpu_count() or 1
+    print(f"{args.song}: {len(songs)} songs, {min(jobs, len(songs))} at a time")
+    t0 = time.perf_counter()
+    bar = tqdm(total=len(songs), unit="song", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def done(d: SongDone) -> None:
+        bar.update(1)
+        if not d.ok:
+            bar.write(f"  could not analyse {d.said}")
+
+    results = analyze_batch(songs, backend=args.backend, jobs=jobs, on_done=done)
+    bar.close()
+    failed = [r for r in results if not r.ok]
+    cached = sum(1 for r in results if r.cached)
+    print(
+        f"{len(results) - len(failed) - cached} analysed, {cached} already analysed, "
+        f"{len(failed)} could not be, in {time.perf_counter() - t0:.1f} s"
+    )
+    return 1 if failed else 0
 
 
 def move_bar_one(sm: SongMap, beats: int) -> SongMap:
