@@ -80,6 +80,7 @@ class LessonRoom:
         self.loop: LoopPlan | None = None
         self._clock = -math.inf
         self.finished = False
+        self.passes = 0  # passes of this lesson so far (each its own session, numbered)
 
     # -- messages ------------------------------------------------------------------------
     def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
@@ -128,11 +129,17 @@ class LessonRoom:
         )
         self.loop = next(iter(loops.values()))
         self._clock = -math.inf
+        self.passes += 1
         players: dict[str, LessonPlayer] = {}
         for spec in msg.players:
             coach, loop = self.coaches[spec.name], loops[spec.name]
             step = coach.current
-            chart = replace(loop.chart, title=f"{self.plan.song} · lesson: {step.key}")
+            # the pass's session says which lesson pass it was, at what step and speed
+            chart = replace(
+                loop.chart,
+                title=f"{self.plan.song} · lesson pass {self.passes}: {step.key}"
+                + (f" at {round(speed * 100)} %" if speed < 1 else ""),
+            )
             info = PlayerInfo(spec.name, spec.input, spec.offset_ms, "browser")
             session = Session(chart=chart, settings=settings, players=[info], song=self.song)
             self.recorders[spec.name] = Recorder(session, self.store)
@@ -164,6 +171,7 @@ class LessonRoom:
         except OnebeatError:  # no transcription of the song's drums: the basic groove ends it
             song_groove = None
         self.plan = plan = lesson_plan(groove, song_groove=song_groove)
+        self.passes = 0
         self.song = SongRef(entry.title, str(entry.path), entry.sha256)
         self.coaches = {
             p.name: Coach.resume(

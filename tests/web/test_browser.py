@@ -348,6 +348,13 @@ def test_a_pair_lesson_each_on_their_own_part(server: Server, browser: Any) -> N
     assert coached["players"]["leo"]["action"] == "next"
     assert coached["players"]["mia"]["accuracy"] > 0.9
     assert coached["together"]["together"] > 0.8
+    log = d.execute_script("return onebeat.state.lessonLog")  # for the lesson's summary
+    assert [(r["player"], r["speed"]) for r in log] == [("mia", 0.7), ("leo", 0.7)]
+    assert d.execute_script("return document.getElementById('pause').disabled")  # between
+    summary = d.execute_script(
+        "onebeat.renderLessonSummary(); return document.getElementById('lessonsummary').innerText"
+    )
+    assert "This lesson: 1 pass" in summary and "mia" in summary and "70 %" in summary
     said = d.find_element(By.ID, "coachsaid").text
     assert "leo: Got it. Next: Hi-hat" in said and "mia: " in said
     # the next pass starts by itself: leo on the hi-hat, a little faster

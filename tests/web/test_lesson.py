@@ -78,7 +78,7 @@ def test_a_lesson_pass_by_pass_remembered_per_song(library: Library) -> None:
             }
             session = store.load(told["session"])
             assert session.finished and len(session.hits) == len(part["chart"]["notes"])
-            assert session.chart.title.endswith("lesson: pulse")
+            assert " · lesson pass 1: pulse" in session.chart.title  # numbered, its step
 
         # the next pass: the next step, at the new speed; stopped half-way
         ws.send_text(learn(library, [{"name": "cleo"}]))
@@ -99,6 +99,7 @@ def test_a_lesson_pass_by_pass_remembered_per_song(library: Library) -> None:
             assert store.lesson("cleo", sha)["step"] == "hihat"  # type: ignore[index]
             stopped = store.load(part["session"])
             assert not stopped.finished  # kept, as interrupted
+            assert stopped.chart.title.endswith(" · lesson pass 2: hihat at 75 %")
 
     # another day, another socket: the lesson picks up where it was
     with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:

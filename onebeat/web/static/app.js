@@ -9,7 +9,7 @@ import { api } from "./api.js";
 import { heardAt, songAtPerf, songNow, perfAtHeard, perfAtSong } from "./clock.js";
 import { refreshSongs, renderLevels, renderPlayers, calibrate } from "./setup.js";
 import { ensureConnected, start, audioBuffer, finish, togglePause, showScreen } from "./play.js";
-import { startLesson, stopLesson } from "./lesson.js";
+import { startLesson, stopLesson, renderLessonSummary } from "./lesson.js";
 import { onKey, midiMessage, wireMidi } from "./inputs.js";
 
 async function init() {
@@ -108,5 +108,6 @@ async function init() {
 // For tests and the curious: the page's state and its input entry points.
 window.onebeat = {
   state, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate, startLesson,
+  renderLessonSummary,
 };
 init();

@@ -14,6 +14,7 @@ export async function startLesson(restart = false) {
     await prepare();
     state.learning = true;
     state.said = [];
+    state.lessonLog = [];
     sendLearn(restart);
   } catch (e) {
     message($("playmsg"), e.message, true);
@@ -68,6 +69,10 @@ export function renderCoach() {
 export function onCoached(msg) {
   state.coached = (state.coached || []).concat([msg]);
   if (msg.stopped) { state.learning = false; showScreen("setup"); return; }
+  for (const [n, p] of Object.entries(msg.players)) {  // the lesson so far, pass by pass
+    const step = state.lesson?.players[n];
+    state.lessonLog.push({ player: n, step: step?.title || "", speed: state.lesson?.speed || 1, accuracy: p.accuracy });
+  }
   state.said = Object.entries(msg.players).map(([n, p]) =>
     `${state.players.length > 1 ? `${n}: ` : ""}${p.message} (${(100 * p.accuracy).toFixed(0)} %)`);
   if (msg.together) state.said.push(msg.together.message);
@@ -76,10 +81,22 @@ export function onCoached(msg) {
     state.learning = false;
     $("coachsaid").insertAdjacentHTML("beforeend",
       `<span class="done">Lesson done. Where you are is saved: the next lesson on this song starts there.</span>`);
+    renderLessonSummary();
     $("lessonend").hidden = false;
     return;
   }
   state.nextPass = setTimeout(() => { if (state.learning) sendLearn(); }, PAUSE_MS);
+}
+
+// The lesson at its end: every pass, each player's step, speed and accuracy.
+export function renderLessonSummary() {
+  const log = state.lessonLog;
+  const passes = state.players.length ? Math.ceil(log.length / state.players.length) : 0;
+  const rows = log.map((r, k) => `<tr><td>${Math.floor(k / state.players.length) + 1}</td>` +
+    `<td>${escapeHtml(r.player)}</td><td>${escapeHtml(r.step)}</td>` +
+    `<td>${Math.round(100 * r.speed)} %</td><td>${(100 * r.accuracy).toFixed(0)} %</td></tr>`).join("");
+  $("lessonsummary").innerHTML = `<caption>This lesson: ${passes} pass${passes === 1 ? "" : "es"}</caption>` +
+    `<tr><th>pass</th><th>player</th><th>step</th><th>speed</th><th>accuracy</th></tr>${rows}`;
 }
 
 export function stopLesson() {

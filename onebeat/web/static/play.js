@@ -169,6 +169,8 @@ export async function onReady(msg) {
   $("lessonend").hidden = true;
   state.playing = true;
   state.paused = false;
+  $("pause").disabled = false;
+  $("pause").textContent = "Pause";
   state.frozen = null;
   state.resuming = false;
   $("paused").hidden = true;
@@ -272,6 +274,7 @@ export function finish() {
 
 export function stopPlaying(why) {
   state.playing = false;
+  $("pause").disabled = true;  // nothing to pause over a stopped highway
   clearInterval(state.tick);
   try { state.source?.stop(); } catch (e) { /* already stopped */ }
   if (why) message($("playmsg"), why, true);

@@ -46,6 +46,7 @@ export const state = {
   hidden: [], highways: [], judgments: [], passes: [], results: null, report: null, errors: [],
   // a lesson: the coach's pass, what it said, the timer to the next pass
   learning: false, lesson: null, coached: null, said: null, nextPass: null,
+  lessonLog: [],      // the lesson's passes so far: {player, step, speed, accuracy}
   // latency calibration under way ({player, input, taps, clicks}), and the microphones open
   calib: null, mic: null,
   padlearn: null,     // an e-kit's pads being taught ({player, notes, taught, ...})
