@@ -59,6 +59,20 @@ REFERENCE_CACHE_BYTES = 256 * 1024 * 1024
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac")
 
 
+#: What a song's analysis does next, in a player's words, after each step the analysis
+#: reports (its own names are the models': "downbeat activations", "texture").
+BEATS_NEXT = {
+    "": "reading the song",
+    "decoded": "listening for the beat",
+    "beat activations": "finding the beats",
+    "beat tracking": "finding the bars",
+    "downbeat activations": "finding the bars",
+    "bar activations": "hearing the drums",
+    "bar features": "hearing the drums",
+}
+DRUMS_NEXT = {"decoded": "hearing the drums", "drums": "finding the sections", "texture": "done"}
+
+
 class LibraryError(OnebeatError):
     """A song cannot be added or is not in the library."""
 
@@ -271,18 +285,20 @@ class Library:
         return self.get(song_id)
 
     def _analyse(self, entry: SongEntry) -> None:
-        def stage(lo: float, hi: float) -> Callable[[float, str], None]:
+        def stage(lo: float, hi: float, next_: dict[str, str]) -> Callable[[float, str], None]:
             def report(fraction: float, step: str) -> None:
                 entry.progress = lo + (hi - lo) * fraction
-                entry.step = step
+                entry.step = next_.get(step, entry.step)
 
             return report
 
-        entry.status = "analysing"
+        entry.status, entry.step = "analysing", BEATS_NEXT[""]
         try:
-            songmap = analyze(entry.path, backend=self.backend, progress=stage(0.0, 0.6))
+            songmap = analyze(
+                entry.path, backend=self.backend, progress=stage(0.0, 0.6, BEATS_NEXT)
+            )
             entry.songmap = self.bar_fixes.apply(songmap)
-            entry.drums = analyze_drums(entry.path, progress=stage(0.6, 1.0))
+            entry.drums = analyze_drums(entry.path, progress=stage(0.6, 1.0, DRUMS_NEXT))
         except OnebeatError as exc:
             # the page names the song by its title: an upload's stored path (a hash under
             # the data folder) says nothing to the player

@@ -523,3 +523,30 @@ def test_a_library_opens_without_hashing_its_songs_again(
         assert [e.sha256 for e in third.songs() if e.path == song.resolve()] != [sha]
     finally:
         third.close()
+
+
+def test_analysis_progress_is_said_in_a_players_words(tmp_path: Path) -> None:
+    from onebeat.library import BEATS_NEXT, DRUMS_NEXT
+
+    lib = Library(tmp_path / "data")
+    seen: list[str] = []
+    try:
+        entry = lib.songs()[0]
+        while entry.status in ("queued", "analysing"):
+            if entry.step and entry.step not in seen:
+                seen.append(entry.step)
+            time.sleep(0.005)
+        lib.wait(entry.id, timeout=600)
+    finally:
+        lib.close()
+    assert entry.status == "ready" and entry.step == "done"
+    words = set(BEATS_NEXT.values()) | set(DRUMS_NEXT.values())
+    assert set(seen) <= words  # never the models' own names ("downbeat activations")
+    assert "decoded" not in seen and "texture" not in seen
+
+
+def test_an_empty_path_is_refused_in_words(library: Library) -> None:
+    with client(library) as c:
+        r = c.post("/api/songs/path", json={"path": ""})
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and isinstance(detail, str) and "path" in detail  # one line

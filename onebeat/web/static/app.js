@@ -66,9 +66,10 @@ async function init() {
     try {
       const s = await api("/api/songs/path", {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ path: $("path").value }),
+        body: JSON.stringify({ path: $("path").value.trim() }),
       });
       state.song = s.id;
+      $("path").value = "";
       message($("libmsg"), `${s.title}: analysing…`);
     } catch (err) { message($("libmsg"), err.message, true); }
     refreshSongs();

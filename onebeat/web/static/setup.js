@@ -17,6 +17,10 @@ export async function refreshSongs() {
     return;
   }
   if (!state.song && state.songs.length) state.song = state.songs[0].id;
+  const said = $("libmsg").textContent;  // "…: analysing…" goes once the song is ready
+  if (said.endsWith(": analysing…") && !state.songs.some((s) => s.status === "queued" || s.status === "analysing")) {
+    message($("libmsg"), "");
+  }
   renderSongs();
   if (state.songs.some((s) => s.status === "queued" || s.status === "analysing")) {
     setTimeout(refreshSongs, 700);
