@@ -309,7 +309,7 @@ class Library:
             entry.status, entry.error = "failed", f"{entry.path.name}: analysis failed ({exc})"
             log.exception("library: analysing %s", entry.path)
             return
-        entry.progress, entry.status = 1.0, "ready"
+        entry.progress, entry.status, entry.step = 1.0, "ready", DRUMS_NEXT["texture"]
 
     # -- charts --------------------------------------------------------------------------
     def chart(self, song_id: str, level: int) -> Chart:
