@@ -27,7 +27,7 @@ import numpy as np
 
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
-from onebeat.analysis.barfix import BarFixes, shift_bars
+from onebeat.analysis.barfix import BarFixes
 from onebeat.analysis.drums import FPS as DRUM_FPS
 from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.sections import section_names
@@ -332,9 +332,7 @@ class Library:
         if not name:
             raise LibraryError("title: give the song a name")
         entry.title = name
-        with self._lock:
-            for key in [k for k in self._charts if k[0] == song_id]:
-                del self._charts[key]  # charts carry the song's title
+        self._forget_charts(song_id)  # charts carry the song's title
         if entry.path != demo_song_path():
             self._save_index()
         return entry
@@ -345,13 +343,15 @@ class Library:
         entry = self.get(song_id)
         if entry.status != "ready" or entry.songmap is None:
             raise LibraryError(f"{entry.title}: not analysed yet ({entry.status})")
-        songmap = shift_bars(entry.songmap, beats)
-        self.bar_fixes.set(entry.sha256, int(songmap.analysis.get("bar_shift", 0)))
+        entry.songmap = self.bar_fixes.move(entry.songmap, beats)
+        self._forget_charts(song_id)
+        return entry
+
+    def _forget_charts(self, song_id: str) -> None:
+        """Drop a song's charts (made again on the next ask): its title or bars moved."""
         with self._lock:
-            entry.songmap = songmap
             for key in [k for k in self._charts if k[0] == song_id]:
                 del self._charts[key]
-        return entry
 
     def bars(self, song_id: str) -> dict[str, Any]:
         """How many bars the song has, its sections as bar ranges (1-based, inclusive;

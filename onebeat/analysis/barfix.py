@@ -81,6 +81,13 @@ class BarFixes:
         """The SongMap with the shift stored for its audio (as analysed when none)."""
         return shift_bars(songmap, self.get(str(songmap.audio.get("sha256", ""))))
 
+    def move(self, songmap: SongMap, beats: int) -> SongMap:
+        """Move a song's downbeats ``beats`` beats on from where they are now, and keep
+        the total shift for its audio."""
+        moved = shift_bars(songmap, beats)
+        self.set(str(songmap.audio["sha256"]), int(moved.analysis.get("bar_shift", 0)))
+        return moved
+
     def set(self, sha256: str, beats: int) -> None:
         """Keep a song's shift (0 forgets it), written atomically."""
         with self._lock:

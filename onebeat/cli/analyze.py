@@ -116,10 +116,7 @@ def run_folder(args: argparse.Namespace) -> int:
 def move_bar_one(sm: SongMap, beats: int) -> SongMap:
     """Move the song's downbeats by ``beats`` from where the analysis put them (0: back
     there) and keep that for the song."""
-    from onebeat.analysis.barfix import BarFixes, shift_bars
+    from onebeat.analysis.barfix import BarFixes
     from onebeat.session.store import data_dir
 
-    shift = int(sm.analysis.get("bar_shift", 0))
-    moved = shift_bars(sm, beats - shift)
-    BarFixes(data_dir()).set(str(sm.audio["sha256"]), int(moved.analysis.get("bar_shift", 0)))
-    return moved
+    return BarFixes(data_dir()).move(sm, beats - int(sm.analysis.get("bar_shift", 0)))
