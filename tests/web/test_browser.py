@@ -30,6 +30,13 @@ BEN = [(30, False), (0, False), (None, False), (-60, False), (0, True)]
 EXPECT = {0: "perfect", 30: "perfect", -60: "great"}
 
 
+def _open_at_level(d: Any, server: Server, level: int) -> WebDriverWait[Any]:
+    """The page opened, with a level chosen: what most of these tests start from."""
+    wait = open_page(d, server.url + "/", timeout=30)
+    d.find_element(By.CSS_SELECTOR, f"input[name=level][value='{level}']").click()
+    return wait
+
+
 def _press_play(d: Any, wait: WebDriverWait[Any]) -> None:
     d.find_element(By.ID, "play").click()
     wait.until(lambda _: d.execute_script("return window.onebeat.state.playing"))
@@ -61,8 +68,7 @@ def _plan(chart: dict[str, Any], bars: int) -> list[dict[str, Any]]:
 
 def test_two_players_keyboard_and_web_midi(server: Server, browser: Any) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     d.find_element(By.ID, "addplayer").click()
     for i, name in enumerate(("ana", "ben")):
         box = d.find_element(By.ID, f"pname{i}")
@@ -262,8 +268,7 @@ def test_slower_practice_speed_keeps_the_windows_in_real_time(server: Server, br
 
 def test_a_loop_of_bars_plays_on_and_judges_each_pass(server: Server, browser: Any) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     # the song's sections are offered as loops
     wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#loopsection option")) > 2)
     offered = [o.text for o in d.find_elements(By.CSS_SELECTOR, "#loopsection option")][1:]
@@ -398,8 +403,7 @@ def test_the_count_in_shows_over_the_highway_and_pause_freezes_then_counts_back(
     server: Server, browser: Any
 ) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     _press_play(d, wait)
     # the count-in is on top: the element at its centre is the count-in, not the canvas
     wait.until(lambda _: d.find_element(By.ID, "countin").text in {"1", "2", "3", "4"})
@@ -471,8 +475,7 @@ def test_a_key_plays_its_drum_at_once_and_a_player_can_mute_it(
     server: Server, browser: Any
 ) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     box = d.find_element(By.ID, "psnd0")
     assert box.is_displayed() and box.get_attribute("type") == "checkbox"
     if box.is_selected():  # asked for, whatever the (headless) audio output's latency
@@ -508,8 +511,7 @@ def test_a_key_plays_its_drum_at_once_and_a_player_can_mute_it(
 
 def test_a_lefty_kit_a_screen_delay_and_the_songs_progress(server: Server, browser: Any) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     d.find_element(By.ID, "plefty0").click()
     delay = d.find_element(By.ID, "screendelay")
     delay.clear()
@@ -534,8 +536,7 @@ def test_a_lefty_kit_a_screen_delay_and_the_songs_progress(server: Server, brows
 
 def test_an_e_kits_pads_are_taught_and_played(server: Server, browser: Any) -> None:
     d = browser
-    wait = open_page(d, server.url + "/", timeout=30)
-    d.find_element(By.CSS_SELECTOR, "input[name=level][value='2']").click()
+    wait = _open_at_level(d, server, 2)
     d.execute_script(  # a MIDI kit (no device in a headless browser: scripted messages)
         "const s = document.getElementById('pinput0'); s.value = 'midi';"
         "s.dispatchEvent(new Event('change'));"

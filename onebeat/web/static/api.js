@@ -14,3 +14,8 @@ export async function api(path, options) {
   if (!r.ok) throw new Error(detailText(body.detail) || body.error || `${r.status} ${r.statusText}`);
   return body;
 }
+
+// A JSON body posted, the JSON answer back (errors as api's).
+export function postJSON(path, body) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}

@@ -4,8 +4,8 @@
 // The server applies each player's calibration and judges; the page shows what comes back.
 
 import { $ } from "./kit.js";
-import { state, message } from "./state.js";
-import { api } from "./api.js";
+import { state, message, newPlayer } from "./state.js";
+import { api, postJSON } from "./api.js";
 import { heardAt, songAtPerf, songNow, perfAtHeard, perfAtSong } from "./clock.js";
 import { refreshSongs, renderLevels, renderPlayers, calibrate } from "./setup.js";
 import { ensureConnected, start, audioBuffer, finish, togglePause, showScreen } from "./play.js";
@@ -16,7 +16,7 @@ async function init() {
   renderLevels();
   renderPlayers();
   $("addplayer").onclick = () => {
-    if (state.players.length === 1) state.players.push({ name: "player 2", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null, lefty: false });
+    if (state.players.length === 1) state.players.push(newPlayer("player 2"));
     else state.players.pop();
     renderPlayers();
   };
@@ -64,10 +64,7 @@ async function init() {
   $("addpath").onsubmit = async (e) => {
     e.preventDefault();
     try {
-      const s = await api("/api/songs/path", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ path: $("path").value.trim() }),
-      });
+      const s = await postJSON("/api/songs/path", { path: $("path").value.trim() });
       state.song = s.id;
       $("path").value = "";
       message($("libmsg"), `${s.title}: analysing…`);

@@ -2,7 +2,7 @@
 
 import { $ } from "./kit.js";
 import { PAUSE_MS, state, message, escapeHtml } from "./state.js";
-import { calibration } from "./setup.js";
+import { playerSpec } from "./setup.js";
 import { send, prepare, audioBuffer, onReady, finish, showScreen } from "./play.js";
 
 // A lesson: the server's coach sets each pass (bars, speed, each player's part); the
@@ -25,10 +25,7 @@ export async function startLesson(restart = false) {
 export function sendLearn(restart = false) {
   send({
     type: "learn", song: state.song, windows: state.windows, restart,
-    players: state.players.map((p) => ({
-      name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), experienced: p.experienced,
-      headphones: p.headphones, pads: p.input === "midi" ? p.pads || {} : {},
-    })),
+    players: state.players.map(playerSpec),
   });
 }
 

@@ -5,7 +5,7 @@ import { $, leanText } from "./kit.js";
 import { PLAYER_CLASS, state, message, escapeHtml } from "./state.js";
 import { api } from "./api.js";
 import { songNow } from "./clock.js";
-import { calibration, KIT_STROKES, onKit } from "./setup.js";
+import { calibration, KIT_STROKES, onKit, playerSpec } from "./setup.js";
 import { onLesson, onCoached } from "./lesson.js";
 import { openMics, onTap, onPhones } from "./inputs.js";
 import { buildHighways, flash, draw, showJudgment, showStats } from "./highway.js";
@@ -55,10 +55,7 @@ export async function start() {
     const loop = $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
     send({
       type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
-      players: state.players.map((p) => ({
-        name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), headphones: p.headphones,
-        pads: p.input === "midi" ? p.pads || {} : {},
-      })),
+      players: state.players.map(playerSpec),
     });
   } catch (e) {
     message($("playmsg"), e.message, true);
@@ -190,8 +187,8 @@ async function prepareHitSounds(ctx) {
     .filter((p) => p.input === "keyboard" && (p.sounds ?? (soundsDefault(p.input) && !late)))
     .map((p) => p.name));
   state.played = [];
-  const pieces = [...new Set([...(state.views ? Object.values(state.views).map((v) => v.chart) : [state.chart])]
-    .flatMap((c) => c.notes.map((n) => n[2])))];
+  const charts = state.views ? Object.values(state.views).map((v) => v.chart) : [state.chart];
+  const pieces = charts.flatMap((c) => c.notes.map((n) => n[2]));  // (loaded once each)
   try {
     if (state.hitSounds.size) await loadHitSounds(ctx, [...pieces, "snare"]);
   } catch (e) {

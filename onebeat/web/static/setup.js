@@ -3,7 +3,7 @@
 
 import { $, LANES, VOCAB } from "./kit.js";
 import { LEVELS, PLAYER_CLASS, state, message, escapeHtml, fmtTime } from "./state.js";
-import { api } from "./api.js";
+import { api, postJSON } from "./api.js";
 import { send, ensureConnected, click } from "./play.js";
 import { openMics } from "./inputs.js";
 import { heardAt } from "./clock.js";
@@ -17,14 +17,11 @@ export async function refreshSongs() {
     return;
   }
   if (!state.song && state.songs.length) state.song = state.songs[0].id;
-  const said = $("libmsg").textContent;  // "…: analysing…" goes once the song is ready
-  if (said.endsWith(": analysing…") && !state.songs.some((s) => s.status === "queued" || s.status === "analysing")) {
-    message($("libmsg"), "");
-  }
+  const busy = state.songs.some((s) => s.status === "queued" || s.status === "analysing");
+  // "…: analysing…" goes once the song is ready
+  if (!busy && $("libmsg").textContent.endsWith(": analysing…")) message($("libmsg"), "");
   renderSongs();
-  if (state.songs.some((s) => s.status === "queued" || s.status === "analysing")) {
-    setTimeout(refreshSongs, 700);
-  }
+  if (busy) setTimeout(refreshSongs, 700);
 }
 
 export function renderSongs() {
@@ -58,6 +55,11 @@ export function renderSongs() {
   renderLoop();
 }
 
+// A song as the server now has it (moved bar 1, renamed), in the list.
+function keepSong(entry) {
+  state.songs = state.songs.map((s) => (s.id === entry.id ? entry : s));
+}
+
 // "Bar 1 is here": where the song's first bar starts, moved a beat at a time. The
 // library keeps the move with the song; its charts and bars follow.
 function renderBarOne(sel) {
@@ -68,10 +70,7 @@ function renderBarOne(sel) {
   $("baronetime").textContent = `${sel.first_downbeat.toFixed(2)} s${moved}`;
   const move = async (beats) => {
     try {
-      const entry = await api(`/api/songs/${sel.id}/bar-one`, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ beats }),
-      });
-      state.songs = state.songs.map((s) => (s.id === entry.id ? entry : s));
+      keepSong(await postJSON(`/api/songs/${sel.id}/bar-one`, { beats }));
       state.barsFor = null;
       renderSongs();
     } catch (e) { message($("libmsg"), e.message, true); }
@@ -94,10 +93,7 @@ function renameSong(li, s) {
     if (e.key === "Escape") { renderSongs(); return; }
     if (e.key !== "Enter") return;
     try {
-      const entry = await api(`/api/songs/${s.id}/title`, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title: box.value }),
-      });
-      state.songs = state.songs.map((x) => (x.id === entry.id ? entry : x));
+      keepSong(await postJSON(`/api/songs/${s.id}/title`, { title: box.value }));
     } catch (err) { message($("libmsg"), err.message, true); }
     renderSongs();
   };
@@ -166,7 +162,7 @@ export function renderPlayers() {
       const o = document.createElement("option"); o.value = d.id; o.textContent = d.name; return o;
     }));
     if (p.midi) midi.value = p.midi; else p.midi = midi.value;
-    midi.onchange = () => { p.midi = midi.value; p.pads = JSON.parse(localStorage.getItem(padsKey(p)) || "{}"); };
+    midi.onchange = () => { p.midi = midi.value; p.pads = savedPads(p); };
     const kit = div.querySelector(`#pkit${i}`);
     kit.value = p.kit;
     kit.onchange = () => { p.kit = kit.value; };
@@ -174,7 +170,7 @@ export function renderPlayers() {
     div.querySelectorAll(".mic").forEach((el) => { el.hidden = p.input !== "microphone"; });
     div.querySelector(`#pkitbtn${i}`).onclick = () => learnKit(i);
     div.querySelector(`#ppadsbtn${i}`).onclick = () => learnPads(i);
-    if (p.input === "midi" && !p.pads) p.pads = JSON.parse(localStorage.getItem(padsKey(p)) || "{}");
+    if (p.input === "midi" && !p.pads) p.pads = savedPads(p);
     if (p.input === "touch") {
       const phone = state.phones.find((x) => x.name === p.name);
       const note = document.createElement("p");
@@ -225,6 +221,14 @@ export function renderKeyHint() {
     : kb.length === 1 ? `${kb[0].name}: ${line(["left", "right"])}` : "";
 }
 
+// A player as a take or a lesson sends them (onebeat.play.protocol.PlayerSpec).
+export function playerSpec(p) {
+  return {
+    name: p.name, input: p.input, kit: p.kit, offset_ms: calibration(p.input), experienced: p.experienced,
+    headphones: p.headphones, pads: p.input === "midi" ? p.pads || {} : {},
+  };
+}
+
 export function calibration(input) {
   return Number(localStorage.getItem(`onebeat.offset.${input}`) || 0);
 }
@@ -268,10 +272,7 @@ export async function calibrate(i) {
   state.calib = null;
   state.listening = null;
   try {
-    const r = await api("/api/calibrate", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ taps, clicks }),
-    });
+    const r = await postJSON("/api/calibrate", { taps, clicks });
     localStorage.setItem(`onebeat.offset.${p.input}`, String(r.offset_ms));
     renderPlayers();
     message($(`pcal${i}`), `${p.input} latency ${r.offset_ms > 0 ? "+" : ""}` +
@@ -338,6 +339,11 @@ export const PAD_SETTLE_MS = 1500;
 export function padsKey(p) {
   const device = state.midiAccess?.inputs.get(p.midi)?.name || p.midi || "midi";
   return `onebeat.pads.${device}`;
+}
+
+// The pads this browser was taught for a player's device ({} when none).
+function savedPads(p) {
+  return JSON.parse(localStorage.getItem(padsKey(p)) || "{}");
 }
 
 export async function learnPads(i) {

@@ -13,13 +13,18 @@ export const LOOKAHEAD_S = 2.2;
 // Between a lesson's passes: time to read the coach's sentence [ms].
 export const PAUSE_MS = 2500;
 
+// A player as the setup screen starts them (sounds: whether they hear their hits, null
+// for their input's default; lefty: a left-handed kit, the lanes mirrored; pads: an
+// e-kit's taught pads, loaded per device).
+export function newPlayer(name) {
+  return { name, input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null, lefty: false };
+}
+
 // Every field any module reads or writes is declared here, with what it holds.
 export const state = {
   // the setup screen: the library, the chosen song, level, hit windows and players
   songs: [], song: null, level: 2, windows: "default",
-  // (sounds: whether the player hears their hits; null: their input's default)
-  // (lefty: a left-handed kit, the lanes mirrored)
-  players: [{ name: "player 1", input: "keyboard", midi: "", kit: "gm", experienced: false, headphones: false, sounds: null, lefty: false }],
+  players: [newPlayer("player 1")],
   barsFor: null,      // the song whose bars and sections fill the loop picker
   wantSpeed: 1,       // the practice speed asked for (the song is stretched to it first)
   lan: false, phones: [],
