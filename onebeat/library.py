@@ -28,6 +28,7 @@ import numpy as np
 from onebeat._io import atomic_write_text
 from onebeat.analysis import DEFAULT_BACKEND, analyze, analyze_drums, cache_dir
 from onebeat.analysis.barfix import BarFixes
+from onebeat.analysis.drumless import drum_level, song_at_level
 from onebeat.analysis.drums import FPS as DRUM_FPS
 from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.sections import section_names
@@ -95,6 +96,9 @@ class SongEntry:
     error: str = ""
     songmap: SongMap | None = field(default=None, repr=False)
     drums: DrumAnalysis | None = field(default=None, repr=False)
+    #: The song without its drums ("drums down"): "" (not asked for yet), "preparing",
+    #: "ready" or "failed" (then the song plays with its drums).
+    drumless: str = ""
 
     def to_json(self) -> dict[str, Any]:
         sm = self.songmap
@@ -113,6 +117,7 @@ class SongEntry:
             if sm is None or not len(sm.downbeats)
             else round(float(sm.downbeats[0]), 3),
             "bar_shift": None if sm is None else int(sm.analysis.get("bar_shift", 0)),
+            "drumless": self.drumless,
         }
 
 
@@ -152,13 +157,21 @@ class Library:
     """
 
     def __init__(
-        self, root: Path, *, backend: str = DEFAULT_BACKEND, kit_profile: KitProfile | None = None
+        self,
+        root: Path,
+        *,
+        backend: str = DEFAULT_BACKEND,
+        kit_profile: KitProfile | None = None,
+        prepare_drumless: bool = False,
     ) -> None:
         self.root = root
         self.backend = backend
+        #: Take each song's drums out once it is analysed, in the background, so that
+        #: "song's drums: off" plays at once (else it is made when first asked for).
+        self.prepare_drumless = prepare_drumless
         #: The microphone players' kit (None: the profile onebeat ships).
         self.kit_profile = kit_profile
-        self._refs: OrderedDict[tuple[str, float, int], Reference] = OrderedDict()
+        self._refs: OrderedDict[tuple[str, float, int, str], Reference] = OrderedDict()
         self._index = root / "library.json"
         #: Where players moved bar 1 of a song, kept with the song (by its audio's hash).
         self.bar_fixes = BarFixes(root)
@@ -167,6 +180,7 @@ class Library:
         self._lock = threading.Lock()
         self._save_lock = threading.Lock()
         self._stretch_lock = threading.Lock()
+        self._drumless_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onebeat-analysis")
         self._jobs: dict[str, Future[None]] = {}
         self.add_path(demo_song_path(), title="First Beat (demo)", save=False)
@@ -310,6 +324,27 @@ class Library:
             log.exception("library: analysing %s", entry.path)
             return
         entry.progress, entry.status, entry.step = 1.0, "ready", DRUMS_NEXT["texture"]
+        if self.prepare_drumless:
+            self._pool.submit(self._drumless, entry)
+
+    def _drumless(self, entry: SongEntry) -> bool:
+        """Take the song's drums out (cached by its audio's hash); False where that fails
+        (the song then plays with its drums, and the player is told why in the log)."""
+        with self._drumless_lock:  # one at a time: a second asker waits for the first
+            if entry.drumless in ("ready", "failed"):
+                return entry.drumless == "ready"
+            entry.drumless = "preparing"
+            try:
+                song_at_level(entry.path, "off")
+            except OnebeatError as exc:
+                log.warning("library: no drumless %s: %s", entry.title, exc)
+                entry.drumless = "failed"
+            except Exception:  # a separation bug must not kill the worker: report it
+                log.exception("library: taking the drums out of %s", entry.path)
+                entry.drumless = "failed"
+            else:
+                entry.drumless = "ready"
+            return entry.drumless == "ready"
 
     # -- charts --------------------------------------------------------------------------
     def chart(self, song_id: str, level: int) -> Chart:
@@ -382,18 +417,30 @@ class Library:
             )
         return {"bars": len(down), "sections": sections, "names": names}
 
-    def audio(self, song_id: str, speed: float = 1.0) -> Path:
-        """The song's audio file at a practice speed: the original at 1, else the song
-        time-stretched to that speed at the same pitch, made once and cached."""
+    def audio(self, song_id: str, speed: float = 1.0, drums: str = "full") -> Path:
+        """The song's audio file at a practice speed and with its drums at a level of
+        :data:`~onebeat.analysis.drumless.DRUM_LEVELS`: the original at 1 and "full", else
+        made once and cached (the drums taken out or turned down, then the song
+        time-stretched to the speed at the same pitch). A song whose drums cannot be
+        taken out plays with them."""
         entry = self.get(song_id)
-        if speed == 1.0:
-            return entry.path
-        if not MIN_SPEED <= speed < 1.0:
+        gain = drum_level(drums)  # a level not known is refused, naming the field
+        if not MIN_SPEED <= speed <= 1.0:
             raise LibraryError(f"speed {speed}: practice speeds are {MIN_SPEED}–1")
-        out = cache_dir() / "stretch" / f"{entry.sha256}.{round(speed * 100)}.ogg"
+        src = entry.path
+        if gain < 1.0 and self._drumless(entry):
+            src = song_at_level(entry.path, drums)
+        else:
+            drums = "full"
+        if speed == 1.0:
+            return src
+        # the drumless song's cache name carries its separation's fingerprint: new weights,
+        # new practice copies
+        key = entry.sha256 if src == entry.path else src.stem
+        out = cache_dir() / "stretch" / f"{key}.{round(speed * 100)}.ogg"
         with self._stretch_lock:
             if not out.is_file():
-                audio = load_audio(entry.path, mono=False)
+                audio = load_audio(src, mono=False)
                 write_ogg_vorbis(out, time_stretch(audio.y, audio.sr, speed), audio.sr)
         return out
 
@@ -422,17 +469,17 @@ class Library:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")) + "\n")
         return path
 
-    def reference(self, song_id: str, speed: float, sr: int) -> Reference:
-        """The song as the room hears it at a practice speed, for a microphone at ``sr``
-        (decoded once per speed and rate; the least recently used go once the cache
-        holds more than :data:`REFERENCE_CACHE_BYTES`)."""
-        key = (song_id, round(speed, 2), sr)
+    def reference(self, song_id: str, speed: float, sr: int, drums: str = "full") -> Reference:
+        """The song as the room hears it at a practice speed and drum level, for a
+        microphone at ``sr`` (decoded once per speed, level and rate; the least recently
+        used go once the cache holds more than :data:`REFERENCE_CACHE_BYTES`)."""
+        key = (song_id, round(speed, 2), sr, drums)
         with self._stretch_lock:
             ref = self._refs.get(key)
             if ref is not None:
                 self._refs.move_to_end(key)
         if ref is None:
-            y = load_audio(self.audio(song_id, round(speed, 2)), sr=sr).y
+            y = load_audio(self.audio(song_id, round(speed, 2), drums), sr=sr).y
             ref = Reference(np.asarray(y, dtype=np.float32), sr, speed=round(speed, 2))
             ref.prepare()  # its band energies, worked out now rather than mid-song
             with self._stretch_lock:

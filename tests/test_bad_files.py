@@ -113,6 +113,12 @@ CASES: list[tuple[str, Callable[[Path], Path], list[str], str]] = [
     ("take 5000-digit pad", lambda d: _csv(d, "1.0," + "9" * 5000), SCORE, r"MIDI note 99999999…"),
     ("take long player", lambda d: _csv(d, "1.0,snare,90," + "p" * 500), SCORE, "player name"),
     ("WAV format tag", _wav_tag, ["analyze", "{}"], r"odd\.wav: unsupported audio codec"),
+    (
+        "drumless of a bad file",
+        _wav_tag,
+        ["drumless", "{}", "-o", "{}.out.wav"],
+        r"odd\.wav: unsupported audio codec",
+    ),
 ]
 
 

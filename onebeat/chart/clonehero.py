@@ -54,6 +54,7 @@ __all__ = [
     "Difficulty",
     "folder_audio",
     "folder_stems",
+    "has_drum_stems",
     "mix_stems",
     "read_song_folder",
     "song_folder_charts",
@@ -458,22 +459,31 @@ def folder_stems(folder: str | os.PathLike[str]) -> dict[str, Path]:
     return found
 
 
-def folder_audio(folder: str | os.PathLike[str]) -> Path | None:
+def folder_audio(folder: str | os.PathLike[str], *, drums: float = 1.0) -> Path | None:
     """The song of a song folder as one audio file (None: the folder has none).
 
     A folder with one audio file (``song.ogg``) gives it; a folder whose song is split into
     stems (``drums.ogg``, ``drums_1..4.ogg``, ``bass.ogg``, ``vocals.ogg``, ``song.ogg``,
     ...) gives their sum, mixed once into onebeat's cache (keyed by the stems' bytes) and
-    reused: the games play the stems together, and so does onebeat.
+    reused: the games play the stems together, and so does onebeat. ``drums`` is the gain
+    of the drum stems in that sum (0: the song without its drums, no separation needed).
     """
     stems = folder_stems(folder)
-    if len(stems) <= 1:
+    if len(stems) <= 1 and (drums == 1.0 or not set(stems) & set(DRUM_STEMS)):
         return next(iter(stems.values()), None)
-    return mix_stems(list(stems.values()))
+    gains = [drums if name in DRUM_STEMS else 1.0 for name in stems]
+    return mix_stems(list(stems.values()), gains)
 
 
-def mix_stems(paths: list[Path]) -> Path:
-    """Sum audio files (stems of one song) into one Ogg Vorbis file in the cache.
+def has_drum_stems(folder: str | os.PathLike[str]) -> bool:
+    """Whether a song folder keeps its drums in stems of their own (and the band in others)."""
+    stems = folder_stems(folder)
+    return bool(set(stems) & set(DRUM_STEMS)) and bool(set(stems) - set(DRUM_STEMS))
+
+
+def mix_stems(paths: list[Path], gains: list[float] | None = None) -> Path:
+    """Sum audio files (stems of one song, each at its gain) into one Ogg Vorbis file in
+    the cache.
 
     Raises
     ------
@@ -484,9 +494,12 @@ def mix_stems(paths: list[Path]) -> Path:
 
     from onebeat.analysis.pipeline import cache_dir
 
+    gains = [1.0] * len(paths) if gains is None else gains
     key = hashlib.sha256()
-    for p in paths:
+    for p, g in zip(paths, gains, strict=True):
         key.update(p.name.encode() + b"\0" + file_sha256(p).encode())
+        if g != 1.0:
+            key.update(f"*{g:.3f}".encode())
     out = cache_dir() / "stems"
     target = out / f"{key.hexdigest()[:24]}.ogg"
     if target.is_file():
@@ -496,9 +509,11 @@ def mix_stems(paths: list[Path]) -> Path:
     channels = max(1 if t.ndim == 1 else t.shape[0] for t in tracks)
     length = max(t.shape[-1] for t in tracks)
     mix = np.zeros((channels, length), np.float32)
-    for t in tracks:
+    for t, g in zip(tracks, gains, strict=True):
         t2 = t[None, :] if t.ndim == 1 else t
-        mix[:, : t2.shape[-1]] += t2 if t2.shape[0] == channels else t2.mean(axis=0)
+        mix[:, : t2.shape[-1]] += np.float32(g) * (
+            t2 if t2.shape[0] == channels else t2.mean(axis=0)
+        )
     peak = float(np.max(np.abs(mix))) if mix.size else 0.0
     if peak > 0.99:  # stems that add up past full scale: the whole mix turned down
         mix *= np.float32(0.99 / peak)

@@ -34,6 +34,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--song", type=Path, metavar="AUDIO", help="the song's audio, if it has moved since"
     )
+    p.add_argument(
+        "--song-drums",
+        choices=["full", "guide", "off"],
+        default="full",
+        help="the song's own drums in --audio and --video: all (default), a quiet guide, or "
+        "none, so the jam sounds like the players (onebeat drumless)",
+    )
     db_option(p)
     p.set_defaults(func=run)
 
@@ -60,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
 
         if args.audio:
             t0 = time.perf_counter()
-            length = write_take_audio(session, args.audio, song=args.song)
+            length = write_take_audio(
+                session, args.audio, song=args.song, song_drums=args.song_drums
+            )
             took = time.perf_counter() - t0
             print(
                 f"  saved    {args.audio} (the song and the hits, {length:.0f} s; "
@@ -72,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
             def step(done: float) -> None:
                 bar.update(round(100 * done) - bar.n)
 
-            length = write_take_video(session, args.video, song=args.song, progress=step)
+            length = write_take_video(
+                session, args.video, song=args.song, song_drums=args.song_drums, progress=step
+            )
             bar.close()
             print(f"  saved    {args.video} (the note highway with the hits, {length:.0f} s, MP4)")
     return 0

@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend,
     )
     library = Library(
-        config.data_dir, backend=args.backend, kit_profile=kit_profile(args.kit_profile)
+        config.data_dir,
+        backend=args.backend,
+        kit_profile=kit_profile(args.kit_profile),
+        prepare_drumless=True,  # "the song's drums: none" plays at once
     )
     fragment = ""
     if args.song is not None:

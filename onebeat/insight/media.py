@@ -95,13 +95,19 @@ def heard_hits(session: Session) -> list[HeardHit]:
     return out
 
 
-def _song(session: Session, song: str | os.PathLike[str] | None, sr: int) -> np.ndarray:
+def _song(
+    session: Session, song: str | os.PathLike[str] | None, sr: int, drums: str = "full"
+) -> np.ndarray:
     path = Path(song) if song is not None else Path(session.song.path)
     if not str(path) or not path.is_file():
         raise SessionError(
             f"session {session.id[:8]}: its song {session.song.path or '(none)'} is not "
             "there; give the audio file with --song"
         )
+    if drums != "full":  # the song's drums down or out: the jam sounds like the players
+        from onebeat.analysis.drumless import song_at_level
+
+        path = song_at_level(path, drums)
     y = load_audio(path, sr=sr, mono=False).y
     y = np.atleast_2d(y)
     if y.shape[0] == 1:
@@ -120,6 +126,7 @@ def render_take_audio(
     sr: int = 44100,
     drums_db: float = -3.0,
     hits: list[HeardHit] | None = None,
+    song_drums: str = "full",
 ) -> np.ndarray:
     """The take as stereo audio, shape ``(2, n)``, real time (at the take's speed); a
     take stopped early ends a second after its stop (the video with it), not with the
@@ -133,8 +140,11 @@ def render_take_audio(
         Level of all the drums against the song's RMS [dB].
     hits : list of HeardHit, optional
         :func:`heard_hits` of the session, when the caller has them already.
+    song_drums : str
+        The song's own drums: "full", "guide" (quiet) or "off"
+        (:data:`onebeat.analysis.drumless.DRUM_LEVELS`).
     """
-    y = _song(session, song, sr)
+    y = _song(session, song, sr, song_drums)
     speed = session.settings.speed
     if speed != 1.0:
         y = time_stretch(y, sr, speed)
@@ -172,13 +182,14 @@ def write_take_audio(
     *,
     song: str | os.PathLike[str] | None = None,
     sr: int = 44100,
+    song_drums: str = "full",
 ) -> float:
     """:func:`render_take_audio` to a .wav, .flac or .ogg file; returns its length [s]."""
     p = Path(path)
     ext = p.suffix.lower()
     if ext not in AUDIO_FORMATS:
         raise OnebeatError(f"{p}: audio export writes {', '.join(AUDIO_FORMATS)}")
-    y = render_take_audio(session, song=song, sr=sr)
+    y = render_take_audio(session, song=song, sr=sr, song_drums=song_drums)
     if ext == ".ogg":
         write_ogg_vorbis(p, y, sr)
     else:
@@ -371,6 +382,7 @@ def write_take_video(
     size: tuple[int, int] = (1280, 720),
     fps: int = 30,
     progress: Callable[[float], None] | None = None,
+    song_drums: str = "full",
 ) -> float:
     """An MP4 (H.264 + AAC) of the take: the note highway per player with their hits
     judged, and the take's audio (:func:`render_take_audio`). Returns its length [s].
@@ -382,7 +394,7 @@ def write_take_video(
         raise OnebeatError(f"{p}: video export writes .mp4")
     sr = 44100
     hits = heard_hits(session)  # once, for the sound and the pictures
-    audio = render_take_audio(session, song=song, sr=sr, hits=hits)
+    audio = render_take_audio(session, song=song, sr=sr, hits=hits, song_drums=song_drums)
     duration = audio.shape[1] / sr
     speed = session.settings.speed
     width, height = size

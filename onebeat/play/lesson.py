@@ -115,15 +115,17 @@ class LessonRoom:
             self._begin(msg)
         assert self.plan is not None and self.song is not None
         if self.pair is not None:
-            loops, speed = self.pair.loops(), self.pair.speed
+            loops, speed, drums = self.pair.loops(), self.pair.speed, self.pair.song_drums
         else:
             ((name, coach),) = self.coaches.items()
-            loops, speed = {name: coach.current.loop}, coach.speed
+            loops, speed, drums = {name: coach.current.loop}, coach.speed, coach.song_drums
+        if msg.drums != "coach":  # the players chose the song's drums themselves
+            drums = msg.drums
         settings = JudgeSettings(windows=PRESETS[msg.windows], speed=speed, grace_ms=GRACE_MS)
         self.inputs = inputs = RoomInputs(  # a microphone needs the pass's speed
             msg.players,
             speed=speed,
-            reference=lambda sr: self.library.reference(msg.song, speed, sr),
+            reference=lambda sr: self.library.reference(msg.song, speed, sr, drums),
             profile=self.library.kit_for,
             parts={name: loop.chart.pieces for name, loop in loops.items()},
         )
@@ -154,6 +156,7 @@ class LessonRoom:
         return LessonReply(
             song=msg.song,
             speed=speed,
+            drums=drums,
             loop=loop_json(self.loop),
             steps=[StepInfo(key=s.key, title=s.title) for s in self.plan.steps],
             goal=self.plan.goal,

@@ -119,6 +119,10 @@ class PlayerSpec(_Msg):
         return kit
 
 
+#: The song's own drums in a take (:data:`onebeat.analysis.drumless.DRUM_LEVELS`).
+SongDrums = Literal["full", "guide", "off"]
+
+
 class StartMsg(_Msg):
     type: Literal["start"]
     song: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
@@ -128,6 +132,8 @@ class StartMsg(_Msg):
     speed: Annotated[float, Field(ge=0.5, le=1.0, allow_inf_nan=False)] = 1.0
     #: Loop bars [first, last] (1-based, inclusive), one session per pass.
     loop: tuple[Bar, Bar] | None = None
+    #: The song's own drums: all of them, a quiet guide, or none ("drums down").
+    drums: SongDrums = "full"
 
 
 class LearnMsg(_Msg):
@@ -139,6 +145,9 @@ class LearnMsg(_Msg):
     players: Annotated[list[PlayerSpec], Field(min_length=1, max_length=2)]
     windows: Literal["strict", "default", "beginner"] = "default"
     restart: bool = False
+    #: The song's own drums: as the coach decides (a guide on a new layer, then none),
+    #: or always full, a guide, or none.
+    drums: Literal["coach"] | SongDrums = "coach"
 
 
 class KeyMsg(_Msg):

@@ -157,6 +157,8 @@ class LessonReply(Reply):
     type: Literal["lesson"] = "lesson"
     song: str
     speed: float
+    #: The song's own drums in this pass: "full", "guide" or "off".
+    drums: str
     loop: LoopInfo
     steps: list[StepInfo]
     goal: int

@@ -338,7 +338,7 @@ class PlayRoom:
         self.inputs = inputs = RoomInputs(
             msg.players,
             speed=msg.speed,
-            reference=lambda sr: self.library.reference(msg.song, msg.speed, sr),
+            reference=lambda sr: self.library.reference(msg.song, msg.speed, sr, msg.drums),
             profile=self.library.kit_for,
             parts={p.name: chart.pieces for p in msg.players},
         )

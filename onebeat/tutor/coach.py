@@ -186,12 +186,14 @@ class Coach:
     simplified: Counter[int] = field(default_factory=Counter)
     done: bool = False
     placing: bool = False
+    #: The next pass plays the song's own drums as a quiet guide (:attr:`song_drums`).
+    guide: bool = True
 
     @classmethod
     def placed(cls, plan: LessonPlan) -> Coach:
         """A coach for someone who has played before: a first pass of the goal at 80 %
         decides where they start."""
-        return cls(plan, step=plan.goal, speed=PLACEMENT_SPEED, placing=True)
+        return cls(plan, step=plan.goal, speed=PLACEMENT_SPEED, placing=True, guide=False)
 
     def __post_init__(self) -> None:
         self.step = max(0, min(self.step, len(self.plan.steps) - 1))
@@ -266,10 +268,21 @@ class Coach:
                 message = (
                     f"Let's move on and come back to it. Next: {self.plan.steps[self.step].title}"
                 )
+        # a new layer, or one that fell apart, is heard first: the song's drums as a
+        # guide; a layer the player has (played again, or faster) they play alone
+        self.guide = action in (Action.NEXT, Action.SIMPLER, Action.SLOWER)
         if self.passes >= MAX_LESSON_PASSES and not self.done:
             self.done = True
             action, message = Action.DONE, "That's enough for one lesson: well played."
         return Decision(action, self.step, self.speed, message, report)
+
+    @property
+    def song_drums(self) -> str:
+        """The song's drums in the next pass (:data:`onebeat.analysis.drumless.DRUM_LEVELS`):
+        a quiet "guide" on a layer's first pass and after one that fell apart, so that a
+        first-timer hears what to play; "off" once they play it, so that they play it
+        themselves."""
+        return "guide" if self.guide else "off"
 
     def state(self) -> dict[str, Any]:
         """Where the player is, to pick up next time."""
@@ -399,6 +412,12 @@ class PairCoach:
     @property
     def done(self) -> bool:
         return all(c.done for c in self.coaches.values())
+
+    @property
+    def song_drums(self) -> str:
+        """The song's drums in the next pass: the guide while either player needs it."""
+        guide = any(c.guide for c in self.coaches.values())
+        return "guide" if guide else "off"
 
     def loops(self) -> dict[str, LoopPlan]:
         """Each player's part over the pair's bars (the learner's own step where a

@@ -86,6 +86,17 @@ def test_someone_who_has_played_starts_on_the_groove() -> None:
     assert one_pass(coach, None) is Action.SLOWER
 
 
+def test_the_songs_drums_guide_a_new_layer_then_leave_it_to_the_player() -> None:
+    coach = Coach(PLAN)
+    assert coach.song_drums == "guide"  # a first-timer hears what to play
+    assert one_pass(coach, 50.0) is Action.REPEAT and coach.song_drums == "off"
+    assert one_pass(coach, 0.0, great_every=4) is Action.NEXT and coach.song_drums == "guide"
+    assert one_pass(coach, None) is Action.SLOWER and coach.song_drums == "guide"
+    assert Coach.placed(PLAN).song_drums == "off"  # someone who has played: no guide
+    pair = PairCoach({"a": Coach(PLAN), "b": Coach.placed(PLAN)})
+    assert pair.song_drums == "guide"  # while either needs it
+
+
 def test_falling_apart_slows_down_then_drops_a_layer() -> None:
     coach = Coach(PLAN, step=2)
     assert one_pass(coach, None) is Action.SLOWER and coach.speed == pytest.approx(0.6)

@@ -234,6 +234,31 @@ def test_audio_at_a_practice_speed_is_stretched_once_and_cached(library: Library
         assert c.get(f"/api/songs/{song.id}/audio?speed=0.3").status_code == 422
 
 
+def test_the_song_without_its_drums_at_a_speed_is_made_once(library: Library) -> None:
+    """Drums down (issue 27): "off" and "guide" are the song with its drums taken out or
+    turned down, stretched like any practice copy; a level not known is refused."""
+    import soundfile as sf
+
+    song = library.songs()[0]
+    with client(library) as c:
+        r = c.get(f"/api/songs/{song.id}/audio?drums=off")
+        assert r.status_code == 200 and r.content[:4] == b"OggS"
+        assert library.get(song.id).to_json()["drumless"] == "ready"
+        off = library.audio(song.id, 1.0, "off")
+        assert off != song.path
+        r = c.get(f"/api/songs/{song.id}/audio?speed=0.8&drums=guide")
+        assert r.status_code == 200
+        slow = library.audio(song.id, 0.8, "guide")
+        assert slow not in (off, library.audio(song.id, 0.8))
+        assert sf.info(slow).frames == pytest.approx(sf.info(song.path).frames / 0.8, abs=2)
+        # the drumless song is the song less its drums: quieter where the drums play
+        full, _ = sf.read(song.path)
+        less, _ = sf.read(off)
+        n = min(len(full), len(less))
+        assert np.std(less[:n]) < np.std(full[:n])
+        assert c.get(f"/api/songs/{song.id}/audio?drums=loud").status_code == 422
+
+
 class _Device:
     """A test socket that answers pings at once on its own clock (in a thread, as a
     browser would while the test does other things) and queues everything else."""

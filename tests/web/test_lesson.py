@@ -50,6 +50,7 @@ def test_a_lesson_pass_by_pass_remembered_per_song(library: Library) -> None:
         ws.send_text(learn(library, [{"name": "cleo"}], restart=True))
         lesson = ws.receive_json()
         assert lesson["type"] == "lesson" and lesson["speed"] == 0.7
+        assert lesson["drums"] == "guide"  # the song's own drums guide a first layer
         assert [s["key"] for s in lesson["steps"]][:5] == [
             "pulse",
             "hihat",

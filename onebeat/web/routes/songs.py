@@ -6,7 +6,7 @@ A :class:`~onebeat.library.LibraryError` becomes a one-line HTTP error in one pl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
@@ -73,8 +73,12 @@ def bar_one(song_id: str, body: BarShiftIn, ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/{song_id}/audio")
 def audio(
-    song_id: str, ctx: Ctx, speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0
+    song_id: str,
+    ctx: Ctx,
+    speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0,
+    drums: Literal["full", "guide", "off"] = "full",
 ) -> FileResponse:
-    """The song's audio; at a practice speed below 1, time-stretched (made on the first
-    request, in a worker thread, then cached)."""
-    return FileResponse(ctx.library.audio(song_id, round(speed, 2)))
+    """The song's audio; at a practice speed below 1, time-stretched; with its drums
+    turned down ("guide") or taken out ("off"). Made on the first request, in a worker
+    thread, then cached."""
+    return FileResponse(ctx.library.audio(song_id, round(speed, 2), drums))

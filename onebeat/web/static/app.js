@@ -34,11 +34,12 @@ async function init() {
     $("screendelay").value = String(ms);
     localStorage.setItem("onebeat.screen_ms", String(ms));
   };
-  $("speed").onchange = () => {  // start preparing the slower song while the player gets ready
-    const speed = Number($("speed").value);
-    if (speed < 1 && state.song) {
+  // start preparing a slower or drumless song while the player gets ready
+  $("speed").onchange = $("songdrums").onchange = () => {
+    const speed = Number($("speed").value), drums = $("songdrums").value;
+    if ((speed < 1 || drums !== "full") && state.song) {
       state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
-      audioBuffer(state.song, speed).catch((e) => message($("playmsg"), e.message, true));
+      audioBuffer(state.song, speed, drums).catch((e) => message($("playmsg"), e.message, true));
     }
   };
   $("stop").onclick = () => (state.learning ? stopLesson() : finish());

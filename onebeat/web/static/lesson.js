@@ -3,7 +3,7 @@
 import { $ } from "./kit.js";
 import { PAUSE_MS, state, message, escapeHtml } from "./state.js";
 import { playerSpec } from "./setup.js";
-import { send, prepare, audioBuffer, onReady, finish, showScreen } from "./play.js";
+import { send, prepare, audioBuffer, onReady, finish, showScreen, DRUMS_WORDS } from "./play.js";
 
 // A lesson: the server's coach sets each pass (bars, speed, each player's part); the
 // page counts in a bar, plays the bars once, and after the coach's word the next pass.
@@ -25,6 +25,8 @@ export async function startLesson(restart = false) {
 export function sendLearn(restart = false) {
   send({
     type: "learn", song: state.song, windows: state.windows, restart,
+    // the song's drums as the coach decides, unless the player chose a guide or none
+    drums: $("songdrums").value === "full" ? "coach" : $("songdrums").value,
     players: state.players.map(playerSpec),
   });
 }
@@ -32,10 +34,13 @@ export function sendLearn(restart = false) {
 export async function onLesson(msg) {
   state.lesson = msg;
   state.wantSpeed = msg.speed;
+  state.wantDrums = msg.drums;
   const parts = msg.players;
   const first = parts[state.players[0].name];
-  if (msg.speed < 1) message($("coachsaid"), `preparing the song at ${Math.round(msg.speed * 100)} %…`);
-  await audioBuffer(state.song, msg.speed);
+  const preparing = [msg.speed < 1 ? `at ${Math.round(msg.speed * 100)} %` : "", DRUMS_WORDS[msg.drums]]
+    .filter(Boolean).join(", ");
+  if (preparing) message($("coachsaid"), `preparing the song ${preparing}…`);
+  await audioBuffer(state.song, msg.speed, msg.drums);
   await onReady({
     session: first.session, chart: first.chart, loop: msg.loop, keymap: msg.keymap,
     parts: Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, p.chart])),
@@ -59,9 +64,12 @@ export function renderCoach() {
   $("coach").hidden = false;
   $("coachsteps").innerHTML = steps;
   $("coachnow").innerHTML = `${parts}<br><small>bars ${msg.loop.first}–${msg.loop.last} · ` +
-    `speed ${Math.round(msg.speed * 100)} %</small>`;
+    `speed ${Math.round(msg.speed * 100)} % · the song's drums: ${DRUMS_SAID[msg.drums] || msg.drums}</small>`;
   $("coachsaid").innerHTML = (state.said || []).map((t) => `<span>${escapeHtml(t)}</span>`).join("");
 }
+
+// The song's drums in a pass, as the coach's line says it.
+const DRUMS_SAID = { full: "all", guide: "a quiet guide", off: "out, you play them" };
 
 export function onCoached(msg) {
   state.coached = (state.coached || []).concat([msg]);

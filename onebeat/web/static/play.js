@@ -49,12 +49,16 @@ export async function start() {
   try {
     await prepare();
     state.wantSpeed = Number($("speed").value);
-    if (state.wantSpeed < 1) message($("playmsg"), `preparing the song at ${Math.round(state.wantSpeed * 100)} %…`);
-    await audioBuffer(state.song, state.wantSpeed);
+    state.wantDrums = $("songdrums").value;
+    const preparing = [state.wantSpeed < 1 ? `at ${Math.round(state.wantSpeed * 100)} %` : "",
+      DRUMS_WORDS[state.wantDrums]].filter(Boolean).join(", ");
+    if (preparing) message($("playmsg"), `preparing the song ${preparing}…`);
+    await audioBuffer(state.song, state.wantSpeed, state.wantDrums);
     message($("playmsg"), "");
     const loop = $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
     send({
       type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
+      drums: state.wantDrums,
       players: state.players.map(playerSpec),
     });
   } catch (e) {
@@ -63,11 +67,15 @@ export async function start() {
   }
 }
 
-// The song's audio at a practice speed (time-stretched by the server, same pitch).
-export async function audioBuffer(songId, speed) {
-  const key = `${songId}@${speed}`;
+// How the song's drums are played, in the "preparing the song …" line.
+export const DRUMS_WORDS = { full: "", guide: "with its drums as a quiet guide", off: "without its drums" };
+
+// The song's audio at a practice speed (time-stretched by the server, same pitch) and
+// with its drums at a level: "full", "guide" or "off" (taken out by the server).
+export async function audioBuffer(songId, speed, drums = "full") {
+  const key = `${songId}@${speed}@${drums}`;
   if (!state.buffers.has(key)) {
-    const r = await fetch(`/api/songs/${songId}/audio?speed=${speed}`);
+    const r = await fetch(`/api/songs/${songId}/audio?speed=${speed}&drums=${drums}`);
     if (!r.ok) throw new Error(`the song's audio: ${r.status}`);
     state.buffers.set(key, await state.ctx.decodeAudioData(await r.arrayBuffer()));
   }
@@ -122,7 +130,8 @@ export async function onReady(msg) {
   state.results = null;
   state.hidden = state.players.map(() => new Set());
   state.speed = state.wantSpeed;
-  const buffer = await audioBuffer(state.song, state.speed);
+  state.drums = state.wantDrums || "full";
+  const buffer = await audioBuffer(state.song, state.speed, state.drums);
   const ctx = state.ctx;
   await prepareHitSounds(ctx);
   const beats = state.chart.beats;

@@ -27,6 +27,7 @@ export const state = {
   players: [newPlayer("player 1")],
   barsFor: null,      // the song whose bars and sections fill the loop picker
   wantSpeed: 1,       // the practice speed asked for (the song is stretched to it first)
+  wantDrums: "full",  // the song's drums asked for: "full", "guide" or "off" (taken out first)
   lan: false, phones: [],
   // the connection and the take the server started
   midiAccess: null, ws: null, session: null, chart: null, keymap: null,
@@ -35,7 +36,7 @@ export const state = {
   views: null,        // a lesson's pass: each player's own part, by name
   // the song as it plays: Web Audio context, decoded buffers, the playing source, its gain;
   // song time s plays at context time c0 + s / speed
-  ctx: null, buffers: new Map(), source: null, songGain: null, c0: 0, speed: 1,
+  ctx: null, buffers: new Map(), source: null, songGain: null, c0: 0, speed: 1, drums: "full",
   playing: false, paused: false, end: 0, tick: null,
   frozen: null,       // song time held while paused (and until the audio clock runs again)
   resumedAt: 0,       // performance.now() when the song resumed after a pause
