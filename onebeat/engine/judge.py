@@ -35,6 +35,10 @@ __all__ = ["Hit", "HitOutcome", "Judge", "JudgeSettings", "Judgment", "PlayerSta
 
 #: Points per grade; the accuracy weights are these divided by 100.
 POINTS = {Grade.PERFECT: 100, Grade.GREAT: 70, Grade.GOOD: 40, Grade.MISS: 0}
+#: The game's multiplier, as drum games have it: ×2 after this many notes in a row, ×3
+#: after twice as many, up to :data:`MAX_MULTIPLIER`; a miss starts it over.
+MULTIPLIER_EVERY = 10
+MAX_MULTIPLIER = 4
 _HIHATS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN})
 
 
@@ -164,7 +168,15 @@ class PlayerStats:
     score: int = 0
     streak: int = 0
     best_streak: int = 0
+    #: The game's score: each hit's points times the multiplier it was played at
+    #: (:attr:`score` stays the points alone, which :attr:`accuracy` is made of).
+    points: int = 0
     offsets_ms: list[float] = field(default_factory=list)
+
+    @property
+    def multiplier(self) -> int:
+        """×1 to ×4 by the streak (:data:`MULTIPLIER_EVERY` notes in a row a step)."""
+        return 1 + min(MAX_MULTIPLIER - 1, self.streak // MULTIPLIER_EVERY)
 
     @property
     def accuracy(self) -> float:
@@ -191,6 +203,7 @@ class PlayerStats:
             return
         setattr(self, grade.value, getattr(self, grade.value) + 1)
         self.score += POINTS[grade]
+        self.points += POINTS[grade] * self.multiplier
         self.streak += 1
         self.best_streak = max(self.best_streak, self.streak)
         if offset_ms is not None:
@@ -219,6 +232,7 @@ class PlayerStats:
             "dynamic_wrong": self.dynamic_wrong,
             "score": self.score,
             "best_streak": self.best_streak,
+            "points": self.points,
             "accuracy": round(self.accuracy, 6),
             "mean_offset_ms": round(self.mean_offset_ms, 3),
             "sd_offset_ms": round(self.sd_offset_ms, 3),

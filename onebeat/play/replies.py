@@ -72,11 +72,14 @@ class JudgmentItem(_Part):
 
 
 class Running(_Part):
-    """A player's score so far."""
+    """A player's score so far: accuracy points, the game's points (with the
+    multiplier), the streak and its multiplier now."""
 
     score: int
     streak: int
     accuracy: float
+    points: int = 0
+    multiplier: int = 1
 
 
 class JudgedReply(Reply):

@@ -83,7 +83,13 @@ def running_stats(rec: Recorder) -> dict[str, Running]:
     out = {}
     for name in rec.session.player_names:
         s = rec.stats(name)
-        out[name] = Running(score=s.score, streak=s.streak, accuracy=round(s.accuracy, 4))
+        out[name] = Running(
+            score=s.score,
+            streak=s.streak,
+            accuracy=round(s.accuracy, 4),
+            points=s.points,
+            multiplier=s.multiplier,
+        )
     return out
 
 

@@ -62,6 +62,21 @@ def test_a_perfect_player_gets_all_perfect(chart: Chart) -> None:
     assert s.accuracy == 1.0 and s.best_streak == len(chart.notes)
 
 
+def test_the_multiplier_rises_every_ten_in_a_row_to_four_and_a_miss_resets_it() -> None:
+    times = [1.0 + 0.4 * k for k in range(50)]
+    chart = make_chart(times, [DrumPiece.SNARE] * len(times))
+    judge = Judge(chart, players=["a"])
+    hits = perfect_hits(chart)
+    del hits[45]  # the 46th note missed
+    play(judge, hits, [])
+    s = judge.stats("a")
+    # notes 1-10 at ×1, 11-20 ×2, 21-30 ×3, 31-45 ×4; the miss; 46-50 at ×1 again
+    assert s.points == 100 * (10 + 20 + 30 + 15 * 4 + 4)
+    assert s.score == 100 * 49 and s.accuracy == pytest.approx(49 / 50)
+    assert s.streak == 4 and s.multiplier == 1 and s.best_streak == 45
+    assert s.summary()["points"] == s.points
+
+
 @settings(max_examples=60, deadline=None)
 @given(chart=charts(), shift_ms=st.floats(-100.0, 100.0), preset=st.sampled_from(sorted(PRESETS)))
 def test_a_constant_shift_is_the_mean_offset_and_grades_follow_the_windows(

@@ -21,7 +21,9 @@ export function buildHighways() {
     const laneW = Math.max(Math.ceil(200 / lanes.length), 40, Math.min(110, Math.floor(room / lanes.length)));
     const div = document.createElement("div");
     div.className = `highway ${PLAYER_CLASS[i]}`;
-    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span><span class="score">0</span></div>`;
+    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span>` +
+      `<span class="mult" data-x="1" title="multiplier: ×2 after 10 notes in a row, up to ×4; a miss starts it over">×1</span>` +
+      `<span class="score">0</span></div>`;
     const canvas = document.createElement("canvas");
     canvas.width = lanes.length * laneW; canvas.height = height;
     const judg = document.createElement("div");
@@ -206,5 +208,14 @@ export function showStats(name, s) {
   if (!h) return;
   h.stats = s;
   h.div.querySelector(".score").textContent =
-    `${s.score.toLocaleString()} · streak ${s.streak} · ${(100 * s.accuracy).toFixed(0)} %`;
+    `${(s.points ?? s.score).toLocaleString()} · streak ${s.streak} · ${(100 * s.accuracy).toFixed(0)} %`;
+  // the multiplier: its badge pulses when it rises, greys out when a miss resets it
+  const x = s.multiplier || 1, badge = h.div.querySelector(".mult");
+  if (String(x) !== badge.dataset.x) {
+    const rose = x > Number(badge.dataset.x);
+    badge.dataset.x = String(x);
+    badge.textContent = `×${x}`;
+    badge.classList.remove("up");
+    if (rose) { void badge.offsetWidth; badge.classList.add("up"); }
+  }
 }

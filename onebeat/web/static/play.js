@@ -341,7 +341,7 @@ export function showResults(msg) {
       <tr><td>Timing</td><td>${hit ? `${ms(s.mean_offset_ms)} ms, ${lean}` : "– (no notes hit)"}</td></tr>
       <tr><td>Spread</td><td>${hit > 1 ? `± ${s.sd_offset_ms.toFixed(1)} ms` : "–"}</td></tr>
       <tr><td>Best streak</td><td>${s.best_streak}</td></tr>
-      <tr><td>Score</td><td>${s.score.toLocaleString()}</td></tr></table>`;
+      <tr><td>Score</td><td>${(s.points ?? s.score).toLocaleString()}</td></tr></table>`;
     const p = state.players.find((x) => x.name === name);
     if (p && hit >= FROM_TAKE_MIN_HITS && Math.abs(s.mean_offset_ms) >= 1) {
       // "calibrate from this take": the take already measured the lag of this player's
