@@ -18,6 +18,7 @@ interrupted session and not coached.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import replace
 from typing import Any
 
@@ -54,7 +55,7 @@ from onebeat.play.room import (
     loop_json,
     running_stats,
 )
-from onebeat.session import PlayerInfo, Recorder, Session, SessionStore, SongRef
+from onebeat.session import LessonRef, PlayerInfo, Recorder, Session, SessionStore, SongRef
 from onebeat.tutor import Coach, LessonPlan, PairCoach, lesson_plan
 
 __all__ = ["COUNT_IN_SLACK_S", "LessonRoom"]
@@ -81,6 +82,7 @@ class LessonRoom:
         self._clock = -math.inf
         self.finished = False
         self.passes = 0  # passes of this lesson so far (each its own session, numbered)
+        self.lesson_id = ""  # one id for the lesson's passes (kept with each pass's session)
 
     # -- messages ------------------------------------------------------------------------
     def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
@@ -143,7 +145,10 @@ class LessonRoom:
                 + (f" at {round(speed * 100)} %" if speed < 1 else ""),
             )
             info = PlayerInfo(spec.name, spec.input, spec.offset_ms, "browser")
-            session = Session(chart=chart, settings=settings, players=[info], song=self.song)
+            lesson = LessonRef(self.lesson_id, self.passes, step.key)
+            session = Session(
+                chart=chart, settings=settings, players=[info], song=self.song, lesson=lesson
+            )
             self.recorders[spec.name] = Recorder(session, self.store)
             players[spec.name] = LessonPlayer(
                 step=coach.step,
@@ -175,6 +180,7 @@ class LessonRoom:
             song_groove = None
         self.plan = plan = lesson_plan(groove, song_groove=song_groove)
         self.passes = 0
+        self.lesson_id = secrets.token_hex(8)
         self.song = SongRef(entry.title, str(entry.path), entry.sha256)
         self.coaches = {
             p.name: Coach.resume(

@@ -10,13 +10,21 @@ from onebeat.session.export import (
     write_session_json,
     write_session_midi,
 )
-from onebeat.session.model import INPUT_KINDS, PlayerInfo, RecordedHit, Session, SongRef
+from onebeat.session.model import (
+    INPUT_KINDS,
+    LessonRef,
+    PlayerInfo,
+    RecordedHit,
+    Session,
+    SongRef,
+)
 from onebeat.session.record import Recorder, Replay, replay, same_judgments
 from onebeat.session.store import MIGRATIONS, SessionInfo, SessionStore, TakeInfo, data_dir
 
 __all__ = [
     "INPUT_KINDS",
     "MIGRATIONS",
+    "LessonRef",
     "PlayerInfo",
     "RecordedHit",
     "Recorder",

@@ -23,6 +23,7 @@ from onebeat.kit import DrumPiece
 
 __all__ = [
     "INPUT_KINDS",
+    "LessonRef",
     "PlayerInfo",
     "RecordedHit",
     "Session",
@@ -43,6 +44,16 @@ class SongRef:
     title: str
     path: str = ""
     sha256: str = ""
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """The lesson a session is a pass of: the lesson's id (one per lesson, shared by its
+    passes), the pass's number in it (1, 2, …) and the step it played (``groove``)."""
+
+    id: str
+    pass_no: int
+    step: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,8 @@ class Session:
     stopped_at : float or None
         Song time at which the player stopped the take [s]; None for a take played to its
         end (or recorded before onebeat kept it).
+    lesson : LessonRef or None
+        The lesson this take is a pass of (None: a take of its own).
     id, created : str
         A random hex id, and the UTC start time (ISO 8601).
     """
@@ -130,6 +143,7 @@ class Session:
     summary: dict[str, dict[str, float | int]] = field(default_factory=dict)
     finished: bool = False
     stopped_at: float | None = None
+    lesson: LessonRef | None = None
     id: str = field(default_factory=_new_id)
     created: str = field(default_factory=_now_iso)
 
@@ -162,6 +176,9 @@ class Session:
             "created": self.created,
             "finished": self.finished,
             "stopped_at": self.stopped_at,
+            "lesson": None
+            if self.lesson is None
+            else {"id": self.lesson.id, "pass": self.lesson.pass_no, "step": self.lesson.step},
             "song": {"title": self.song.title, "path": self.song.path, "sha256": self.song.sha256},
             "players": [
                 {
@@ -193,6 +210,7 @@ class Session:
                 created=str(data["created"]),
                 finished=bool(data["finished"]),
                 stopped_at=(None if data.get("stopped_at") is None else float(data["stopped_at"])),
+                lesson=_lesson_from(data.get("lesson")),
                 song=SongRef(str(song["title"]), str(song["path"]), str(song["sha256"])),
                 players=[
                     PlayerInfo(
@@ -307,3 +325,10 @@ def judgment_key(j: Judgment) -> tuple[Any, ...]:
         j.outcome.value if j.outcome else "",
         j.offset_ms if j.offset_ms is not None else 0.0,
     )
+
+
+def _lesson_from(data: Any) -> LessonRef | None:
+    """A session JSON's ``lesson`` (absent or null: not a lesson's pass)."""
+    if data is None:
+        return None
+    return LessonRef(str(data["id"]), int(data["pass"]), str(data["step"]))

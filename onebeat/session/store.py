@@ -30,6 +30,7 @@ from onebeat.chart.model import Chart
 from onebeat.engine import Judgment
 from onebeat.errors import ChartError, SessionError
 from onebeat.session.model import (
+    LessonRef,
     PlayerInfo,
     RecordedHit,
     Session,
@@ -112,6 +113,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sessions ADD COLUMN stopped_at REAL;
     """,
+    # 5: the lesson a take is a pass of (NULL: a take of its own), so that a lesson is
+    # kept, listed and reported as one, with its passes
+    """
+    ALTER TABLE sessions ADD COLUMN lesson_id TEXT;
+    ALTER TABLE sessions ADD COLUMN lesson_pass INTEGER;
+    ALTER TABLE sessions ADD COLUMN lesson_step TEXT;
+    CREATE INDEX sessions_by_lesson ON sessions (lesson_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_NAME = "sessions.sqlite3"
@@ -157,6 +166,8 @@ class SessionInfo:
     players: list[str]
     finished: bool
     summary: dict[str, dict[str, float | int]]
+    #: The lesson the take is a pass of (None: a take of its own).
+    lesson: LessonRef | None = None
 
 
 class SessionStore:
@@ -231,8 +242,9 @@ class SessionStore:
         rows: list[tuple[str, Iterable[Any]]] = [
             (
                 "INSERT INTO sessions (id, created, song_title, song_path, song_sha256, "
-                "chart_json, settings_json, finished, summary_json, app_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "chart_json, settings_json, finished, summary_json, app_version, "
+                "lesson_id, lesson_pass, lesson_step) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session.id,
                     session.created,
@@ -244,6 +256,11 @@ class SessionStore:
                     int(session.finished),
                     json.dumps(session.summary),
                     __version__,
+                    *(
+                        (None, None, None)
+                        if session.lesson is None
+                        else (session.lesson.id, session.lesson.pass_no, session.lesson.step)
+                    ),
                 ),
             )
         ]
@@ -355,10 +372,12 @@ class SessionStore:
         sid = self.resolve(ref)
         row = self._db.execute(
             "SELECT created, song_title, song_path, song_sha256, chart_json, settings_json, "
-            "finished, summary_json, stopped_at FROM sessions WHERE id = ?",
+            "finished, summary_json, stopped_at, lesson_id, lesson_pass, lesson_step "
+            "FROM sessions WHERE id = ?",
             (sid,),
         ).fetchone()
-        created, title, path, sha, chart_json, settings_json, finished, summary_json, stop = row
+        created, title, path, sha, chart_json, settings_json, finished, summary_json, stop = row[:9]
+        lesson = None if row[9] is None else LessonRef(row[9], int(row[10]), str(row[11]))
         players = [
             PlayerInfo(name, kind, float(off), device)
             for name, kind, off, device in self._db.execute(
@@ -396,17 +415,44 @@ class SessionStore:
                 summary=json.loads(summary_json),
                 finished=bool(finished),
                 stopped_at=None if stop is None else float(stop),
+                lesson=lesson,
             )
         except (ValueError, KeyError, TypeError, ChartError) as exc:
             raise SessionError(f"session {sid} in {self.path}: damaged ({exc})") from None
 
     def list(self, limit: int = 50) -> list[SessionInfo]:
         """The latest sessions, newest first."""
-        out = []
-        for sid, created, title, finished, summary_json in self._db.execute(
-            "SELECT id, created, song_title, finished, summary_json FROM sessions "
-            "ORDER BY created DESC, rowid DESC LIMIT ?",
+        return self._infos(
+            "SELECT id, created, song_title, finished, summary_json, lesson_id, lesson_pass, "
+            "lesson_step FROM sessions ORDER BY created DESC, rowid DESC LIMIT ?",
             (limit,),
+        )
+
+    def lesson_passes(self, lesson_id: str) -> builtins.list[SessionInfo]:
+        """A lesson's passes, first to last (by its id, or a unique prefix of it: 4+
+        characters)."""
+        if len(lesson_id) < 4:
+            raise SessionError(f"lesson {lesson_id!r}: give 4 or more characters of its id")
+        ids = {
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT lesson_id FROM sessions WHERE lesson_id LIKE ? || '%'",
+                (lesson_id,),
+            )
+        }
+        if len(ids) != 1:
+            why = "no lesson has" if not ids else f"{len(ids)} lessons have"
+            raise SessionError(f"lesson {lesson_id!r}: {why} that id in {self.path}")
+        return self._infos(
+            "SELECT id, created, song_title, finished, summary_json, lesson_id, lesson_pass, "
+            "lesson_step FROM sessions WHERE lesson_id = ? ORDER BY lesson_pass, rowid",
+            (ids.pop(),),
+        )
+
+    def _infos(self, sql: str, args: tuple[Any, ...]) -> builtins.list[SessionInfo]:
+        out: builtins.list[SessionInfo] = []
+        for sid, created, title, finished, summary_json, lid, lpass, lstep in self._db.execute(
+            sql, args
         ).fetchall():
             names = [
                 r[0]
@@ -414,8 +460,11 @@ class SessionStore:
                     "SELECT name FROM players WHERE session_id = ? ORDER BY idx", (sid,)
                 )
             ]
+            lesson = None if lid is None else LessonRef(lid, int(lpass), str(lstep))
             out.append(
-                SessionInfo(sid, created, title, names, bool(finished), json.loads(summary_json))
+                SessionInfo(
+                    sid, created, title, names, bool(finished), json.loads(summary_json), lesson
+                )
             )
         return out
 

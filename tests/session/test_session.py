@@ -188,6 +188,38 @@ def test_a_stopped_take_is_saved_with_its_stop(tmp_path: Path) -> None:
     assert played.summary["ana"]["notes"] < len(chart.notes)
 
 
+def test_a_lesson_is_kept_and_listed_as_one_with_its_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from onebeat.cli import main
+    from onebeat.session import LessonRef
+
+    chart = groove()
+    db = tmp_path / "s.sqlite3"
+    with SessionStore(db) as store:
+        Recorder(new_session(chart, ["ana"]), store).finish()  # a take of its own
+        for k, step in enumerate(["pulse", "pulse", "hihat"], 1):
+            session = replace(new_session(chart, ["ana"]), lesson=LessonRef("ab12cd34ef", k, step))
+            rec = Recorder(session, store)
+            rec.hits([Hit("ana", n.time, n.piece) for n in chart.notes][: 10 * k])
+            rec.finish()
+        back = store.load(session.id)
+        passes = store.lesson_passes("ab12")
+        with pytest.raises(SessionError, match="no lesson has that id"):
+            store.lesson_passes("ffff")
+    assert back.lesson == LessonRef("ab12cd34ef", 3, "hihat")
+    assert [p.lesson.pass_no for p in passes if p.lesson] == [1, 2, 3]
+    assert Session.from_dict(back.to_dict()).lesson == back.lesson  # the JSON export keeps it
+    assert main(["sessions", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3  # the lesson on one line, the take, the hint
+    assert lines[0].startswith("lesson ab12cd34") and "3 passes, pulse → hihat" in lines[0]
+    assert main(["sessions", "--db", str(db), "--lesson", "ab12"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
 def test_enough_grace_means_no_hit_is_late() -> None:
     rng = np.random.default_rng(7)
     chart = groove()
@@ -283,9 +315,9 @@ def test_an_old_database_is_migrated_and_keeps_its_sessions(tmp_path: Path) -> N
     path = tmp_path / "old.sqlite3"
     _v1_database(path)
     with SessionStore(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 4
+        assert store.schema_version == len(MIGRATIONS) == 5
         s = store.load("0123")
-        assert s.stopped_at is None  # (the stop was not kept then)
+        assert s.stopped_at is None and s.lesson is None  # (not kept then)
         assert s.players == [PlayerInfo("ana", "midi", 12.5, "")]
         assert s.hits[0].raw == "note 38"
         assert replay(s).stats["ana"].notes == len(s.chart.notes)

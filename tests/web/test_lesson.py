@@ -101,6 +101,13 @@ def test_a_lesson_pass_by_pass_remembered_per_song(library: Library) -> None:
             stopped = store.load(part["session"])
             assert not stopped.finished  # kept, as interrupted
             assert stopped.chart.title.endswith(" · lesson pass 2: hihat at 75 %")
+            # one lesson, kept as one with its passes
+            first = store.load(told["session"]).lesson
+            assert first is not None and stopped.lesson is not None
+            assert stopped.lesson.id == first.id and (first.pass_no, first.step) == (1, "pulse")
+            passes = store.lesson_passes(first.id[:6])
+            assert [p.lesson.pass_no for p in passes if p.lesson] == [1, 2]
+            assert [p.id for p in passes] == [told["session"], part["session"]]
 
     # another day, another socket: the lesson picks up where it was
     with client(library) as c, c.websocket_connect("ws://localhost/ws/play") as ws:
