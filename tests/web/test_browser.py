@@ -573,3 +573,37 @@ def test_an_e_kits_pads_are_taught_and_played(server: Server, browser: Any) -> N
     assert all(judged.get(i) == "perfect" for i in kicks), judged  # note 60 played the kick
     d.find_element(By.ID, "stop").click()
     d.execute_script("localStorage.removeItem('onebeat.pads.midi')")
+
+
+def test_on_a_phone_play_is_in_reach_and_the_highway_fits_the_screen(
+    server: Server, browser: Any
+) -> None:
+    """A phone (390 × 844): the set-up no wider than the screen with Play and Learn on it
+    without scrolling; the game with the whole highway, its hit line and key letters on
+    screen, and the heading on it."""
+    d = browser
+    d.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        wait = _open_at_level(d, server, 2)
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 390
+        for button in ("play", "learn"):
+            r = d.find_element(By.ID, button).rect
+            assert r["y"] >= 0 and r["y"] + r["height"] <= 844, (button, r)
+        _press_play(d, wait)
+        page = d.execute_script(
+            "const r = document.querySelector('.highway').getBoundingClientRect();"
+            "return [r.top, r.bottom, r.right, window.scrollY,"
+            " document.documentElement.scrollWidth];"
+        )
+        top, bottom, right, scrolled, width = page
+        assert scrolled == 0 and top > 0 and bottom <= 844 and right <= 390 and width <= 390
+        for hud in ("pause", "stop", "clock"):
+            r = d.find_element(By.ID, hud).rect
+            assert 0 <= r["y"] and r["x"] + r["width"] <= 390, (hud, r)
+        d.find_element(By.ID, "stop").click()
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert d.execute_script("return window.onebeat.state.errors") == []

@@ -8,7 +8,10 @@ import { click } from "./play.js";
 
 export function buildHighways() {
   const box = $("lanes");
-  const height = Math.max(360, window.innerHeight - (state.views ? 290 : 170));
+  // the whole highway on screen, its hit line and key letters too: from where the lanes
+  // start (under the heading, which wraps on a phone) to the bottom of the window
+  const top = box.getBoundingClientRect().top;
+  const height = Math.max(300, window.innerHeight - (top > 0 ? top + 44 : (state.views ? 290 : 170)));
   state.highways = state.players.map((p, i) => {
     const view = state.views?.[p.name] || { ...state.view, chart: state.chart };
     const chart = view.chart;

@@ -166,13 +166,14 @@ export async function onReady(msg) {
   state.end = once ? state.loop.end + 0.2
     : state.loop ? Infinity : Math.max(buffer.duration * state.speed, state.chart.notes.at(-1)[0] + 1.0);
   src.onended = () => { if (state.playing) finish(); };
-  buildHighways();
   showScreen("game");
+  window.scrollTo(0, 0);  // the game from its top (the set-up may have been scrolled)
   $("songtitle").textContent = state.songs.find((s) => s.id === state.song)?.title || "";
   $("chartheard").textContent = state.chart.heard || "";  // the server's words
   $("loopinfo").textContent = once ? "lesson" : state.loop ? `looping bars ${state.loop.first}–${state.loop.last}` : "";
   $("coach").hidden = !once;
   $("lessonend").hidden = true;
+  buildHighways();  // once the heading above is laid out: the highway fits under it
   state.playing = true;
   state.paused = false;
   $("pause").disabled = false;
