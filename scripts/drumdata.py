@@ -60,8 +60,13 @@ SOUNDFONT_KITS = [
     (SF2 / "Black_Pearl_4_LV2.sf2", False),
     (SF2 / "Red_Zeppelin_4_LV2.sf2", False),
 ]
-#: (MuseScore's General soundfont is left out: decompressing its .sf3 takes 8 s a song)
-BANDS = [SF2 / "TimGM6mb.sf2", SF2 / "sf_GMbank.sf2"]
+BANDS = (SF2 / "TimGM6mb.sf2", SF2 / "sf_GMbank.sf2")
+#: MuseScore's General soundfont, uncompressed (Debian's ``musescore-general-soundfont-lossless``;
+#: its .sf3 takes 8 s a song to decompress): sampled basses, guitars, keys and strings, far
+#: closer to a record's band than the two small General MIDI banks. Used for the band only
+#: (recipe 4), never for drums: its kits share samples with FluidR3, which renders the demo
+#: song and ``../shared/eval/synth``.
+MUSESCORE = SF2 / "MuseScore_General_Full.sf2"
 #: Hydrogen kits with a drum kit's pieces (the others are hand percussion only).
 KITS = [
     "Audiophob",
@@ -327,6 +332,8 @@ class Recipe:
     mic_eq : bool
         Each piece gets its own equaliser, as each microphone of a real kit does; the
         kick and toms often a bright top (:func:`mic_eq`).
+    bands : tuple of Path
+        The soundfonts the band is played from, one drawn per song.
     """
 
     thin: bool
@@ -335,10 +342,14 @@ class Recipe:
     cross_stick: float = 0.0
     heard: bool = False
     mic_eq: bool = False
+    bands: tuple[Path, ...] = BANDS
 
 
 #: Recipe 1 made onebeat's first network (``drums_cnn_r1.onnx``); recipe 2 its second
 #: (``drums_cnn.onnx``): parts thinned, drums down to -24 dB, more hand percussion.
+#: Recipe 4 is recipe 2 with half of its bands from MuseScore's sampled instruments; its
+#: network was no better on the real multitracks either (drums_cnn.md); the drum
+#: separation's songs use it (``scripts/train_separator.py``).
 #: Recipe 3 adds cross-stick parts, an equaliser per piece and labels that follow the
 #: sound (:func:`heard_strokes`); its network was not better on the real multitracks and
 #: is not shipped (``onebeat/data/drums_cnn.md``).
@@ -352,6 +363,9 @@ RECIPES = {
         cross_stick=0.12,
         heard=True,
         mic_eq=True,
+    ),
+    4: Recipe(
+        thin=True, drums_db=(-24.0, 6.0), percussion=0.4, bands=(*BANDS, MUSESCORE, MUSESCORE)
     ),
 }
 
@@ -543,6 +557,7 @@ def fluidsynth(
     mid_path, wav_path = tmp / "x.mid", tmp / "x.wav"
     mid.save(mid_path)
     cmd = ["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(SR), "-F", str(wav_path)]
+    cmd += ["-o", "synth.dynamic-sample-loading=1"]  # only the samples played are read
     cmd += ["-R", "0", "-C", "0", str(soundfont), str(mid_path)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     y, _sr = sf.read(wav_path, dtype="float32", always_2d=True)
@@ -608,6 +623,7 @@ def render_band(
     rng: np.random.Generator,
     tmp: Path,
     percussion: float = RECIPES[2].percussion,
+    bands: tuple[Path, ...] = BANDS,
 ) -> np.ndarray:
     """Bass, chords, a lead (instrument or voice) and maybe hand percussion, in time with
     the drum part (the drummer played to a click at ``bpm``)."""
@@ -616,7 +632,7 @@ def render_band(
     sub = 4
     steps = m * sub
     roots = [int(r) for r in rng.choice([36, 38, 40, 41, 43, 45, 47], size=4)]
-    sf2 = BANDS[int(rng.integers(len(BANDS)))]
+    sf2 = bands[int(rng.integers(len(bands)))]
     bass_prog = int(rng.choice(BASS_PROGRAMS))
     chord_prog = int(rng.choice(CHORD_PROGRAMS + GUITARS * 2))
     lead_prog = int(rng.choice(LEAD_PROGRAMS))
@@ -867,7 +883,9 @@ def make_song(
     band = (
         None
         if rng.random() < drums_only
-        else render_band(perf.bpm, perf.beats_per_bar, length, rng, tmp, recipe.percussion)
+        else render_band(
+            perf.bpm, perf.beats_per_bar, length, rng, tmp, recipe.percussion, recipe.bands
+        )
     )
     trace: dict[str, object] = {}
     y = produce(drums, band, rng, recipe.drums_db, trace)

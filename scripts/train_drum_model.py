@@ -380,7 +380,7 @@ def main() -> None:
     r.add_argument("--songs", type=int, default=1800)
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     r.add_argument("--seed", type=int, default=7)
-    r.add_argument("--recipe", type=int, choices=(1, 2, 3), default=2)
+    r.add_argument("--recipe", type=int, choices=(1, 2, 3, 4), default=2)
     t = sub.add_parser("train")
     t.add_argument("workdir", type=Path)
     t.add_argument("--out", type=Path, default=ROOT / "onebeat" / "data" / "drums_cnn.onnx")
