@@ -117,6 +117,10 @@ class SongEntry:
             if sm is None or not len(sm.downbeats)
             else round(float(sm.downbeats[0]), 3),
             "bar_shift": None if sm is None else int(sm.analysis.get("bar_shift", 0)),
+            # how sure the analysis is of its bar grid (None once the player moved bar 1)
+            "bar_one_sure": None
+            if sm is None or sm.bar_confidence is None
+            else round(float(sm.meter_confidence), 3),
             "drumless": self.drumless,
         }
 

@@ -46,7 +46,10 @@ def shift_bars(songmap: SongMap, beats: int) -> SongMap:
     analysis = {**songmap.analysis, "bar_shift": total}
     if total == 0:
         del analysis["bar_shift"]
-    return dataclasses.replace(songmap, beat_positions=positions, analysis=analysis)
+    # the analysis' per-bar confidence was for its own bars, not the ones the player chose
+    return dataclasses.replace(
+        songmap, beat_positions=positions, analysis=analysis, bar_confidence=None
+    )
 
 
 class BarFixes:

@@ -10,11 +10,11 @@ that allowed phase changes scored lower on swing; see bench/analysis_accuracy.py
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["BarInference", "infer_bars"]
+__all__ = ["BarInference", "bar_confidence", "infer_bars"]
 
 #: Meters considered, in beats per bar.
 METERS = (3, 4)
@@ -33,11 +33,31 @@ class BarInference:
         Per beat, its position in the bar (1 = downbeat).
     confidence : float
         In [0, 1]: margin of the chosen (meter, phase) over the runner-up.
+    bar_confidence : np.ndarray
+        Per bar (from each beat at position 1), in [0, 1]: how much its first beat stands
+        out as a downbeat from the bar's other beats (0.5: no more than the strongest of
+        them; :func:`bar_confidence`).
     """
 
     beats_per_bar: int
     positions: np.ndarray
     confidence: float
+    bar_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def bar_confidence(z: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Per bar, the logistic of twice the margin (in standard deviations of salience
+    ``z``) of its downbeat over the most downbeat-like other beat of the bar: 0.5 where
+    another beat is as strong, 0.88 one deviation clear, near 0 where another beat is
+    the stronger one (the bar may start elsewhere)."""
+    down = np.flatnonzero(np.asarray(positions) == 1)
+    out = np.empty(len(down))
+    for i, d in enumerate(down):
+        end = down[i + 1] if i + 1 < len(down) else len(z)
+        others = z[d + 1 : end]
+        margin = float(z[d] - others.max()) if len(others) else 0.0
+        out[i] = 1.0 / (1.0 + np.exp(-2.0 * margin))
+    return out
 
 
 def _contrast(z: np.ndarray, meter: int, phase: int) -> float:
@@ -82,5 +102,10 @@ def infer_bars(
     runner_up = scores[1][0] if len(scores) > 1 else -np.inf
     margin = best - runner_up if np.isfinite(runner_up) else best
     confidence = float(1.0 - np.exp(-max(0.0, margin) * 2.0)) if sd > 1e-9 else 0.0
-    positions = (np.arange(n) - phase) % m + 1
-    return BarInference(beats_per_bar=m, positions=positions.astype(int), confidence=confidence)
+    positions = ((np.arange(n) - phase) % m + 1).astype(int)
+    return BarInference(
+        beats_per_bar=m,
+        positions=positions,
+        confidence=confidence,
+        bar_confidence=bar_confidence(z, positions),
+    )

@@ -57,7 +57,7 @@ __all__ = [
 
 #: Bumped whenever analysis results change, so that old cache entries are not reused
 #: (the package version is part of the cache key too).
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 #: Shortest audio analysed [s].
 MIN_DURATION_S = 5.0
 #: Fewest beats that make a song (two bars of 4/4).
@@ -232,6 +232,7 @@ def analyze(
         beat_confidence=track.confidence,
         tempo_times=curve.times,
         tempo_curve_bpm=curve.bpm,
+        bar_confidence=bars.bar_confidence,
     )
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache must not stop an analysis

@@ -50,6 +50,10 @@ class SongMap:
     tempo_times: np.ndarray
     tempo_curve_bpm: np.ndarray
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Per bar (one per downbeat), how sure the analysis is that the bar starts there
+    #: (:func:`onebeat.analysis.meter.bar_confidence`); None where unknown (a SongMap
+    #: written before it was kept, or bars the player moved by hand).
+    bar_confidence: np.ndarray | None = None
 
     # --- derived -------------------------------------------------------------------
     @property
@@ -90,6 +94,11 @@ class SongMap:
                 "beats_per_bar": int(self.beats_per_bar),
                 "time_signature": self.time_signature,
                 "confidence": round(float(self.meter_confidence), 3),
+                **(
+                    {}
+                    if self.bar_confidence is None
+                    else {"bar_confidence": [round(float(c), 3) for c in self.bar_confidence]}
+                ),
             },
             "beats": r6(self.beats),
             "beat_positions": [int(p) for p in self.beat_positions],
@@ -163,6 +172,7 @@ class SongMap:
             beat_confidence=conf,
             tempo_times=np.asarray(curve["times"], dtype=float),
             tempo_curve_bpm=np.asarray(curve["bpm"], dtype=float),
+            bar_confidence=_bar_confidence(data["meter"], len(downbeats), source),
         )
 
     @classmethod
@@ -186,3 +196,13 @@ class SongMap:
         except json.JSONDecodeError as exc:
             raise SongMapError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
         return cls.from_dict(data, source=str(p))
+
+
+def _bar_confidence(meter: dict[str, Any], n_bars: int, source: str) -> np.ndarray | None:
+    """A SongMap's per-bar confidence, checked against its bars (absent: None)."""
+    if "bar_confidence" not in meter:
+        return None
+    conf = np.asarray(meter["bar_confidence"], dtype=float)
+    if len(conf) != n_bars:
+        raise SongMapError(f"{source}: meter.bar_confidence has {len(conf)} bars, not {n_bars}")
+    return conf

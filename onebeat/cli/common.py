@@ -81,13 +81,23 @@ def format_summary(sm: SongMap) -> str:
         f"  tempo    {sm.tempo_bpm:6.1f} BPM  ({steadiness})",
         f"  curve    {_sparkline(sm.tempo_curve_bpm)}  {lo:.0f}–{hi:.0f} BPM",
         f"  meter    {sm.time_signature}  (confidence {sm.meter_confidence:.2f})"
-        + (f"; bar 1 moved {a['bar_shift']} beat(s) later by you" if "bar_shift" in a else ""),
+        + (f"; bar 1 moved {a['bar_shift']} beat(s) later by you" if "bar_shift" in a else "")
+        + (
+            "; not sure where bar 1 is: check it (--bar-one)"
+            if sm.bar_confidence is not None and sm.meter_confidence < BAR_ONE_UNSURE
+            else ""
+        ),
         f"  beats    {len(sm.beats)} in {n_bars} bars, first {sm.first_beat:.2f} s, "
         f"last {sm.last_beat:.2f} s",
         f"  clarity  mean beat confidence {conf:.2f}" + (f"; {weak} weak beats" if weak else ""),
         f"  backend  {a['backend']} ({a.get('licence', '')}), {a.get('seconds', 0):.1f} s",
     ]
     return "\n".join(lines)
+
+
+#: Below this meter confidence, onebeat says it is not sure where bar 1 is (the page too:
+#: on the project's clips 3 of the 5 below it had bar 1 wrong, against 6 of 45 above it).
+BAR_ONE_UNSURE = 0.5
 
 
 def analyze_song(args: argparse.Namespace, song: Path) -> SongMap:

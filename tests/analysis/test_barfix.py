@@ -43,6 +43,7 @@ def test_a_beat_later_makes_the_second_beat_bar_one() -> None:
     np.testing.assert_allclose(moved.downbeats, sm.beats[1::4])
     np.testing.assert_allclose(moved.beats, sm.beats)  # the beats stay where they are
     assert moved.analysis["bar_shift"] == 1
+    assert moved.bar_confidence is None  # the analysis' doubt was about its own bars
     earlier = shift_bars(sm, -1)
     np.testing.assert_allclose(earlier.downbeats, sm.beats[3::4])
     assert earlier.analysis["bar_shift"] == 3

@@ -36,6 +36,16 @@ def test_recovers_meter_and_phase_from_clear_salience(
     assert bars_.confidence > 0.5
 
 
+def test_each_bar_says_how_sure_it_is() -> None:
+    z = np.tile([1.0, 0.1, 0.3, 0.1], 8)
+    z[4 * 5 + 2] = 1.6  # bar 6: its third beat outshines its first
+    inf = infer_bars(salience=z)
+    assert inf.beats_per_bar == 4 and inf.positions[0] == 1
+    assert len(inf.bar_confidence) == 8
+    others = np.delete(inf.bar_confidence, 5)
+    assert np.all(others > 0.9) and inf.bar_confidence[5] < 0.5
+
+
 def test_flat_salience_defaults_to_four_with_no_confidence() -> None:
     bars = infer_bars(salience=np.ones(32))
     assert bars.beats_per_bar == 4

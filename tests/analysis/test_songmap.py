@@ -41,6 +41,7 @@ def make_songmap(beats: np.ndarray, meter: int = 4, phase: int = 0) -> SongMap:
         beat_confidence=np.full(len(beats), 0.5),
         tempo_times=0.5 * (beats[k:] + beats[:-k]),
         tempo_curve_bpm=60.0 * k / (beats[k:] - beats[:-k]),
+        bar_confidence=np.round(np.linspace(0.2, 0.99, int(np.sum(positions == 1))), 3),
     )
 
 
@@ -56,6 +57,14 @@ def test_round_trip(intervals: list[float], meter: int, phase: int) -> None:
     back = SongMap.from_dict(json.loads(sm.to_json()))
     assert back.to_dict() == sm.to_dict()
     assert np.allclose(back.downbeats, sm.downbeats)
+    assert back.bar_confidence is not None and len(back.bar_confidence) == len(sm.downbeats)
+
+
+def test_a_songmap_without_bar_confidence_still_reads() -> None:
+    """SongMaps written before the per-bar confidence was kept (it is optional)."""
+    data = json.loads(make_songmap(np.arange(1, 40) * 0.5).to_json())
+    del data["meter"]["bar_confidence"]
+    assert SongMap.from_dict(data).bar_confidence is None
 
 
 def test_save_and_load(tmp_path: Path) -> None:
@@ -88,6 +97,8 @@ def _valid() -> dict[str, Any]:
         (lambda d: d["audio"].update(sha256="zz"), r"at audio/sha256"),
         (lambda d: d.update(tempo_bpm=-3), r"at tempo_bpm"),
         (lambda d: d.update(surprise=1), r"Additional properties"),
+        (lambda d: d["meter"].update(bar_confidence=[0.5]), r"bar_confidence has 1 bars"),
+        (lambda d: d["meter"].update(bar_confidence=[2.0]), r"at meter/bar_confidence/0"),
     ],
 )
 def test_rejects_malformed(mutate: Any, message: str) -> None:

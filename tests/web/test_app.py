@@ -244,6 +244,7 @@ def test_the_song_without_its_drums_at_a_speed_is_made_once(library: Library) ->
         r = c.get(f"/api/songs/{song.id}/audio?drums=off")
         assert r.status_code == 200 and r.content[:4] == b"OggS"
         assert library.get(song.id).to_json()["drumless"] == "ready"
+        assert 0.5 <= library.get(song.id).to_json()["bar_one_sure"] <= 1.0  # the demo: sure
         off = library.audio(song.id, 1.0, "off")
         assert off != song.path
         r = c.get(f"/api/songs/{song.id}/audio?speed=0.8&drums=guide")

@@ -588,6 +588,9 @@ def test_on_a_phone_play_is_in_reach_and_the_highway_fits_the_screen(
     )
     try:
         wait = _open_at_level(d, server, 2)
+        shots = os.environ.get("ONEBEAT_SCREENSHOTS")
+        if shots:
+            d.save_screenshot(str(Path(shots) / "phone-setup.png"))
         assert d.execute_script("return document.documentElement.scrollWidth") <= 390
         for button in ("play", "learn"):
             r = d.find_element(By.ID, button).rect
@@ -602,7 +605,10 @@ def test_on_a_phone_play_is_in_reach_and_the_highway_fits_the_screen(
         assert scrolled == 0 and top > 0 and bottom <= 844 and right <= 390 and width <= 390
         for hud in ("pause", "stop", "clock"):
             r = d.find_element(By.ID, hud).rect
-            assert 0 <= r["y"] and r["x"] + r["width"] <= 390, (hud, r)
+            assert r["y"] >= 0 and r["x"] + r["width"] <= 390, (hud, r)
+        if shots:
+            time.sleep(2.0)  # a few notes on their way down
+            d.save_screenshot(str(Path(shots) / "phone-play.png"))
         d.find_element(By.ID, "stop").click()
     finally:
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
