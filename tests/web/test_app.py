@@ -501,13 +501,23 @@ def test_the_kits_hit_sounds_are_served_to_the_page_and_to_phones(library: Libra
     from onebeat.kit import DrumPiece
 
     with client(library) as c:
-        r = c.get("/api/hit-sounds/snare.wav")
+        r = c.get("/api/hit-sounds/snare.wav?kit=electronic")
         assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
         y, sr = sf.read(io.BytesIO(r.content), dtype="float32")
         assert sr == 44100 and len(y) == len(drum_sound(DrumPiece.SNARE, 44100))
         assert float(np.max(np.abs(y))) > 0.9  # the kit's snare, at full level, from its start
         assert float(np.max(np.abs(y[:64]))) > 0.05
+        # the sampled acoustic kit (the default): every piece, each stroke from its start
+        for piece in DrumPiece:
+            r = c.get(f"/api/hit-sounds/{piece.value}.wav")
+            assert r.status_code == 200, piece
+            y, sr = sf.read(io.BytesIO(r.content), dtype="float32")
+            peak = float(np.max(np.abs(y)))
+            assert sr == 44100 and 0.8 < peak <= 0.95 and 0.1 < len(y) / sr <= 2.0, piece
+            attack = int(np.flatnonzero(np.abs(y) > 0.1 * peak)[0])
+            assert attack < 0.015 * sr, (piece, attack)  # heard when it is played
         assert c.get("/api/hit-sounds/cowbell.wav").status_code == 422
+        assert c.get("/api/hit-sounds/kick.wav?kit=toy").status_code == 422
     with client(library, lan=True, who=PHONE) as phone:
         assert phone.get("/?code=s3cret").status_code == 200  # joined with the code
         assert phone.get("/api/hit-sounds/kick.wav").status_code == 200  # the pads play it

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -60,27 +60,38 @@ def join_qr(ctx: Ctx) -> Response:
 
 #: The rate hit sounds are sent at (the page resamples them to its own).
 HIT_SOUND_SR = 44100
+#: The kits a player's hits can sound as: real acoustic drums, sampled
+#: (``onebeat/data/hitkit``, cut from Emanuel Rumpf's CC BY 3.0 kit by
+#: ``scripts/make_hit_kit.py``), or onebeat's synthesised kit (the one its exported jams
+#: play: :mod:`onebeat.audio.drumsynth`).
+HIT_KITS = ("acoustic", "electronic")
 
 
 @functools.cache
-def _hit_sound_wav(piece: DrumPiece) -> bytes:
+def _hit_sound_wav(piece: DrumPiece, kit: str = "acoustic") -> bytes:
     import io
+    from importlib import resources
 
     import soundfile as sf
 
     from onebeat.audio.drumsynth import drum_sound
 
+    if kit == "acoustic":
+        sample = resources.files("onebeat") / "data" / "hitkit" / f"{piece.value}.ogg"
+        y, sr = sf.read(io.BytesIO(sample.read_bytes()), dtype="float32")
+    else:
+        y, sr = drum_sound(piece, HIT_SOUND_SR), HIT_SOUND_SR
     buf = io.BytesIO()
-    sf.write(buf, drum_sound(piece, HIT_SOUND_SR), HIT_SOUND_SR, format="WAV", subtype="PCM_16")
+    sf.write(buf, y, sr, format="WAV", subtype="PCM_16")
     return buf.getvalue()
 
 
 @router.get("/api/hit-sounds/{piece}.wav")
-def hit_sound(piece: DrumPiece) -> Response:
-    """A piece of onebeat's kit (the one its exported jams and the terminal lesson play),
-    for the page and the phone pads to play as a player hits it."""
+def hit_sound(piece: DrumPiece, kit: Literal["acoustic", "electronic"] = "acoustic") -> Response:
+    """A piece of the kit a player's hits sound as (a sampled acoustic kit, or onebeat's
+    synthesised one), for the page and the phone pads to play as a player hits it."""
     return Response(
-        _hit_sound_wav(piece),
+        _hit_sound_wav(piece, kit),
         media_type="audio/wav",
         headers={"Cache-Control": "public, max-age=86400"},
     )

@@ -9,12 +9,17 @@ import { api, postJSON } from "./api.js";
 import { heardAt, songAtPerf, songNow, perfAtHeard, perfAtSong } from "./clock.js";
 import { refreshSongs, renderLevels, renderPlayers, calibrate } from "./setup.js";
 import { ensureConnected, start, audioBuffer, finish, togglePause, showScreen } from "./play.js";
+import { HIT_KITS, hitKit } from "./sounds.js";
 import { startLesson, stopLesson, renderLessonSummary } from "./lesson.js";
 import { onKey, midiMessage, wireMidi } from "./inputs.js";
 
 async function init() {
   renderLevels();
   renderPlayers();
+  // the kit a player's hits sound as, kept in the browser
+  $("hitkit").replaceChildren(...Object.entries(HIT_KITS).map(([k, words]) => new Option(words, k)));
+  $("hitkit").value = hitKit();
+  $("hitkit").onchange = () => localStorage.setItem("onebeat.hitkit", $("hitkit").value);
   $("addplayer").onclick = () => {
     if (state.players.length === 1) state.players.push(newPlayer("player 2"));
     else state.players.pop();

@@ -149,7 +149,7 @@ export function renderPlayers() {
         `<option value="${name}">${escapeHtml(title)}</option>`).join("")}</select>
       <label class="span2"><input id="pexp${i}" type="checkbox"> has played drums before (a lesson starts with the whole groove)</label>
       <label class="span2 mic"><input id="phead${i}" type="checkbox"> hears the song in headphones (the microphone hears only the kit)</label>
-      <label class="span2 keys"><input id="psnd${i}" type="checkbox"> hear my hits (onebeat's kit, as you press the keys)</label>
+      <label class="span2 keys"><input id="psnd${i}" type="checkbox"> hear my hits (as you press the keys)</label>
       <label class="span2"><input id="plefty${i}" type="checkbox"> left-handed kit (lanes mirrored)</label>
       <button id="pcalbtn${i}" type="button">Calibrate</button>
       <button id="pkitbtn${i}" type="button" class="mic">Learn my kit</button>

@@ -1,6 +1,7 @@
 // Hit sounds: the drum a player hits, heard as they hit it ("the more I tapped, the more
-// the sound came together"). The kit is onebeat's own (onebeat.audio.drumsynth, the one
-// its exported jams and the terminal lesson play), fetched once per piece. Each player
+// the sound came together"). The kit is a real acoustic kit, sampled (onebeat/data/hitkit,
+// CC BY 3.0: its CREDITS.md), or onebeat's own synthesised one (onebeat.audio.drumsynth,
+// the one its exported jams and the terminal lesson play), fetched once per piece. Each player
 // chooses: on by default for the keyboard, off for an e-kit or an acoustic kit (they
 // make their own sound); a phone plays its own pads' sounds (pads.js). Off by default
 // where the audio output is so late that a hit would sound after it was played (the
@@ -13,13 +14,22 @@ export const LATE_OUTPUT_S = 0.06;
 // How loud a hit is against the song, at full velocity.
 const HIT_GAIN = 0.8;
 
-const buffers = new Map();   // piece -> AudioBuffer, per audio context
-let bufferCtx = null;
+const buffers = new Map();   // piece -> AudioBuffer, per audio context and kit
+let bufferCtx = null, bufferKit = null;
+
+// The kit hits sound as: "acoustic" (sampled, the default) or "electronic" (synthesised),
+// as chosen on the set-up screen and kept in the browser.
+export const HIT_KITS = { acoustic: "a real acoustic kit (sampled)", electronic: "an electronic kit (synthesised)" };
+export function hitKit() {
+  const k = localStorage.getItem("onebeat.hitkit");
+  return k in HIT_KITS ? k : "acoustic";
+}
 
 export async function loadHitSounds(ctx, pieces) {
-  if (bufferCtx !== ctx) { buffers.clear(); bufferCtx = ctx; }
+  const kit = hitKit();
+  if (bufferCtx !== ctx || bufferKit !== kit) { buffers.clear(); bufferCtx = ctx; bufferKit = kit; }
   await Promise.all([...new Set(pieces)].filter((p) => !buffers.has(p)).map(async (piece) => {
-    const r = await fetch(`/api/hit-sounds/${piece}.wav`);
+    const r = await fetch(`/api/hit-sounds/${piece}.wav?kit=${kit}`);
     if (!r.ok) throw new Error(`hit sound ${piece}: ${r.status} ${r.statusText}`);
     buffers.set(piece, await ctx.decodeAudioData(await r.arrayBuffer()));
   }));
