@@ -17,11 +17,12 @@ export async function refreshSongs() {
     return;
   }
   if (!state.song && state.songs.length) state.song = state.songs[0].id;
-  const busy = state.songs.some((s) => s.status === "queued" || s.status === "analysing");
+  const analysing = state.songs.some((s) => s.status === "queued" || s.status === "analysing");
   // "…: analysing…" goes once the song is ready
-  if (!busy && $("libmsg").textContent.endsWith(": analysing…")) message($("libmsg"), "");
+  if (!analysing && $("libmsg").textContent.endsWith(": analysing…")) message($("libmsg"), "");
   renderSongs();
-  if (busy) setTimeout(refreshSongs, 700);
+  // and the list follows a song's drums being taken out in the background
+  if (analysing || state.songs.some((s) => s.drumless === "preparing")) setTimeout(refreshSongs, 700);
 }
 
 export function renderSongs() {
@@ -33,7 +34,10 @@ export function renderSongs() {
     const name = document.createElement("span");
     name.textContent = s.title;
     const info = document.createElement("small");
-    if (s.status === "ready") info.textContent = `${s.tempo_bpm} BPM · ${s.meter} · ${fmtTime(s.duration)}`;
+    if (s.status === "ready") {
+      info.textContent = `${s.tempo_bpm} BPM · ${s.meter} · ${fmtTime(s.duration)}` +
+        (s.drumless === "preparing" ? " · taking its drums out…" : "");
+    }
     else if (s.status === "failed") { info.textContent = s.error; info.style.color = "var(--miss)"; }
     else {
       const bar = document.createElement("progress");
