@@ -29,7 +29,8 @@ and the demo song stay unheard; ``../shared/eval`` is never read.
 
 This module is imported by ``scripts/train_drum_model.py``; it needs the ``train`` extra
 (``pip install -e '.[train]'``: torch, pedalboard) and Debian's ``fluidsynth``,
-``hydrogen-drumkits``, ``timgm6mb-soundfont``, ``avldrums.lv2-soundfont`` and ``csound-soundfont``.
+``hydrogen-drumkits``, ``timgm6mb-soundfont``, ``avldrums.lv2-soundfont`` and ``csound-soundfont``
+(recipe 4 and the drum separation: ``musescore-general-soundfont-lossless``).
 """
 
 from __future__ import annotations

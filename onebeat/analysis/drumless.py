@@ -10,7 +10,9 @@ sounding (a strummed guitar, a plucked bass, a consonant) stays in the band.
 Why by hand: no registry package ships separation weights that run offline (demucs,
 open-unmix and audio-separator download theirs at run time); score-informed masking is
 the known way to use a transcription for separation. It is no Demucs:
-``bench/separation.py`` measures it on real multitracks beside librosa's plain split.
+``bench/separation.py`` measures it on real multitracks beside librosa's plain split. A
+mask network trained on rendered songs (``scripts/train_separator.py``) did worse on them
+and is not shipped.
 
 The drums are the mix minus the drumless song, so the two always add back up to the
 song: a level between "off" and "full" (:data:`DRUM_LEVELS`) is ``rest + level · drums``.
@@ -18,14 +20,9 @@ song: a level between "off" and "full" (:data:`DRUM_LEVELS`) is ``rest + level �
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 from collections.abc import Callable
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -63,25 +60,13 @@ RING_S: dict[str, float] = {
 
 N_FFT = 2048
 HOP = 512
-#: The separation network's front end (``scripts/train_separator.py``): mel magnitudes of
-#: the song at :data:`SEP_SR`.
+#: The rate songs are separated at (the drumless song is written at it).
 SEP_SR = 44100
-SEP_N_FFT, SEP_HOP, SEP_MELS = N_FFT, HOP, 128
 #: Audio is masked in blocks of this length [s] with :data:`PAD_S` of context either side,
 #: so memory does not grow with the song (the percussive split looks 31 frames, 0.36 s,
 #: around each bin: the context covers it).
 BLOCK_S = 60.0
 PAD_S = 2.0
-
-
-@functools.cache
-def sep_mel_basis(sr: int = SEP_SR) -> np.ndarray:
-    """The mel filters (:data:`SEP_MELS` × STFT bins) the separation network hears through,
-    up to the Nyquist frequency so that every bin belongs to some band."""
-    import librosa
-
-    basis = librosa.filters.mel(sr=sr, n_fft=SEP_N_FFT, n_mels=SEP_MELS, fmin=30.0, fmax=sr / 2)
-    return np.asarray(basis, dtype=np.float32)
 
 
 def drum_level(name: str) -> float:
@@ -115,73 +100,15 @@ def drum_envelope(activations: np.ndarray, fps: float, times: np.ndarray) -> np.
     return out
 
 
-#: The separation network's weights, in the package (``scripts/train_separator.py``).
-WEIGHTS = "drumsep.onnx"
-
-
-@functools.cache
-def _session() -> Any:
-    """The separation network, loaded once."""
-    import onnxruntime as ort
-
-    data = _weights().read_bytes()
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
-
-
-def _weights() -> Traversable:
-    return resources.files("onebeat") / "data" / WEIGHTS
-
-
-def separation_fingerprint() -> str:
-    """First 12 hex digits of the SHA-256 of the separation's weights and the drum
-    transcription's (part of the cache keys: new weights make new drumless songs)."""
-    from onebeat.analysis.drums import model_fingerprint
-
-    digest = hashlib.sha256(model_fingerprint().encode())
-    if _weights().is_file():
-        digest.update(_weights().read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _network_mask(mag: np.ndarray, sr: int) -> np.ndarray:
-    """The network's drum share of each STFT bin (bins × frames) of a magnitude
-    spectrogram at :data:`SEP_SR`."""
-    basis = sep_mel_basis(sr)
-    mel = basis @ mag
-    x = np.log1p(1000.0 * mel).astype(np.float32)
-    n = x.shape[1]
-    x = np.pad(x, ((0, 0), (0, n % 2)))  # the network halves the frames: an even count
-    (mask,) = _session().run(None, {"logmel": x[None]})
-    mel_mask = np.asarray(mask[0, :, :n], dtype=np.float32)
-    weight = basis.sum(axis=0)  # each bin's share of the bands it falls in
-    lin = (basis.T @ mel_mask) / np.maximum(weight, 1e-9)[:, None]
-    return np.asarray(np.clip(lin, 0.0, 1.0), dtype=np.float32)
-
-
-#: How the drums' share of each bin is found: by the separation network, or by librosa's
-#: percussive split (what onebeat does where the network's weights are not shipped).
-METHODS = ("network", "percussive")
-
-
-def default_method() -> str:
-    """The network where its weights are shipped, else the percussive split."""
-    return "network" if _weights().is_file() else "percussive"
-
-
 def _mask_block(
-    mono: np.ndarray, sr: int, activations: np.ndarray, fps: float, t0: float, method: str
+    mono: np.ndarray, sr: int, activations: np.ndarray, fps: float, t0: float
 ) -> np.ndarray:
-    """The drums' share of each STFT bin of ``mono`` (which starts at song time t0), gated
-    by when the transcription hears the kit."""
+    """The drums' share of each STFT bin of ``mono`` (which starts at song time t0): its
+    percussive share, gated by when the transcription hears the kit."""
     import librosa
 
     mag = np.abs(librosa.stft(mono, n_fft=N_FFT, hop_length=HOP))
-    if method == "network":
-        share = _network_mask(mag, sr)
-    else:
-        _, share = librosa.decompose.hpss(mag, margin=1.0, mask=True)
+    _, share = librosa.decompose.hpss(mag, margin=1.0, mask=True)
     times = t0 + np.arange(mag.shape[1]) * HOP / sr
     sounding = drum_envelope(activations, fps, times)
     mask: np.ndarray = share * (sounding**SOUNDING_POWER)[None, :]
@@ -199,17 +126,14 @@ def split_drums(
     activations: np.ndarray,
     fps: float,
     progress: Callable[[float], None] | None = None,
-    method: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The song without its drums, and its drums: ``(rest, drums)``, each shaped as ``y``
     (``(n,)`` or ``(channels, n)``), ``rest + drums == y``.
 
-    ``activations`` are the drum transcription's (frames × classes at ``fps``); ``method``
-    one of :data:`METHODS` (default: :func:`default_method`).
+    ``activations`` are the drum transcription's (frames × classes at ``fps``).
     """
     import librosa
 
-    method = method or default_method()
     data = np.atleast_2d(np.asarray(y, dtype=np.float32))
     n = data.shape[1]
     rest = np.zeros_like(data)
@@ -223,7 +147,7 @@ def split_drums(
         if chunk.shape[1] < N_FFT:  # too short to mask: a sliver at the end stays as is
             rest[:, a : min(n, a + block)] = data[:, a : min(n, a + block)]
             continue
-        mask = _mask_block(chunk.mean(axis=0), sr, activations, fps, lo / sr, method)
+        mask = _mask_block(chunk.mean(axis=0), sr, activations, fps, lo / sr)
         for c in range(data.shape[0]):
             spec = librosa.stft(chunk[c], n_fft=N_FFT, hop_length=HOP)
             kept = librosa.istft(spec * (1.0 - mask), hop_length=HOP, length=chunk.shape[1])
@@ -237,9 +161,10 @@ def split_drums(
 
 
 def _cache(kind: str, sha256: str) -> Path:
+    from onebeat.analysis.drums import model_fingerprint
     from onebeat.analysis.pipeline import cache_dir
 
-    name = f"{sha256}.{kind}.v{SEPARATION_VERSION}.{separation_fingerprint()}-{__version__}.ogg"
+    name = f"{sha256}.{kind}.v{SEPARATION_VERSION}.{model_fingerprint()}-{__version__}.ogg"
     return cache_dir() / "drumless" / name
 
 

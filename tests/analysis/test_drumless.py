@@ -43,14 +43,11 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
 
 
-@pytest.mark.parametrize("method", drumless.METHODS)
-def test_the_drums_come_out_where_the_transcription_hears_them(method: str) -> None:
-    if method == "network" and drumless.default_method() != "network":
-        pytest.skip("the separation network's weights are not shipped")
+def test_the_drums_come_out_where_the_transcription_hears_them() -> None:
     clicks = (1.0, 2.0, 3.0, 4.0)
     band, drums = _song(clicks=clicks)
     mix = band + drums
-    rest, heard = drumless.split_drums(mix, SR, _activations(6.0, clicks), DRUM_FPS, method=method)
+    rest, heard = drumless.split_drums(mix, SR, _activations(6.0, clicks), DRUM_FPS)
     assert rest.shape == mix.shape and heard.shape == mix.shape
     np.testing.assert_allclose(rest + heard, mix, atol=1e-5)  # they add back up to the song
     # the drumless song is nearer the band than the song was, and the drums nearer the drums
@@ -65,7 +62,7 @@ def test_nothing_is_taken_where_no_drum_was_heard() -> None:
     band, drums = _song()
     mix = band + drums
     silent = np.zeros((round(6.0 * DRUM_FPS), len(DRUM_CLASSES)), np.float32)
-    rest, heard = drumless.split_drums(mix, SR, silent, DRUM_FPS, method="percussive")
+    rest, heard = drumless.split_drums(mix, SR, silent, DRUM_FPS)
     assert float(np.max(np.abs(heard))) < 1e-4
     np.testing.assert_allclose(rest, mix, atol=1e-4)
 
@@ -77,18 +74,12 @@ def test_stereo_songs_and_songs_longer_than_a_block_keep_their_shape(
     clicks = (0.5, 1.9, 2.1, 4.0, 5.5)
     band, drums = _song(clicks=clicks)
     stereo = np.vstack([band + drums, 0.5 * (band + drums)])
-    rest, heard = drumless.split_drums(
-        stereo, SR, _activations(6.0, clicks), DRUM_FPS, method="percussive"
-    )
+    rest, heard = drumless.split_drums(stereo, SR, _activations(6.0, clicks), DRUM_FPS)
     assert rest.shape == stereo.shape
     np.testing.assert_allclose(rest + heard, stereo, atol=1e-5)
-    whole, _ = drumless.split_drums(
-        stereo, SR, _activations(6.0, clicks), DRUM_FPS, method="percussive"
-    )
+    whole, _ = drumless.split_drums(stereo, SR, _activations(6.0, clicks), DRUM_FPS)
     monkeypatch.setattr(drumless, "BLOCK_S", 60.0)
-    one_block, _ = drumless.split_drums(
-        stereo, SR, _activations(6.0, clicks), DRUM_FPS, method="percussive"
-    )
+    one_block, _ = drumless.split_drums(stereo, SR, _activations(6.0, clicks), DRUM_FPS)
     # blocks with their context give the song as one block does
     np.testing.assert_allclose(whole, one_block, atol=2e-3)
 
