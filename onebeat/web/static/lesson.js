@@ -41,11 +41,11 @@ export async function onLesson(msg) {
     .filter(Boolean).join(", ");
   if (preparing) message($("coachsaid"), `preparing the song ${preparing}…`);
   await audioBuffer(state.song, msg.speed, msg.drums);
+  renderCoach();  // first: the highway is sized to fit under the coach's panel
   await onReady({
     session: first.session, chart: first.chart, loop: msg.loop, keymap: msg.keymap,
     parts: Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, p.chart])),
   });
-  renderCoach();
 }
 
 export function renderCoach() {
