@@ -191,12 +191,20 @@ def real_unscored(tsv: Path) -> np.ndarray:
     return np.array(sorted(float(r[0]) for r in rows if len(r) >= 2 and r[1] in NOT_KIT))
 
 
-def _scored(hits: list[HeardHit], unscored: np.ndarray, sr: int) -> list[HeardHit]:
-    """The hits that are not a :data:`NOT_KIT` instrument's annotated stroke."""
+def _scored(
+    hits: list[HeardHit], unscored: np.ndarray, truth: np.ndarray, sr: int
+) -> list[HeardHit]:
+    """The hits less those that are a :data:`NOT_KIT` instrument's annotated stroke (a hit
+    that no kit stroke accounts for, where such a stroke is)."""
     if not len(unscored):
         return hits
     est = np.array([h.sample / sr for h in hits])
-    near = {j for _, j in mir_eval.util.match_events(unscored, est, REAL_WINDOW)}
+    kit = {j for _, j in mir_eval.util.match_events(truth, est, REAL_WINDOW)}
+    spare = [j for j in range(len(hits)) if j not in kit]
+    near = {
+        spare[j]
+        for _, j in mir_eval.util.match_events(unscored, est[spare], REAL_WINDOW)
+    }  # fmt: skip
     return [h for j, h in enumerate(hits) if j not in near]
 
 
@@ -262,7 +270,7 @@ def real_kits(folder: Path) -> int:
             ):
                 t0 = time.perf_counter()
                 hits = detect_hits(y=y, sr=HEAR_SR, profile=prof, reference=ref, block=HEAR_BLOCK)
-                hits = _scored(hits, unscored, HEAR_SR)
+                hits = _scored(hits, unscored, truth, HEAR_SR)
                 if label == "shipped":
                     cpu += time.perf_counter() - t0
                     seconds += len(y) / HEAR_SR
@@ -277,8 +285,13 @@ def real_kits(folder: Path) -> int:
                     per[g] = [a + b for a, b in zip(per[g], v, strict=True)]
             on = librosa.onset.onset_detect(y=y, sr=HEAR_SR, hop_length=256, units="time")
             if len(unscored):  # the same strokes left out of the reference's count
-                keep = {j for _, j in mir_eval.util.match_events(unscored, on, REAL_WINDOW)}
-                on = np.array([t for j, t in enumerate(on) if j not in keep])
+                kit = {j for _, j in mir_eval.util.match_events(truth, on, REAL_WINDOW)}
+                spare = np.array([j for j in range(len(on)) if j not in kit], dtype=int)
+                drop = {
+                    int(spare[j])
+                    for _, j in mir_eval.util.match_events(unscored, on[spare], REAL_WINDOW)
+                }
+                on = np.array([t for j, t in enumerate(on) if j not in drop])
             ref_f.append(mir_eval.onset.f_measure(truth, on, window=REAL_WINDOW)[0])
             ref_err += [
                 abs(on[j] - truth[i]) * 1000
