@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from onebeat import __version__
-from onebeat.errors import OnebeatError
+from onebeat.errors import InputError, OnebeatError
 
 __all__ = [
     "DRUM_LEVELS",
@@ -71,8 +71,6 @@ PAD_S = 2.0
 
 def drum_level(name: str) -> float:
     """The gain of a :data:`DRUM_LEVELS` name, with a one-line error naming the field."""
-    from onebeat.errors import InputError
-
     try:
         return DRUM_LEVELS[name]
     except KeyError:
