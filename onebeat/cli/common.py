@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from onebeat.analysis import BACKENDS, DEFAULT_BACKEND
+from onebeat.analysis.meter import BAR_ONE_UNSURE
 from onebeat.chart import LEVELS
 
 if TYPE_CHECKING:
@@ -93,11 +94,6 @@ def format_summary(sm: SongMap) -> str:
         f"  backend  {a['backend']} ({a.get('licence', '')}), {a.get('seconds', 0):.1f} s",
     ]
     return "\n".join(lines)
-
-
-#: Below this meter confidence, onebeat says it is not sure where bar 1 is (the page too:
-#: on the project's clips 3 of the 5 below it had bar 1 wrong, against 6 of 45 above it).
-BAR_ONE_UNSURE = 0.5
 
 
 def analyze_song(args: argparse.Namespace, song: Path) -> SongMap:

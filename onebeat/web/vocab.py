@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from onebeat.analysis.meter import BAR_ONE_UNSURE
 from onebeat.chart import LEVEL_HINTS, LEVEL_NAMES
 from onebeat.inputs import KIT_MAPS
 from onebeat.inputs.keyboard import DEFAULT_HALVES
@@ -26,7 +27,8 @@ def vocabulary() -> dict[str, Any]:
         drummer's name), ``levels`` (level → [name, what it asks]), ``kits`` ([name,
         title] of each e-kit's map), ``keys`` (the default keyboard map's halves: key →
         piece), ``on_time_ms`` (a mean offset within this reads "on time"), ``lean``
-        (the words for a mean offset below and above it).
+        (the words for a mean offset below and above it), ``bar_one_unsure_below`` (a
+        song's meter confidence under which the page says it is not sure of bar 1).
     """
     return {
         "lanes": [[lane.piece.value, lane.label, lane.colour] for lane in LANES],
@@ -42,4 +44,5 @@ def vocabulary() -> dict[str, Any]:
             "late": f"{lean(2 * ON_TIME_MS)} ({lean_word(1.0)})",
             "on_time": lean(0.0),
         },
+        "bar_one_unsure_below": BAR_ONE_UNSURE,
     }

@@ -64,10 +64,6 @@ function keepSong(entry) {
   state.songs = state.songs.map((s) => (s.id === entry.id ? entry : s));
 }
 
-// Below this meter confidence the page says onebeat is not sure where bar 1 is (on the
-// project's clips, 3 of the 5 below it had bar 1 wrong, against 6 of 45 above it).
-const UNSURE_BELOW = 0.5;
-
 // "Bar 1 is here": where the song's first bar starts, moved a beat at a time. The
 // library keeps the move with the song; its charts and bars follow.
 function renderBarOne(sel) {
@@ -77,7 +73,7 @@ function renderBarOne(sel) {
   const moved = sel.bar_shift ? ` (moved ${sel.bar_shift} beat${sel.bar_shift > 1 ? "s" : ""} from the analysis)` : "";
   $("baronetime").textContent = `${sel.first_downbeat.toFixed(2)} s${moved}`;
   // the analysis' own doubt (its bar grid barely ahead of another), until the player moves it
-  $("baroneunsure").hidden = !(sel.bar_one_sure !== null && sel.bar_one_sure < UNSURE_BELOW);
+  $("baroneunsure").hidden = !(sel.bar_one_sure !== null && sel.bar_one_sure < VOCAB.bar_one_unsure_below);
   const move = async (beats) => {
     try {
       keepSong(await postJSON(`/api/songs/${sel.id}/bar-one`, { beats }));
