@@ -9,7 +9,10 @@ import soundfile as sf
 
 from onebeat._io import atomic_path
 
-__all__ = ["write_ogg_vorbis"]
+__all__ = ["AUDIO_FORMATS", "write_audio", "write_ogg_vorbis"]
+
+#: The audio files onebeat writes, by suffix.
+AUDIO_FORMATS = (".wav", ".flac", ".ogg")
 
 _BLOCK = 16384
 
@@ -30,3 +33,17 @@ def write_ogg_vorbis(
         # libsndfile's Vorbis encoder crashes on very large single writes: use blocks.
         for i in range(0, data.shape[1], _BLOCK):
             f.write(np.ascontiguousarray(data[:, i : i + _BLOCK].T))
+
+
+def write_audio(path: str | os.PathLike[str], y: np.ndarray, sr: int) -> None:
+    """Write ``y`` (``(n,)`` or ``(channels, n)``, float in [-1, 1]) atomically as the
+    file's suffix says (:data:`AUDIO_FORMATS`): Ogg Vorbis, or 16-bit WAV or FLAC.
+    The caller checks the suffix first, saying which command it is for."""
+    p = os.fspath(path)
+    ext = os.path.splitext(p)[1].lower()
+    if ext == ".ogg":
+        write_ogg_vorbis(p, y, sr)
+        return
+    data = y[None, :] if y.ndim == 1 else y
+    with atomic_path(p) as tmp:
+        sf.write(tmp, data.T, sr, format=ext[1:].upper(), subtype="PCM_16")

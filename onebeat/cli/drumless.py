@@ -13,9 +13,6 @@ from onebeat.errors import OnebeatError
 
 __all__ = ["add_parser", "run"]
 
-#: What the command writes: an audio format soundfile writes, or Ogg Vorbis.
-FORMATS = (".wav", ".flac", ".ogg")
-
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``drumless`` command's arguments."""
@@ -47,20 +44,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--no-cache", action="store_true", help="separate again even if this song was before"
     )
     p.set_defaults(func=run)
-
-
-def _write(path: Path, y: np.ndarray, sr: int) -> None:
-    import soundfile as sf
-
-    from onebeat._io import atomic_path
-    from onebeat.audio.encode import write_ogg_vorbis
-
-    y = np.clip(y, -1.0, 1.0)
-    if path.suffix.lower() == ".ogg":
-        write_ogg_vorbis(path, y, sr)
-        return
-    with atomic_path(path) as tmp:
-        sf.write(tmp, y.T, sr, format=path.suffix[1:].upper(), subtype="PCM_16")
 
 
 def _split(song: Path, *, use_cache: bool) -> tuple[np.ndarray, np.ndarray, int]:
@@ -98,20 +81,21 @@ def _split(song: Path, *, use_cache: bool) -> tuple[np.ndarray, np.ndarray, int]
 
 def run(args: argparse.Namespace) -> int:
     from onebeat.analysis.drumless import drum_level
+    from onebeat.audio.encode import AUDIO_FORMATS, write_audio
 
     for out in (args.out, args.drums_only):
-        if out is not None and out.suffix.lower() not in FORMATS:
-            raise OnebeatError(f"{out}: drumless writes {', '.join(FORMATS)}")
+        if out is not None and out.suffix.lower() not in AUDIO_FORMATS:
+            raise OnebeatError(f"{out}: drumless writes {', '.join(AUDIO_FORMATS)}")
     gain = drum_level(args.level)
     t0 = time.perf_counter()
     rest, drums, sr = _split(args.song, use_cache=not args.no_cache)
     took = time.perf_counter() - t0
-    _write(args.out, rest + gain * drums, sr)
+    write_audio(args.out, np.clip(rest + gain * drums, -1.0, 1.0), sr)
     what = "without its drums" if gain == 0 else f"with its drums at {args.level}"
     length = rest.shape[-1] / sr
     print(f"  saved    {args.out} ({args.song.name} {what}, {length:.0f} s)", file=sys.stdout)
     if args.drums_only:
-        _write(args.drums_only, drums, sr)
+        write_audio(args.drums_only, np.clip(drums, -1.0, 1.0), sr)
         print(f"  saved    {args.drums_only} (its drums alone)")
     print(f"  took     {took:.1f} s ({took / max(length, 1e-9):.2f} s per second of audio)")
     return 0

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import av
 import numpy as np
-import soundfile as sf
 from PIL import Image, ImageDraw, ImageFont
 
 from onebeat._io import atomic_path
 from onebeat.audio.decode import load_audio
 from onebeat.audio.drumsynth import render_hits
-from onebeat.audio.encode import write_ogg_vorbis
+from onebeat.audio.encode import AUDIO_FORMATS, write_audio
 from onebeat.audio.stretch import time_stretch
 from onebeat.engine import Grade, HitOutcome
 from onebeat.engine.judge import POINTS
@@ -43,7 +42,6 @@ __all__ = [
     "write_take_video",
 ]
 
-AUDIO_FORMATS = (".wav", ".flac", ".ogg")
 #: Pan positions (-1 left … 1 right) for one and for two players.
 _PAN = {1: (0.0,), 2: (-0.6, 0.6)}
 
@@ -190,11 +188,7 @@ def write_take_audio(
     if ext not in AUDIO_FORMATS:
         raise OnebeatError(f"{p}: audio export writes {', '.join(AUDIO_FORMATS)}")
     y = render_take_audio(session, song=song, sr=sr, song_drums=song_drums)
-    if ext == ".ogg":
-        write_ogg_vorbis(p, y, sr)
-    else:
-        with atomic_path(p) as tmp:
-            sf.write(tmp, y.T, sr, format=ext[1:].upper(), subtype="PCM_16")
+    write_audio(p, y, sr)
     return float(y.shape[1] / sr)
 
 
