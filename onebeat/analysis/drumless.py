@@ -221,7 +221,8 @@ def song_at_level(
     progress: Callable[[float], None] | None = None,
 ) -> Path:
     """The song with its drums at a :data:`DRUM_LEVELS` level, as a file: the song itself
-    at "full", else ``rest + level · drums`` in onebeat's cache (made once)."""
+    at "full", the cached drumless song at "off", else ``rest + level · drums`` in
+    onebeat's cache (made once)."""
     from onebeat.audio.decode import file_sha256
     from onebeat.audio.encode import write_ogg_vorbis
 
@@ -229,7 +230,13 @@ def song_at_level(
     p = Path(path)
     if gain == 1.0:
         return p
-    out = _cache(f"drums{round(gain * 100)}", file_sha256(p))
+    sha = file_sha256(p)
+    if gain == 0.0:  # the drumless song as separate() keeps it: no second copy
+        kept = _cache("rest", sha)
+        if not kept.is_file():
+            separate(p, progress=progress)
+        return kept
+    out = _cache(f"drums{round(gain * 100)}", sha)
     if not out.is_file():
         rest, drums, sr = separate(p, progress=progress)
         out.parent.mkdir(parents=True, exist_ok=True)
