@@ -34,9 +34,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--song", type=Path, metavar="AUDIO", help="the song's audio, if it has moved since"
     )
+    from onebeat.analysis.drumless import DRUM_LEVELS
+
     p.add_argument(
         "--song-drums",
-        choices=["full", "guide", "off"],
+        choices=list(DRUM_LEVELS),
         default="full",
         help="the song's own drums in --audio and --video: all (default), a quiet guide, or "
         "none, so the jam sounds like the players (onebeat drumless)",

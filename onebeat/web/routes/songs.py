@@ -6,12 +6,13 @@ A :class:`~onebeat.library.LibraryError` becomes a one-line HTTP error in one pl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from onebeat.play.protocol import SongDrums
 from onebeat.web.context import Ctx, local_only
 
 __all__ = ["router"]
@@ -76,7 +77,7 @@ def audio(
     song_id: str,
     ctx: Ctx,
     speed: Annotated[float, Query(ge=0.5, le=1.0)] = 1.0,
-    drums: Literal["full", "guide", "off"] = "full",
+    drums: SongDrums = "full",
 ) -> FileResponse:
     """The song's audio; at a practice speed below 1, time-stretched; with its drums
     turned down ("guide") or taken out ("off"). Made on the first request, in a worker

@@ -3,7 +3,7 @@
 import { $ } from "./kit.js";
 import { PAUSE_MS, state, message, escapeHtml } from "./state.js";
 import { playerSpec } from "./setup.js";
-import { send, prepare, audioBuffer, onReady, finish, showScreen, DRUMS_WORDS } from "./play.js";
+import { send, prepare, audioBuffer, onReady, finish, showScreen, preparingWords } from "./play.js";
 
 // A lesson: the server's coach sets each pass (bars, speed, each player's part); the
 // page counts in a bar, plays the bars once, and after the coach's word the next pass.
@@ -37,9 +37,8 @@ export async function onLesson(msg) {
   state.wantDrums = msg.drums;
   const parts = msg.players;
   const first = parts[state.players[0].name];
-  const preparing = [msg.speed < 1 ? `at ${Math.round(msg.speed * 100)} %` : "", DRUMS_WORDS[msg.drums]]
-    .filter(Boolean).join(", ");
-  if (preparing) message($("coachsaid"), `preparing the song ${preparing}…`);
+  const preparing = preparingWords(msg.speed, msg.drums);
+  if (preparing) message($("coachsaid"), preparing);
   await audioBuffer(state.song, msg.speed, msg.drums);
   renderCoach();  // first: the highway is sized to fit under the coach's panel
   await onReady({

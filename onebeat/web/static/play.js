@@ -50,9 +50,8 @@ export async function start() {
     await prepare();
     state.wantSpeed = Number($("speed").value);
     state.wantDrums = $("songdrums").value;
-    const preparing = [state.wantSpeed < 1 ? `at ${Math.round(state.wantSpeed * 100)} %` : "",
-      DRUMS_WORDS[state.wantDrums]].filter(Boolean).join(", ");
-    if (preparing) message($("playmsg"), `preparing the song ${preparing}…`);
+    const preparing = preparingWords(state.wantSpeed, state.wantDrums);
+    if (preparing) message($("playmsg"), preparing);
     await audioBuffer(state.song, state.wantSpeed, state.wantDrums);
     message($("playmsg"), "");
     const loop = $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
@@ -68,7 +67,14 @@ export async function start() {
 }
 
 // How the song's drums are played, in the "preparing the song …" line.
-export const DRUMS_WORDS = { full: "", guide: "with its drums as a quiet guide", off: "without its drums" };
+const DRUMS_WORDS = { full: "", guide: "with its drums as a quiet guide", off: "without its drums" };
+
+// "preparing the song at 80 %, without its drums…" while a practice copy is made; "" for
+// the song as it is.
+export function preparingWords(speed, drums) {
+  const how = [speed < 1 ? `at ${Math.round(speed * 100)} %` : "", DRUMS_WORDS[drums]].filter(Boolean);
+  return how.length ? `preparing the song ${how.join(", ")}…` : "";
+}
 
 // The song's audio at a practice speed (time-stretched by the server, same pitch) and
 // with its drums at a level: "full", "guide" or "off" (taken out by the server).
