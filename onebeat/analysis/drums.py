@@ -38,6 +38,7 @@ __all__ = [
     "DrumAnalysis",
     "DrumOnsets",
     "class_of_gm_note",
+    "class_thresholds",
     "drum_activations",
     "frame_features",
     "model_fingerprint",
@@ -169,6 +170,12 @@ def _load_model() -> _Model:
         thresholds=np.mean(thresholds, axis=0),
         classes=classes.pop(),
     )
+
+
+def class_thresholds() -> dict[str, float]:
+    """The activation each class's onsets must reach (the members' thresholds, averaged)."""
+    model = _load_model()
+    return {name: float(t) for name, t in zip(model.classes, model.thresholds, strict=True)}
 
 
 #: Frames the network runs on at once (a minute: bounded memory on long songs), and the
