@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 
 import numpy as np
 
@@ -40,6 +41,17 @@ POINTS = {Grade.PERFECT: 100, Grade.GREAT: 70, Grade.GOOD: 40, Grade.MISS: 0}
 MULTIPLIER_EVERY = 10
 MAX_MULTIPLIER = 4
 _HIHATS = frozenset({DrumPiece.HIHAT_CLOSED, DrumPiece.HIHAT_OPEN})
+
+
+def _match_key(piece: DrumPiece | None) -> DrumPiece | None:
+    """What a note or hit is matched by: its piece, the two hi-hats as one."""
+    return DrumPiece.HIHAT_CLOSED if piece in _HIHATS else piece
+
+
+#: A queued hit: (time for ordering: NaN as 0, player, pad, velocity, late), time, the hit.
+_Pending = tuple[float, str, str, int, bool, float, "Hit"]
+#: Hits judged at once are taken in this order, whatever order they were pushed in.
+_ORDER = itemgetter(0, 1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,13 @@ class PlayerStats:
             self.miss += 1
             self.streak = 0
             return
-        setattr(self, grade.value, getattr(self, grade.value) + 1)
+        # counted by identity, not by the member's name: the judge's hot path
+        if grade is Grade.PERFECT:
+            self.perfect += 1
+        elif grade is Grade.GREAT:
+            self.great += 1
+        else:
+            self.good += 1
         self.score += POINTS[grade]
         self.points += POINTS[grade] * self.multiplier
         self.streak += 1
@@ -254,7 +272,7 @@ _STRAY_FIELD = {
 
 class _PlayerState:
     def __init__(self, n_notes: int) -> None:
-        self.open = np.ones(n_notes, dtype=bool)
+        self.open = [True] * n_notes  # a list: element access is the judge's hot path
         self.next_to_close = 0
         self.horizon = -math.inf  # judged up to here: a hit before it came too late
         self.last_stroke: dict[DrumPiece | None, float] = {}
@@ -290,8 +308,10 @@ class Judge:
         self.any_pad = chart.any_pad if self.settings.any_pad is None else self.settings.any_pad
         self.offsets_ms = {p: float((offsets_ms or {}).get(p, 0.0)) for p in players}
         self._times = [n.time for n in chart.notes]
+        # what a hit must be to match each note (the hi-hats are one), kept per note
+        self._match = [_match_key(n.piece) for n in chart.notes]
         self._players = {p: _PlayerState(len(chart.notes)) for p in players}
-        self._pending: list[tuple[float, str, str, int, bool, Hit]] = []
+        self._pending: list[_Pending] = []
         s = self.settings
         self._good_s = s.windows.good_ms / 1000.0 * s.speed  # the Good window in song time
         self._grace_s = s.grace_ms / 1000.0 * s.speed
@@ -312,23 +332,25 @@ class Judge:
             t = math.nan
         if late is None:
             late = t < state.horizon  # False for NaN, which is counted as invalid
-        key_piece = hit.piece.value if hit.piece is not None else ""
-        self._pending.append((t, hit.player, key_piece, hit.velocity, late, hit))
+        key_piece: str = hit.piece if hit.piece is not None else ""  # a StrEnum: its value
+        # (order key: time with NaN first, player, pad, velocity, late), time, hit
+        order_t = 0.0 if math.isnan(t) else t
+        self._pending.append((order_t, hit.player, key_piece, hit.velocity, late, t, hit))
         return not late
 
     def update(self, t: float) -> list[Judgment]:
         """Judge every queued hit up to song time ``t`` and close the notes whose window
         ended ``grace_ms`` ago; returns the judgments, in time order."""
         out: list[Judgment] = []
-        ready: list[tuple[float, str, str, int, bool, Hit]] = []
+        ready: list[_Pending] = []
         if self._pending:
-            waiting: list[tuple[float, str, str, int, bool, Hit]] = []
+            waiting: list[_Pending] = []
             for h in self._pending:
-                (ready if math.isnan(h[0]) or h[4] or h[0] <= t else waiting).append(h)
+                (ready if math.isnan(h[5]) or h[4] or h[5] <= t else waiting).append(h)
             self._pending = waiting
         # order within equal times must not depend on push order: sort on the content
-        ready.sort(key=lambda h: (0.0 if math.isnan(h[0]) else h[0], h[1], h[2], h[3], h[4]))
-        for ht, player, _, _, late, hit in ready:
+        ready.sort(key=_ORDER)
+        for _, player, _, _, late, ht, hit in ready:
             state = self._players[player]
             if math.isnan(ht) or not 1 <= hit.velocity <= 127:
                 out.append(self._count(state, player, ht, HitOutcome.INVALID))
@@ -381,9 +403,6 @@ class Judge:
         state.next_to_close = i
         return out
 
-    def _matches(self, note_piece: DrumPiece, piece: DrumPiece | None) -> bool:
-        return self.any_pad or note_piece is piece or (note_piece in _HIHATS and piece in _HIHATS)
-
     def _judge_hit(self, player: str, state: _PlayerState, t: float, hit: Hit) -> Judgment:
         s = self.settings
         piece = hit.piece
@@ -400,11 +419,14 @@ class Judge:
         hi = bisect.bisect_right(self._times, t + self._good_s)
         best: int | None = None
         other = False
+        is_open, times, match = state.open, self._times, self._match
+        want = _match_key(piece)
+        any_pad = self.any_pad
         for i in range(lo, hi):
-            if not state.open[i]:
+            if not is_open[i]:
                 continue
-            if self._matches(self.chart.notes[i].piece, piece):
-                if best is None or abs(self._times[i] - t) < abs(self._times[best] - t):
+            if any_pad or match[i] is want:
+                if best is None or abs(times[i] - t) < abs(times[best] - t):
                     best = i
             else:
                 other = True
