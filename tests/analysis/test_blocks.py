@@ -1,0 +1,56 @@
+"""A long song's features made in blocks are the whole song's (bounded memory, issue 30)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onebeat.analysis import _madmom
+
+SR = 44100
+
+
+def clicks(seconds: float, seed: int = 0) -> np.ndarray:
+    """Noise bursts on a wandering beat over a quiet hum: something for every feature."""
+    rng = np.random.default_rng(seed)
+    y = 0.02 * np.sin(2 * np.pi * 110 * np.arange(int(seconds * SR)) / SR)
+    t = 0.3
+    while t < seconds - 0.1:
+        k = int(t * SR)
+        y[k : k + 2000] += rng.normal(0, 0.3, 2000) * np.exp(-np.arange(2000) / 300)
+        t += rng.uniform(0.4, 0.6)
+    return y.astype(np.float32)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_madmom, "BLOCK_S", 4.0)  # a 17 s song in five blocks
+
+
+def test_the_beat_networks_features_and_activations_in_blocks_are_the_whole_songs(
+    small_blocks: None,
+) -> None:
+    import madmom.audio.signal as msig
+
+    beat_rnn, down_rnn, bar_rnn = _madmom._processors()
+    y = clicks(17.3)
+    whole = msig.Signal(y, sample_rate=SR)
+    features = beat_rnn.processors[0]
+    blocks = _madmom._features_in_blocks(features, y, SR)
+    assert blocks.shape == np.asarray(features(whole)).shape
+    assert np.array_equal(blocks, np.asarray(features(whole)))
+    assert np.array_equal(_madmom._activations(down_rnn, y, SR), np.asarray(down_rnn(whole)))
+    perc = _madmom._features_in_blocks(bar_rnn.perc_feat, y, SR)
+    assert np.array_equal(perc, np.asarray(bar_rnn.perc_feat(whole)))
+
+
+def test_a_song_that_fits_one_block_is_heard_whole() -> None:
+    calls: list[int] = []
+
+    def feature(signal: np.ndarray) -> np.ndarray:
+        calls.append(len(signal))
+        return np.zeros((len(signal) // 441 + 1, 3))
+
+    y = np.zeros(int(_madmom.BLOCK_S * SR), np.float32)
+    _madmom._features_in_blocks(feature, y, SR)
+    assert calls == [len(y)]
