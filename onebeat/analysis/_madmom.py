@@ -37,11 +37,22 @@ from madmom.features.downbeats import RNNBarProcessor, RNNDownBeatProcessor  # n
 __all__ = ["MadmomBackend"]
 
 FPS = 100
-#: The features of a song longer than this are made in blocks this long [s].
-BLOCK_S = 60.0
+#: The spectra of a song longer than this are made in blocks this long [s]: three
+#: frame sizes of complex spectra and their filtered, logarithmic and differenced copies
+#: come to ~5 MiB a second of song.
+BLOCK_S = 20.0
+#: The chroma's blocks [s]: longer, as each is heard with CHROMA_EDGE_FRAMES either side.
+CHROMA_BLOCK_S = 60.0
 #: Frames either side of a block's cut made by the neighbouring block (far more than
 #: the half window, 4096 samples, and the spectral difference's lag reach).
 EDGE_FRAMES = 100
+#: madmom's beat DBN keeps a back-pointer per state per frame (2.6 GiB on a 20-minute
+#: song), so a long song is decoded in windows this long [s], each overlapping the next
+#: by DBN_OVERLAP_S, and stitched at a beat both windows agree on.
+DBN_WINDOW_S = 180.0
+DBN_OVERLAP_S = 60.0
+#: Beats of two windows closer than this are the same beat [s].
+SAME_BEAT_S = 0.001
 #: The chroma's pitch filters are recursive (filtered forwards and backwards over what
 #: they are given), so a cut reaches further: 10 s either side leave its values within
 #: 2e-4 of the whole song's (bar probabilities within 1e-4).
@@ -98,7 +109,7 @@ class MadmomBackend:
         y = np.asarray(y, dtype=np.float32)
         beat_act = _activations(beat_rnn, y, sr)
         progress("beat activations")
-        beats = np.asarray(DBNBeatTrackingProcessor(fps=FPS)(beat_act), dtype=float)
+        beats = _track_beats(beat_act)
         progress("beat tracking")
         down_act = _activations(down_rnn, y, sr)
         progress("downbeat activations")
@@ -114,7 +125,7 @@ class MadmomBackend:
 
 
 def _features_in_blocks(
-    feature: Any, y: np.ndarray, sr: int, edge: int = EDGE_FRAMES
+    feature: Any, y: np.ndarray, sr: int, edge: int = EDGE_FRAMES, block_s: float | None = None
 ) -> np.ndarray:
     """A frame-wise feature of the whole song (madmom's spectra and chroma), computed
     block by block: each block starts on a frame, so its frames are the song's, and the
@@ -123,7 +134,7 @@ def _features_in_blocks(
     block. A song that fits one block is heard whole."""
     hop = sr // FPS
     n = -(-len(y) // hop)  # one frame centred on every hop, the last one too
-    block = round(BLOCK_S * FPS)
+    block = round((BLOCK_S if block_s is None else block_s) * FPS)
     if n <= block + 2 * edge:
         return np.asarray(feature(_msig.Signal(y, sample_rate=sr)))
     parts = []
@@ -152,7 +163,7 @@ def _bar_probability(processor: Any, y: np.ndarray, sr: int, beats: np.ndarray) 
     its two features are made in blocks): the downbeat probability of each beat, NaN for
     the last one."""
     perc = _features_in_blocks(processor.perc_feat, y, sr)
-    harm = _features_in_blocks(processor.harm_feat, y, sr, CHROMA_EDGE_FRAMES)
+    harm = _features_in_blocks(processor.harm_feat, y, sr, CHROMA_EDGE_FRAMES, CHROMA_BLOCK_S)
     perc_synced = processor.perc_beat_sync((perc, beats))
     harm_synced = processor.harm_beat_sync((harm, beats))
     act = np.mean(
@@ -163,3 +174,39 @@ def _bar_probability(processor: Any, y: np.ndarray, sr: int, beats: np.ndarray) 
         axis=0,
     )
     return np.append(np.asarray(act).ravel(), np.nan)
+
+
+def _track_beats(beat_act: np.ndarray) -> np.ndarray:
+    """madmom's DBN beat tracking, in overlapping windows on a long song.
+
+    Viterbi paths that start anywhere soon merge into one (the start's uniform prior is
+    forgotten within a few beats), so two windows' beats agree across the middle of their
+    overlap; the stitch is the agreed beat nearest its centre. Measured against the whole
+    song decoded at once: the same beats (tests/analysis/test_blocks.py; the bench).
+    Where two windows agree on no beat there, the cut is the overlap's centre.
+    """
+    dbn = DBNBeatTrackingProcessor(fps=FPS)
+    n = len(beat_act)
+    window, overlap = round(DBN_WINDOW_S * FPS), round(DBN_OVERLAP_S * FPS)
+    if n <= window:
+        return np.asarray(dbn(beat_act), dtype=float)
+    kept = np.zeros(0)
+    start = 0
+    while True:
+        end = min(n, start + window)
+        beats = np.asarray(dbn(beat_act[start:end]), dtype=float) + start / FPS
+        if start == 0:
+            kept = beats
+        else:
+            lo, hi = start / FPS, (start + overlap) / FPS
+            centre = (lo + hi) / 2
+            ours = beats[(beats >= lo) & (beats < hi)]
+            theirs = kept[(kept >= lo) & (kept < hi)]
+            agreed = [t for t in ours if len(theirs) and np.min(np.abs(theirs - t)) < SAME_BEAT_S]
+            cut = min(agreed, key=lambda t: abs(t - centre)) if agreed else centre
+            kept = np.concatenate(
+                [kept[kept < cut - SAME_BEAT_S], beats[beats >= cut - SAME_BEAT_S]]
+            )
+        if end == n:
+            return kept
+        start = end - overlap

@@ -30,6 +30,7 @@ import onnxruntime as ort
 from scipy.ndimage import maximum_filter1d
 
 from onebeat.audio.decode import resample
+from onebeat.audio.frames import centred_frames
 
 __all__ = [
     "DRUM_CLASSES",
@@ -122,11 +123,20 @@ def frame_features(*, y: np.ndarray, sr: int = SR) -> np.ndarray:
     if sr != SR:
         raise ValueError(f"drum features need audio at {SR} Hz, got {sr}")
     y = np.asarray(y, dtype=np.float32)
-    rms = float(np.sqrt(np.mean(y.astype(np.float64) ** 2)))
-    if rms > 0:
-        y = y * np.float32(TARGET_RMS / rms)
-    spec = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP, center=True))
-    logmel = np.log1p(100.0 * (_mel_basis() @ spec)).T.astype(np.float32)
+    # the song's loudness, summed a block at a time (a float64 copy of a long song is big)
+    power = sum(
+        float(np.dot(b.astype(np.float64), b)) for b in np.array_split(y, 1 + len(y) // 2**20)
+    )
+    rms = float(np.sqrt(power / max(len(y), 1)))
+    gain = float(np.float32(TARGET_RMS / rms)) if rms > 0 else 1.0
+    mel = centred_frames(
+        y,
+        n_fft=N_FFT,
+        hop=HOP,
+        gain=gain,
+        reduce=lambda spec: np.log1p(100.0 * (_mel_basis() @ spec)).astype(np.float32),
+    )
+    logmel = np.ascontiguousarray(mel.T)
     rise = np.maximum(0.0, np.diff(logmel, axis=0, prepend=logmel[:1]))
     return np.hstack([logmel, rise]).astype(np.float32)
 

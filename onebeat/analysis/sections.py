@@ -13,6 +13,8 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
+from onebeat.audio.frames import centred_frames
+
 __all__ = ["TEXTURE_FPS", "section_names", "section_starts", "texture_features"]
 
 #: Frames per second of the texture features.
@@ -31,10 +33,32 @@ def texture_features(*, y: np.ndarray, sr: int) -> np.ndarray:
     np.ndarray, shape (n_frames, 25)
     """
     hop = round(sr / TEXTURE_FPS)
-    mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, hop_length=hop, n_fft=4096)
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop, n_fft=4096)
+    # the power spectrum made in blocks (no complex spectrum of the whole song), then
+    # what librosa.feature.mfcc(y=...) and chroma_stft(y=...) make of it: the same numbers
+    power = centred_frames(y, n_fft=4096, hop=hop, reduce=np.square)
+    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=4096, hop_length=hop)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=13)
+    chroma = librosa.feature.chroma_stft(
+        S=power, sr=sr, hop_length=hop, n_fft=4096, tuning=_tuning(power, sr=sr, n_fft=4096)
+    )
     n = min(mfcc.shape[1], chroma.shape[1])
     return np.vstack([mfcc[:, :n], chroma[:, :n]]).T.astype(np.float32)
+
+
+def _tuning(power: np.ndarray, *, sr: int, n_fft: int) -> float:
+    """What ``librosa.estimate_tuning(S=power)`` finds (as chroma_stft asks it), its
+    peak picking done on blocks of frames: on the whole of a long song it holds five
+    arrays the size of the spectrum. Written out here for that alone; the peaks are
+    frame-local, so the tuning is the same."""
+    pitches, mags = [], []
+    for a in range(0, power.shape[1], 2000):
+        pitch, mag = librosa.piptrack(S=power[:, a : a + 2000], sr=sr, n_fft=n_fft)
+        found = pitch > 0
+        pitches.append(pitch[found])
+        mags.append(mag[found])
+    pitch, mag = np.concatenate(pitches), np.concatenate(mags)
+    threshold = np.median(mag) if len(mag) else 0.0
+    return float(librosa.pitch_tuning(pitch[mag >= threshold], bins_per_octave=12))
 
 
 def _bar_means(frames: np.ndarray, fps: float, edges: np.ndarray) -> np.ndarray:

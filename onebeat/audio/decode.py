@@ -236,11 +236,21 @@ def load_audio(
         resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=source_sr)
         max_samples = int(max_duration * source_sr) + source_sr
         n = 0
+
+        def keep(arr: np.ndarray) -> None:
+            # each decoded block checked, clipped and mixed down as it comes: a long
+            # song never lies in memory as its channels and again as their mix
+            arr = arr.astype(np.float32, copy=False)
+            if not np.all(np.isfinite(arr)):
+                raise CorruptAudioError(f"{p}: audio decodes to invalid (non-finite) samples")
+            np.clip(arr, -1.0, 1.0, out=arr)
+            chunks.append(to_mono(arr) if mono else arr)
+
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     arr = out.to_ndarray()
-                    chunks.append(arr)
+                    keep(arr)
                     n += arr.shape[1]
                 if n > max_samples:
                     raise TooLongError(
@@ -248,18 +258,14 @@ def load_audio(
                         "cut the song to the part you want to play"
                     )
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                keep(out.to_ndarray())
         except av.error.FFmpegError as exc:
             raise CorruptAudioError(f"{p}: corrupt audio data ({_ffmpeg_reason(exc)})") from None
 
-    if not chunks or sum(c.shape[1] for c in chunks) == 0:
+    if not chunks or sum(c.shape[-1] for c in chunks) == 0:
         raise CorruptAudioError(f"{p}: no audio could be decoded")
-    y = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
-    if not np.all(np.isfinite(y)):
-        raise CorruptAudioError(f"{p}: audio decodes to invalid (non-finite) samples")
-    np.clip(y, -1.0, 1.0, out=y)
-    if mono:
-        y = to_mono(y)
+    y = np.concatenate(chunks, axis=-1)
+    chunks.clear()
     target_sr = source_sr if sr is None else int(sr)
     y = resample(y, orig_sr=source_sr, target_sr=target_sr)
     return Audio(

@@ -54,3 +54,30 @@ def test_a_song_that_fits_one_block_is_heard_whole() -> None:
     y = np.zeros(int(_madmom.BLOCK_S * SR), np.float32)
     _madmom._features_in_blocks(feature, y, SR)
     assert calls == [len(y)]
+
+
+def test_beats_decoded_in_overlapping_windows_are_the_whole_songs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tempo that drifts from 100 to 130 BPM with noisy activations: madmom's DBN over
+    the whole song, and in 40 s windows overlapping by 15 s, find the same beats."""
+    from madmom.features.beats import DBNBeatTrackingProcessor
+
+    rng = np.random.default_rng(1)
+    fps = _madmom.FPS
+    n = 150 * fps
+    act = rng.uniform(0.0, 0.15, n)
+    t, k = 0.5, 0
+    while t < n / fps - 0.5:
+        f = round(t * fps)
+        act[f - 1 : f + 2] += np.array([0.3, 0.8, 0.3]) * rng.uniform(0.5, 1.0)
+        bpm = 100 + 30 * t / (n / fps)
+        t += 60 / bpm
+        k += 1
+    act = np.clip(act, 0, 1).astype(np.float32)
+    whole = np.asarray(DBNBeatTrackingProcessor(fps=fps)(act))
+    monkeypatch.setattr(_madmom, "DBN_WINDOW_S", 40.0)
+    monkeypatch.setattr(_madmom, "DBN_OVERLAP_S", 15.0)
+    windows = _madmom._track_beats(act)
+    assert len(windows) == len(whole) >= k - 2
+    assert np.max(np.abs(windows - whole)) < 0.001
