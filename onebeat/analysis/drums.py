@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -45,6 +46,7 @@ __all__ = [
     "model_fingerprint",
     "onsets_from_activations",
     "pick_onsets",
+    "threads_per_process",
     "transcribe_drums",
 ]
 
@@ -158,10 +160,20 @@ def _weights() -> list[Traversable]:
     return [resources.files("onebeat") / "data" / name for name in MEMBERS]
 
 
+def threads_per_process() -> int:
+    """Threads a network may run on here: ``$ONEBEAT_THREADS`` (a batch's worker sets it
+    to its share of the cores), else 0 (onnxruntime's choice: every core)."""
+    try:
+        return max(0, int(os.environ.get("ONEBEAT_THREADS", "0")))
+    except ValueError:
+        return 0
+
+
 @functools.cache
 def _load_model() -> _Model:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    opts.intra_op_num_threads = threads_per_process()
     sessions, thresholds, classes = [], [], set()
     for weights in _weights():
         session = ort.InferenceSession(

@@ -51,6 +51,7 @@ __all__ = [
     "analyze",
     "analyze_drums",
     "cache_dir",
+    "cache_files",
     "is_cached",
     "trim_edges",
 ]
@@ -243,6 +244,12 @@ def analyze(
 def _drums_cache_path(sha256: str) -> Path:
     name = f"{sha256}.drums.{model_fingerprint()}-{__version__}.npz"
     return cache_dir() / "drums" / name
+
+
+def cache_files(path: str | os.PathLike[str], backend: str = DEFAULT_BACKEND) -> list[Path]:
+    """The cache files that hold a song's analysis and drums (those that exist)."""
+    sha = file_sha256(Path(path))
+    return [f for f in (_cache_path(sha, backend), _drums_cache_path(sha)) if f.is_file()]
 
 
 def is_cached(path: str | os.PathLike[str], backend: str = DEFAULT_BACKEND) -> bool:

@@ -37,6 +37,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="N",
         help="songs analysed at once when SONG is a folder (default: one per core)",
     )
+    p.add_argument(
+        "--engine",
+        choices=("process", "ray"),
+        default="process",
+        help="where a folder's songs run: this machine's processes (default), or Ray tasks "
+        "(pip install 'onebeat[ray]'); the results go into this machine's cache either way",
+    )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: the Ray cluster to run on (default: a Ray started here; "
+        "the songs must be at the same paths on its machines)",
+    )
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
     p.add_argument(
@@ -93,7 +106,11 @@ def run_folder(args: argparse.Namespace) -> int:
         print(f"{args.song}: no song files under it")
         return 1
     jobs = args.jobs or os.cpu_count() or 1
-    print(f"{args.song}: {len(songs)} songs, {min(jobs, len(songs))} at a time")
+    where = f"Ray at {args.address}" if args.engine == "ray" and args.address else ""
+    where = where or (
+        f"{min(jobs, len(songs))} at a time" + (" on Ray" if args.engine == "ray" else "")
+    )
+    print(f"{args.song}: {len(songs)} songs, {where}")
     t0 = time.perf_counter()
     bar = tqdm(total=len(songs), unit="song", file=sys.stderr, disable=not sys.stderr.isatty())
 
@@ -102,7 +119,14 @@ def run_folder(args: argparse.Namespace) -> int:
         if not d.ok:
             bar.write(f"  could not analyse {d.said}")
 
-    results = analyze_batch(songs, backend=args.backend, jobs=jobs, on_done=done)
+    results = analyze_batch(
+        songs,
+        backend=args.backend,
+        jobs=jobs,
+        on_done=done,
+        engine=args.engine,
+        address=args.address,
+    )
     bar.close()
     failed = [r for r in results if not r.ok]
     cached = sum(1 for r in results if r.cached)
