@@ -265,6 +265,14 @@ class Library:
             self._save_index()
         return entry
 
+    def add_paths(self, paths: list[Path]) -> tuple[list[SongEntry], int]:
+        """Add many songs where they lie, the list saved once; returns their entries and
+        how many were not in the library before."""
+        before = set(self._songs)
+        entries = [self.add_path(p, save=False) for p in paths]
+        self._save_index()
+        return entries, len({e.id for e in entries} - before)
+
     def add_upload(self, filename: str, stream: IO[bytes]) -> SongEntry:
         """Store an uploaded song under the data folder (size-limited) and add it."""
         suffix = Path(filename).suffix.lower()

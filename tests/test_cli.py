@@ -449,3 +449,36 @@ def test_analyze_a_folder_on_two_processes_then_again_from_the_cache(
     assert main(["analyze", str(folder), "--jobs", "1"]) == 1
     out = capsys.readouterr().out
     assert "0 analysed, 2 already analysed, 1 could not be" in out  # resumed: nothing redone
+
+
+def test_library_add_fills_the_song_list_from_folders_then_lists_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONEBEAT_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "music"
+    folder.mkdir()
+    for name, bpm in (("one.wav", 96.0), ("two.flac", 140.0)):
+        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
+        sf.write(folder / name, y[0], 22050)
+    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)
+    assert main(["library", "add", str(folder), "--jobs", "1"]) == 1  # one could not be
+    out = capsys.readouterr().out
+    assert "could not analyse" in out and "broken.mp3" in out
+    assert "2 added to the song list (0 already in it)" in out
+    assert main(["library", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "one" in listed and "two" in listed and "broken" not in listed
+    assert "First Beat (demo)" in listed
+    # again: nothing analysed again, nothing added twice
+    assert main(["library", "add", str(folder / "one.wav")]) == 0
+    out = capsys.readouterr().out
+    assert "0 analysed, 1 already analysed" in out and "0 added to the song list (1 already" in out
+    from onebeat.library import Library
+
+    library = Library(tmp_path / "data")
+    try:
+        assert {e.path.name for e in library.songs()} == {"onebeat-demo.ogg", "one.wav", "two.flac"}
+    finally:
+        library.close()
+    assert main(["library", "add", str(tmp_path / "nowhere")]) == 1
+    assert "nowhere: no such folder or file" in capsys.readouterr().out

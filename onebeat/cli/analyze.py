@@ -11,8 +11,9 @@ from onebeat.cli.common import LICENCE_NOTE, analysis_options, analyze_song, for
 
 if TYPE_CHECKING:
     from onebeat.analysis.songmap import SongMap
+    from onebeat.batch import SongDone
 
-__all__ = ["add_parser", "move_bar_one", "run", "run_folder"]
+__all__ = ["add_parser", "analyze_folders", "batch_options", "move_bar_one", "run", "run_folder"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,25 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="audio file; or a folder: every song under it analysed (beats, bars and "
         "drums, cached for the charts and the web app), on all cores (--jobs)",
     )
-    p.add_argument(
-        "--jobs",
-        type=int,
-        metavar="N",
-        help="songs analysed at once when SONG is a folder (default: one per core)",
-    )
-    p.add_argument(
-        "--engine",
-        choices=("process", "ray"),
-        default="process",
-        help="where a folder's songs run: this machine's processes (default), or Ray tasks "
-        "(pip install 'onebeat[ray]'); the results go into this machine's cache either way",
-    )
-    p.add_argument(
-        "--address",
-        metavar="ADDR",
-        help="with --engine ray: the Ray cluster to run on (default: a Ray started here; "
-        "the songs must be at the same paths on its machines)",
-    )
+    batch_options(p)
     p.add_argument("-o", "--output", type=Path, help="write the SongMap JSON here")
     p.add_argument("--json", action="store_true", help="print the SongMap JSON to stdout")
     p.add_argument(
@@ -94,23 +77,31 @@ def run(args: argparse.Namespace) -> int:
 def run_folder(args: argparse.Namespace) -> int:
     """Every song under a folder, on a pool of processes: one progress bar, one line per
     song that cannot be analysed, a summary. Exit status 1 if any could not be."""
+    results = analyze_folders([args.song], args)
+    return 1 if not results or any(not r.ok for r in results) else 0
+
+
+def analyze_folders(folders: list[Path], args: argparse.Namespace) -> list[SongDone]:
+    """Every song under the folders analysed (``--jobs``, ``--engine``, ``--address``,
+    ``--backend`` from ``args``) with one progress bar, one line per song that cannot be
+    analysed and a summary; the results (none when there is no song file)."""
     import os
     import time
 
     from tqdm import tqdm
 
-    from onebeat.batch import SongDone, analyze_batch, audio_files
+    from onebeat.batch import analyze_batch, audio_files
 
-    songs = audio_files([args.song])
+    where_from = ", ".join(str(f) for f in folders)
+    songs = audio_files(folders)
     if not songs:
-        print(f"{args.song}: no song files under it")
-        return 1
+        print(f"{where_from}: no song files under it")
+        return []
     jobs = args.jobs or os.cpu_count() or 1
-    where = f"Ray at {args.address}" if args.engine == "ray" and args.address else ""
-    where = where or (
-        f"{min(jobs, len(songs))} at a time" + (" on Ray" if args.engine == "ray" else "")
-    )
-    print(f"{args.song}: {len(songs)} songs, {where}")
+    where = f"{min(jobs, len(songs))} at a time"
+    if args.engine == "ray":
+        where = f"on the Ray cluster at {args.address}" if args.address else where + " on Ray"
+    print(f"{where_from}: {len(songs)} songs, {where}")
     t0 = time.perf_counter()
     bar = tqdm(total=len(songs), unit="song", file=sys.stderr, disable=not sys.stderr.isatty())
 
@@ -134,7 +125,30 @@ def run_folder(args: argparse.Namespace) -> int:
         f"{len(results) - len(failed) - cached} analysed, {cached} already analysed, "
         f"{len(failed)} could not be, in {time.perf_counter() - t0:.1f} s"
     )
-    return 1 if failed else 0
+    return results
+
+
+def batch_options(p: argparse.ArgumentParser) -> None:
+    """``--jobs``, ``--engine`` and ``--address``: where a folder's songs are analysed."""
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="songs analysed at once when SONG is a folder (default: one per core)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("process", "ray"),
+        default="process",
+        help="where a folder's songs run: this machine's processes (default), or Ray tasks "
+        "(pip install 'onebeat[ray]'); the results go into this machine's cache either way",
+    )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --engine ray: the Ray cluster to run on (default: a Ray started here; "
+        "the songs must be at the same paths on its machines)",
+    )
 
 
 def move_bar_one(sm: SongMap, beats: int) -> SongMap:
