@@ -2,10 +2,11 @@
 
 The song is the demo song looped to 3:00 and written as Ogg Vorbis. Each backend runs
 in a fresh process (so that model loading counts, as it does for a user) and reports
-wall time, CPU time, real-time factor and peak memory. Reference: decoding the same
-file alone, measured in the same run.
+wall time, CPU time, real-time factor and peak memory. References, in the same run:
+decoding the same file alone, and madmom's own beat and downbeat pipeline on it.
 
-Targets: <= 20 s for 3 minutes (>= 9x real time) and <= 2 GiB peak memory.
+Targets: <= 20 s for 3 minutes (>= 9x real time), <= 2 GiB peak memory, and (issue 30)
+<= 1.2x the time of madmom's own pipeline.
 
 Usage: .venv/bin/python bench/analysis_speed.py [--backends madmom,librosa]
 """
@@ -35,6 +36,19 @@ what, path = sys.argv[1], sys.argv[2]
 if what == "decode":
     from onebeat.audio import load_audio
     load_audio(path, sr=44100)
+elif what == "madmom-alone":
+    # the reference: madmom's own beat and downbeat pipeline on the same file (its beat
+    # RNN + DBN, its downbeat RNN + joint DBN), decoded the same way, models loaded alike
+    import numpy as np
+    import onebeat.analysis._madmom  # noqa: F401  (madmom's resampler without ffmpeg)
+    from madmom.audio.signal import Signal
+    from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+    from onebeat.audio import load_audio
+    y = load_audio(path, sr=44100).y
+    sig = Signal(np.asarray(y, dtype=np.float32), sample_rate=44100)
+    DBNBeatTrackingProcessor(fps=100)(RNNBeatProcessor()(sig))
+    DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)(RNNDownBeatProcessor()(sig))
 else:
     from onebeat.analysis import analyze
     analyze(path, backend=what, use_cache=False)
@@ -56,8 +70,9 @@ def main() -> None:
         song = Path(tmp) / "three_minutes.ogg"
         write_ogg_vorbis(song, y, demo.sr)
         print(f"{args.seconds:.0f} s song ({song.stat().st_size / 1e6:.1f} MB ogg)")
-        print(f"{'step':10s} {'wall s':>7s} {'CPU s':>7s} {'x real time':>11s} {'peak MiB':>9s}")
-        for what in ["decode", *args.backends.split(",")]:
+        print(f"{'step':12s} {'wall s':>7s} {'CPU s':>7s} {'x real time':>11s} {'peak MiB':>9s}")
+        walls = {}
+        for what in ["decode", "madmom-alone", *args.backends.split(",")]:
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, what, str(song)],
                 check=True,
@@ -66,9 +81,15 @@ def main() -> None:
                 cwd=ROOT,
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            walls[what] = r["wall"]
             print(
-                f"{what:10s} {r['wall']:7.1f} {r['cpu']:7.1f} {args.seconds / r['wall']:11.1f} "
+                f"{what:12s} {r['wall']:7.1f} {r['cpu']:7.1f} {args.seconds / r['wall']:11.1f} "
                 f"{r['rss_mib']:9.0f}"
+            )
+        if "madmom" in walls:
+            print(
+                f"onebeat (madmom) / madmom's own pipeline: "
+                f"{walls['madmom'] / walls['madmom-alone']:.2f}x (target <= 1.2x)"
             )
 
 

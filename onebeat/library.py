@@ -187,14 +187,26 @@ class Library:
         self._drumless_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onebeat-analysis")
         self._jobs: dict[str, Future[None]] = {}
-        self.add_path(demo_song_path(), title="First Beat (demo)", save=False)
+        self._hashed = 0  # songs read and hashed since the list was last saved
+        self.add_path(demo_song_path(), title="First Beat (demo)", save=False, analyse=False)
+        self._hashed = 0  # the demo is not in the list
         for item in self._load_index():
             try:
                 self.add_path(
-                    Path(item["path"]), title=item["title"], save=False, known=_known(item)
+                    Path(item["path"]),
+                    title=item["title"],
+                    save=False,
+                    known=_known(item),
+                    analyse=False,
                 )
             except LibraryError as exc:  # a song that moved or went: keep the others
                 log.warning("library: %s", exc)
+        if self._hashed:  # an older list, or files that changed: keep their hashes now
+            self._save_index()
+        # the analyses (most only read from the cache) start once the list is open
+        with self._lock:
+            for entry in self._songs.values():
+                self._jobs[entry.id] = self._pool.submit(self._analyse, entry)
 
     # -- the list ------------------------------------------------------------------------
     def _load_index(self) -> list[dict[str, Any]]:
@@ -238,12 +250,14 @@ class Library:
         title: str | None = None,
         save: bool = True,
         known: tuple[str, int, int] | None = None,
+        analyse: bool = True,
     ) -> SongEntry:
         """Add an audio file where it lies; its analysis starts in the background.
 
         ``known``: the file's hash as the list kept it, with the size and modification
         time it had then; the file is read and hashed again only if either changed (a
-        library opens in a moment, however many songs it holds)."""
+        library opens in a moment, however many songs it holds). ``analyse`` off: the
+        caller starts its analysis."""
         p = path.expanduser().resolve()
         if not p.is_file():
             raise LibraryError(f"{path}: no such file")
@@ -254,13 +268,15 @@ class Library:
             sha = known[0]
         else:
             sha = file_sha256(p)
+            self._hashed += 1
         song_id = sha[:16]
         with self._lock:
             entry = self._songs.get(song_id)
             if entry is None:
                 entry = SongEntry(song_id, title or song_title(p) or p.stem, p, sha)
                 self._songs[song_id] = entry
-                self._jobs[song_id] = self._pool.submit(self._analyse, entry)
+                if analyse:
+                    self._jobs[song_id] = self._pool.submit(self._analyse, entry)
         if save:
             self._save_index()
         return entry
@@ -505,5 +521,6 @@ class Library:
         """Memory the cached song references hold [bytes]."""
         return sum(r.nbytes for r in list(self._refs.values()))
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, *, wait: bool = False) -> None:
+        """Stop the analyses not yet begun; ``wait``: for the one under way too."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -42,8 +42,9 @@ FPS = 100
 #: frame sizes of complex spectra and their filtered, logarithmic and differenced copies
 #: come to ~5 MiB a second of song.
 BLOCK_S = 20.0
-#: The chroma's blocks [s]: longer, as each is heard with CHROMA_EDGE_FRAMES either side.
-CHROMA_BLOCK_S = 60.0
+#: The chroma's blocks [s]: longer, as each is heard with CHROMA_EDGE_FRAMES either side
+#: (a 3-minute song's in one: its chroma is the bar network's slowest part).
+CHROMA_BLOCK_S = 180.0
 #: Frames either side of a block's cut made by the neighbouring block (far more than
 #: the half window, 4096 samples, and the spectral difference's lag reach).
 EDGE_FRAMES = 100

@@ -559,6 +559,14 @@ def test_a_library_opens_without_hashing_its_songs_again(
         assert [e.sha256 for e in third.songs() if e.path == song.resolve()] != [sha]
     finally:
         third.close()
+    # a list that kept no hashes (an older onebeat's) keeps them once it has been opened
+    index = tmp_path / "data" / "library.json"
+    index.write_text(json.dumps({"songs": [{"path": str(song), "title": "old"}]}))
+    Library(tmp_path / "data").close()
+    hashed.clear()
+    Library(tmp_path / "data").close()
+    assert song.resolve() not in hashed
+    assert json.loads(index.read_text())["songs"][0]["sha256"] == real(song)
 
 
 def test_analysis_progress_is_said_in_a_players_words(tmp_path: Path) -> None:
