@@ -167,6 +167,7 @@ class _Builder:
         )
         self.no_drums = float(np.mean(self.playing)) < MIN_DRUM_BARS if len(self.bars) else True
         self.groove = {c: self._groove_strokes(on.activations, c) for c in GROOVE_CLASSES}
+        self.keeper_groove = self._keeper_groove(on.activations)
         self.on_ride = self._ride_phrases()
 
     def _ride_phrases(self) -> list[bool]:
@@ -200,14 +201,12 @@ class _Builder:
         out[(times < 0) | (times * FPS > len(peak) - 1 + reach)] = 0.0
         return np.asarray(out, dtype=float)
 
-    def _groove_strokes(self, activations: np.ndarray, cls: str) -> dict[int, float]:
-        """Slot → activation of the class's groove strokes that this bar plays (see the
-        module's docstring); the bars where the drums rest take no part."""
-        if activations.ndim != 2 or activations.shape[1] != len(DRUM_CLASSES):
-            return {}
-        act = self._slot_activation(activations[:, DRUM_CLASSES.index(cls)])
-        weak = GROOVE_WEAK * class_thresholds()[cls]
-        out: dict[int, float] = {}
+    def _phrase_groove(self, act: np.ndarray) -> dict[int, np.ndarray]:
+        """Per playing bar, its phrase's groove slots: those whose activation (per slot:
+        ``act``), averaged over the playing bars of its length within GROOVE_BARS, comes
+        within GROOVE_SHARE of the strongest slot's. A bar whose phrase plays the class
+        too faintly (under GROOVE_FLOOR) has none."""
+        out: dict[int, np.ndarray] = {}
         for b in (int(i) for i in np.flatnonzero(self.playing)):
             lo, hi = self.bars[b]
             size = (hi - lo) * self.sub
@@ -217,12 +216,32 @@ class _Builder:
                 if self.playing[d] and self.bars[d][1] - self.bars[d][0] == hi - lo
             ]
             mean = np.mean([act[start : start + size] for start in near], axis=0)
-            if float(mean.max()) < GROOVE_FLOOR:
-                continue
-            own = act[lo * self.sub : lo * self.sub + size]
-            for i in np.flatnonzero((mean >= GROOVE_SHARE * mean.max()) & (own >= weak)):
-                out[lo * self.sub + int(i)] = float(own[i])
+            if float(mean.max()) >= GROOVE_FLOOR:
+                out[b] = mean >= GROOVE_SHARE * mean.max()
         return out
+
+    def _groove_strokes(self, activations: np.ndarray, cls: str) -> dict[int, float]:
+        """Slot → activation of the class's groove strokes that this bar plays (see the
+        module's docstring); the bars where the drums rest take no part."""
+        if activations.ndim != 2 or activations.shape[1] != len(DRUM_CLASSES):
+            return {}
+        act = self._slot_activation(activations[:, DRUM_CLASSES.index(cls)])
+        weak = GROOVE_WEAK * class_thresholds()[cls]
+        out: dict[int, float] = {}
+        for b, groove in self._phrase_groove(act).items():
+            start = self.bars[b][0] * self.sub
+            own = act[start : start + len(groove)]
+            for i in np.flatnonzero(groove & (own >= weak)):
+                out[start + int(i)] = float(own[i])
+        return out
+
+    def _keeper_groove(self, activations: np.ndarray) -> dict[int, np.ndarray]:
+        """Per playing bar, the slots where its phrase keeps time (closed or open hi-hat,
+        ride: the strongest of the three per slot), as :meth:`_phrase_groove` finds them."""
+        if activations.ndim != 2 or activations.shape[1] != len(DRUM_CLASSES):
+            return {}
+        keeper = np.max([activations[:, DRUM_CLASSES.index(c)] for c in TIMEKEEPER_PIECES], axis=0)
+        return self._phrase_groove(self._slot_activation(keeper))
 
     def note(
         self, slot: int, piece: DrumPiece, velocity: int = 100, dyn: Dynamic = Dynamic.NORMAL
@@ -255,7 +274,8 @@ class _Builder:
 
     def groove_notes(self, lo: int, hi: int, level: int, *, as_heard: bool = False) -> list[Note]:
         """This bar's kick, snare (with the groove's strokes) and time-keeper (one per
-        slot: the strongest of closed hi-hat, open hi-hat and ride; level 4 writes it as
+        slot: the strongest of closed hi-hat, open hi-hat and ride, on its phrase's
+        time-keeping pattern, an open hi-hat wherever it is heard; level 4 writes it as
         the closed hi-hat, level 5 as its phrase's ride or hi-hat). ``as_heard``: only
         the strokes heard, each time-keeper as the piece heard."""
         pick = self.in_bar if as_heard else self.with_groove
@@ -266,8 +286,12 @@ class _Builder:
             for s, v in self.in_bar(cls, lo, hi).items():
                 if v > keeper.get(s, (-1.0, ""))[0]:
                     keeper[s] = (v, cls)
-        ride = self.on_ride[self.bar_of(lo)]
+        bar = self.bar_of(lo)
+        ride = self.on_ride[bar]
+        pattern = None if as_heard else self.keeper_groove.get(bar)
         for s, (_, cls) in keeper.items():
+            if pattern is not None and cls != "hihat_open" and not pattern[s - lo * self.sub]:
+                continue  # off its phrase's time-keeping pattern: a stray, not the groove
             if as_heard:
                 piece = TIMEKEEPER_PIECES[cls]
             elif level == 4:

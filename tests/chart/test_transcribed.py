@@ -326,3 +326,24 @@ def test_level_5_keeps_time_on_one_piece_per_phrase() -> None:
     assert (0.5, DrumPiece.RIDE) in by_bar(l5, n_bars - 1)
     heard = transcribed_chart(songmap(4 * n_bars), drums, level=5, as_heard=True)  # type: ignore[arg-type]
     assert (0.0, DrumPiece.RIDE) in by_bar(heard, 1)
+
+
+def test_the_time_keeper_plays_its_phrases_pattern_and_strays_are_left_out() -> None:
+    """Eighth hi-hats in every bar, and in one bar a hi-hat heard on a sixteenth that no
+    other bar plays (the model hearing a hi-hat in a kick's noise): levels 4 and 5 keep
+    the eighths and leave the stray out; an open hi-hat heard once is kept; the
+    transcription keeps everything heard."""
+    from onebeat.chart.transcribed import transcribed_chart
+
+    hits = [h for bar in range(12) for h in rock_bar(bar)]
+    hits.append((4 * 5 + 2.75, "hihat", 0.9))  # the stray, bar 5
+    hits = [h for h in hits if h[0] != 4 * 7 + 3.5] + [(4 * 7 + 3.5, "hihat_open", 0.9)]
+    drums = drum_analysis(hits, n_beats=48)
+    for level in (4, 5):
+        chart = generate_chart(songmap(48), level=level, drums=drums)  # type: ignore[arg-type]
+        hats = {b for b, p in by_bar(chart, 5) if p is DrumPiece.HIHAT_CLOSED}
+        assert hats == {x / 2 for x in range(8)}, level
+    l5 = generate_chart(songmap(48), level=5, drums=drums)  # type: ignore[arg-type]
+    assert (3.5, DrumPiece.HIHAT_OPEN) in by_bar(l5, 7)
+    heard = transcribed_chart(songmap(48), drums, level=5, as_heard=True)  # type: ignore[arg-type]
+    assert (2.75, DrumPiece.HIHAT_CLOSED) in by_bar(heard, 5)
