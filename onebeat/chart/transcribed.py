@@ -6,8 +6,20 @@
    one; the song's fills are played on the snare.
 5. *full*: level 4's moments with the time-keeper as played (closed or open hi-hat,
    ride: one of the two for a phrase, whichever its strokes mostly are, as a drummer
-   keeps time on one), and the song's toms and cymbals where the transcription is sure of them.
+   keeps time on one), and the song's toms and cymbals where the transcription is sure
+   of them.
    Level 5 contains level 4: every moment of level 4 is played at level 5.
+
+A song's groove repeats, and a stroke the transcription hears only faintly in one bar is
+heard again in the bars around it: levels 4 and 5 also play the kick and snare strokes
+of the *groove* (the grid slots whose activation, averaged over the bars within
+:data:`GROOVE_BARS` of this one, comes within :data:`GROOVE_SHARE` of the strongest
+slot's) where this bar's own activation reaches :data:`GROOVE_WEAK` of the onset
+threshold. On a real mix the model is less sure of everything than on the songs it
+learnt from; measured against its own strongest slot, the song's backbeat stands out
+even where each stroke falls short of the threshold. The time-keeper (closed hi-hat or
+ride) is kept to its phrase's pattern, found the same way: a stroke heard off it is
+taken for a stray (the model hears hi-hats in a real kick's noise) and left out.
 
 Where the transcription of a bar is unsure (drums are heard but neither kick nor snare
 is found, or the notes found are weak), that bar takes the song's own most confident
