@@ -52,6 +52,19 @@ def click_track(
     return np.tile(y, (channels, 1)), clicks
 
 
+def song_folder(folder: Path, songs: dict[str, float]) -> Path:
+    """A music folder: a 12 s click track per name (at its tempo, BPM; names may hold
+    sub-folders) and ``broken.mp3``, a song file that is not one."""
+    import soundfile as sf
+
+    for name, bpm in songs.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
+        sf.write(folder / name, y[0], 22050)
+    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)
+    return folder
+
+
 def encode(path: Path, y: np.ndarray, sr: int, *, codec: str, container: str | None = None) -> Path:
     """Write ``y`` (channels, n) with PyAV's encoders. Opus is always stored at 48 kHz,
     as the format requires."""

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from onebeat.batch import analyze_batch, audio_files
-from tests.conftest import click_track
+from tests.conftest import song_folder
 
 ray = pytest.importorskip("ray", reason="Ray is the optional onebeat[ray]; not installed here")
 
@@ -20,12 +19,7 @@ def test_ray_tasks_give_the_process_pools_results_in_this_machines_cache(
 ) -> None:
     from onebeat.analysis import analyze, analyze_drums
 
-    folder = tmp_path / "music"
-    folder.mkdir()
-    for name, bpm in (("a.wav", 100.0), ("b.flac", 128.0)):
-        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
-        sf.write(folder / name, y[0], 22050)
-    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)
+    folder = song_folder(tmp_path / "music", {"a.wav": 100.0, "b.flac": 128.0})
     songs = audio_files([folder])
 
     # the workers keep their own cache (another machine's): what they make must come back

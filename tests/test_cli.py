@@ -14,7 +14,7 @@ import soundfile as sf
 
 from onebeat.cli import main
 from onebeat.demo import demo_song_path
-from tests.conftest import click_track
+from tests.conftest import click_track, song_folder
 
 
 def test_analyze_demo_writes_songmap_and_prints_summary(
@@ -434,12 +434,7 @@ def test_hear_prints_writes_midi_and_json_of_a_kit_recording(
 def test_analyze_a_folder_on_two_processes_then_again_from_the_cache(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "music"
-    (folder / "live").mkdir(parents=True)
-    for name, bpm in (("a.wav", 100.0), ("live/b.flac", 128.0)):
-        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
-        sf.write(folder / name, y[0], 22050)
-    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)  # a song file that is not one
+    folder = song_folder(tmp_path / "music", {"a.wav": 100.0, "live/b.flac": 128.0})
     (folder / "notes.txt").write_text("not a song")  # not a song file: not looked at
     assert main(["analyze", str(folder), "--jobs", "2"]) == 1  # one could not be
     out = capsys.readouterr().out
@@ -455,12 +450,7 @@ def test_library_add_fills_the_song_list_from_folders_then_lists_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ONEBEAT_DATA_DIR", str(tmp_path / "data"))
-    folder = tmp_path / "music"
-    folder.mkdir()
-    for name, bpm in (("one.wav", 96.0), ("two.flac", 140.0)):
-        y, _ = click_track(sr=22050, duration=12.0, bpm=bpm)
-        sf.write(folder / name, y[0], 22050)
-    (folder / "broken.mp3").write_bytes(b"ID3" + b"\0" * 64)
+    folder = song_folder(tmp_path / "music", {"one.wav": 96.0, "two.flac": 140.0})
     assert main(["library", "add", str(folder), "--jobs", "1"]) == 1  # one could not be
     out = capsys.readouterr().out
     assert "could not analyse" in out and "broken.mp3" in out
