@@ -141,14 +141,19 @@ def _features_in_blocks(
     block = round((BLOCK_S if block_s is None else block_s) * FPS)
     if n <= block + 2 * edge:
         return np.asarray(feature(_msig.Signal(y, sample_rate=sr)))
-    parts = []
+    out: np.ndarray | None = None  # filled in place: no second copy of the whole
     for f0 in range(0, n, block):
         f1 = min(n, f0 + block)
         a0, a1 = max(0, f0 - edge), min(n, f1 + edge)
         part = np.asarray(feature(_msig.Signal(y[a0 * hop : a1 * hop], sample_rate=sr)))
         # the last block keeps every frame it has (madmom's chroma frames one more)
-        parts.append(part[f0 - a0 : f1 - a0] if f1 < n else part[f0 - a0 :])
-    return np.concatenate(parts)
+        part = part[f0 - a0 : f1 - a0] if f1 < n else part[f0 - a0 :]
+        if out is None:
+            out = np.empty((n + EDGE_FRAMES, *part.shape[1:]), dtype=part.dtype)
+        out[f0 : f0 + len(part)] = part
+        end = f0 + len(part)
+    assert out is not None
+    return out[:end]
 
 
 def _activations(processor: Any, y: np.ndarray, sr: int) -> np.ndarray:
