@@ -69,8 +69,9 @@ GROOVE_SHARE = 0.8
 GROOVE_WEAK = 0.5
 #: Under this mean activation at its strongest slot, a class plays no groove.
 GROOVE_FLOOR = 0.15
-#: The classes whose groove strokes are added (the time-keeper is left as heard: on
-#: songs that play none, a hi-hat groove would be the model's false hi-hats repeated).
+#: The classes whose groove strokes are added. The time-keeper gets none added (on songs
+#: that play none, a hi-hat groove would be the model's false hi-hats repeated); it is
+#: kept to its phrase's pattern instead.
 GROOVE_CLASSES = ("kick", "snare")
 #: A slot hears the activation this far either side of its grid time [s].
 SLOT_REACH_S = 0.03
