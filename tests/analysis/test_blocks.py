@@ -81,3 +81,19 @@ def test_beats_decoded_in_overlapping_windows_are_the_whole_songs(
     windows = _madmom._track_beats(act)
     assert len(windows) == len(whole) >= k - 2
     assert np.max(np.abs(windows - whole)) < 0.001
+
+
+def test_the_chroma_bands_summed_at_once_are_madmoms_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import madmom.audio.signal as msig
+    import madmom.audio.spectrogram as mspec
+
+    assert mspec.SemitoneBandpassSpectrogram.__new__ is _madmom._semitone_bandpass_spectrogram
+    _, _, bar_rnn = _madmom._processors()
+    signal = msig.Signal(clicks(9.7, seed=3), sample_rate=SR)
+    ours = np.asarray(bar_rnn.harm_feat(signal))
+    monkeypatch.setattr(mspec.SemitoneBandpassSpectrogram, "__new__", _madmom._MADMOM_SEMITONE_NEW)
+    theirs = np.asarray(bar_rnn.harm_feat(signal))
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours, theirs)
