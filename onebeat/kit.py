@@ -14,9 +14,11 @@ from enum import StrEnum
 
 __all__ = [
     "GM_NOTES",
+    "HIT_KIT_WORDS",
     "LANES",
     "ON_TIME_MS",
     "DrumPiece",
+    "HitKit",
     "Lane",
     "gm_note_to_piece",
     "lean",
@@ -168,6 +170,23 @@ ON_TIME_MS = 3.0
 def lean(mean_ms: float) -> str:
     """``late``, ``early`` or ``on time`` for a mean offset [ms]."""
     return "late" if mean_ms > ON_TIME_MS else "early" if mean_ms < -ON_TIME_MS else "on time"
+
+
+class HitKit(StrEnum):
+    """The kit a player's hits sound as on the page: real acoustic drums, sampled
+    (``onebeat/data/hitkit``, cut from Emanuel Rumpf's CC BY 3.0 kit by
+    ``scripts/make_hit_kit.py``), or onebeat's synthesised kit (the one its exported jams
+    play: :mod:`onebeat.audio.drumsynth`)."""
+
+    ACOUSTIC = "acoustic"
+    ELECTRONIC = "electronic"
+
+
+#: The page's words for each :class:`HitKit`.
+HIT_KIT_WORDS = {
+    HitKit.ACOUSTIC: "a real acoustic kit (sampled)",
+    HitKit.ELECTRONIC: "an electronic kit (synthesised)",
+}
 
 
 def lean_word(mean_ms: float) -> str:

@@ -11,7 +11,7 @@ from onebeat.analysis.meter import BAR_ONE_UNSURE
 from onebeat.chart import LEVEL_HINTS, LEVEL_NAMES
 from onebeat.inputs import KIT_MAPS
 from onebeat.inputs.keyboard import DEFAULT_HALVES
-from onebeat.kit import LANES, ON_TIME_MS, DrumPiece, lean, lean_word, piece_name
+from onebeat.kit import HIT_KIT_WORDS, LANES, ON_TIME_MS, DrumPiece, lean, lean_word, piece_name
 
 __all__ = ["vocabulary"]
 
@@ -28,7 +28,9 @@ def vocabulary() -> dict[str, Any]:
         title] of each e-kit's map), ``keys`` (the default keyboard map's halves: key →
         piece), ``on_time_ms`` (a mean offset within this reads "on time"), ``lean``
         (the words for a mean offset below and above it), ``bar_one_unsure_below`` (a
-        song's meter confidence under which the page says it is not sure of bar 1).
+        song's meter confidence under which the page says it is not sure of bar 1),
+        ``hit_kits`` (each kit a player's hits can sound as → its words, the default
+        first).
     """
     return {
         "lanes": [[lane.piece.value, lane.label, lane.colour] for lane in LANES],
@@ -45,4 +47,5 @@ def vocabulary() -> dict[str, Any]:
             "on_time": lean(0.0),
         },
         "bar_one_unsure_below": BAR_ONE_UNSURE,
+        "hit_kits": {k.value: words for k, words in HIT_KIT_WORDS.items()},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from onebeat.engine import CalibrationError, calibrate
-from onebeat.kit import DrumPiece
+from onebeat.kit import DrumPiece, HitKit
 from onebeat.web.context import Ctx, is_local, local_only
 from onebeat.web.vocab import vocabulary
 
@@ -60,15 +60,10 @@ def join_qr(ctx: Ctx) -> Response:
 
 #: The rate hit sounds are sent at (the page resamples them to its own).
 HIT_SOUND_SR = 44100
-#: The kits a player's hits can sound as: real acoustic drums, sampled
-#: (``onebeat/data/hitkit``, cut from Emanuel Rumpf's CC BY 3.0 kit by
-#: ``scripts/make_hit_kit.py``), or onebeat's synthesised kit (the one its exported jams
-#: play: :mod:`onebeat.audio.drumsynth`).
-HIT_KITS = ("acoustic", "electronic")
 
 
 @functools.cache
-def _hit_sound_wav(piece: DrumPiece, kit: str = "acoustic") -> bytes:
+def _hit_sound_wav(piece: DrumPiece, kit: HitKit = HitKit.ACOUSTIC) -> bytes:
     import io
     from importlib import resources
 
@@ -76,7 +71,7 @@ def _hit_sound_wav(piece: DrumPiece, kit: str = "acoustic") -> bytes:
 
     from onebeat.audio.drumsynth import drum_sound
 
-    if kit == "acoustic":
+    if kit is HitKit.ACOUSTIC:
         sample = resources.files("onebeat") / "data" / "hitkit" / f"{piece.value}.ogg"
         y, sr = sf.read(io.BytesIO(sample.read_bytes()), dtype="float32")
     else:
@@ -87,7 +82,7 @@ def _hit_sound_wav(piece: DrumPiece, kit: str = "acoustic") -> bytes:
 
 
 @router.get("/api/hit-sounds/{piece}.wav")
-def hit_sound(piece: DrumPiece, kit: Literal["acoustic", "electronic"] = "acoustic") -> Response:
+def hit_sound(piece: DrumPiece, kit: HitKit = HitKit.ACOUSTIC) -> Response:
     """A piece of the kit a player's hits sound as (a sampled acoustic kit, or onebeat's
     synthesised one), for the page and the phone pads to play as a player hits it."""
     return Response(

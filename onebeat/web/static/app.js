@@ -3,13 +3,13 @@
 //
 // The server applies each player's calibration and judges; the page shows what comes back.
 
-import { $ } from "./kit.js";
+import { $, VOCAB } from "./kit.js";
 import { state, message, newPlayer } from "./state.js";
 import { api, postJSON } from "./api.js";
 import { heardAt, songAtPerf, songNow, perfAtHeard, perfAtSong } from "./clock.js";
 import { refreshSongs, renderLevels, renderPlayers, calibrate } from "./setup.js";
 import { ensureConnected, start, audioBuffer, finish, togglePause, showScreen } from "./play.js";
-import { HIT_KITS, hitKit } from "./sounds.js";
+import { hitKit } from "./sounds.js";
 import { startLesson, stopLesson, renderLessonSummary } from "./lesson.js";
 import { onKey, midiMessage, wireMidi } from "./inputs.js";
 
@@ -17,7 +17,7 @@ async function init() {
   renderLevels();
   renderPlayers();
   // the kit a player's hits sound as, kept in the browser
-  $("hitkit").replaceChildren(...Object.entries(HIT_KITS).map(([k, words]) => new Option(words, k)));
+  $("hitkit").replaceChildren(...Object.entries(VOCAB.hit_kits).map(([k, words]) => new Option(words, k)));
   $("hitkit").value = hitKit();
   $("hitkit").onchange = () => localStorage.setItem("onebeat.hitkit", $("hitkit").value);
   $("addplayer").onclick = () => {

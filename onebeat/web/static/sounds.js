@@ -7,6 +7,8 @@
 // where the audio output is so late that a hit would sound after it was played (the
 // page says so).
 
+import { VOCAB } from "./kit.js";
+
 // An audio output later than this makes a hit sound late (a flam against the stroke;
 // a Bluetooth speaker's 150 ms and more): off unless the player asks. A desktop's
 // 20–45 ms is heard as the stroke's own sound.
@@ -17,12 +19,11 @@ const HIT_GAIN = 0.8;
 const buffers = new Map();   // piece -> AudioBuffer, per audio context and kit
 let bufferCtx = null, bufferKit = null;
 
-// The kit hits sound as: "acoustic" (sampled, the default) or "electronic" (synthesised),
-// as chosen on the set-up screen and kept in the browser.
-export const HIT_KITS = { acoustic: "a real acoustic kit (sampled)", electronic: "an electronic kit (synthesised)" };
+// The kit hits sound as (VOCAB.hit_kits: a sampled acoustic kit, the default, or the
+// synthesised one), as chosen on the set-up screen and kept in the browser.
 export function hitKit() {
   const k = localStorage.getItem("onebeat.hitkit");
-  return k in HIT_KITS ? k : "acoustic";
+  return k in VOCAB.hit_kits ? k : Object.keys(VOCAB.hit_kits)[0];
 }
 
 export async function loadHitSounds(ctx, pieces) {
