@@ -377,7 +377,7 @@ class SessionStore:
             (sid,),
         ).fetchone()
         created, title, path, sha, chart_json, settings_json, finished, summary_json, stop = row[:9]
-        lesson = None if row[9] is None else LessonRef(row[9], int(row[10]), str(row[11]))
+        lesson = _lesson_of(*row[9:12])
         players = [
             PlayerInfo(name, kind, float(off), device)
             for name, kind, off, device in self._db.execute(
@@ -460,7 +460,7 @@ class SessionStore:
                     "SELECT name FROM players WHERE session_id = ? ORDER BY idx", (sid,)
                 )
             ]
-            lesson = None if lid is None else LessonRef(lid, int(lpass), str(lstep))
+            lesson = _lesson_of(lid, lpass, lstep)
             out.append(
                 SessionInfo(
                     sid, created, title, names, bool(finished), json.loads(summary_json), lesson
@@ -539,3 +539,8 @@ class SessionStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _lesson_of(lesson_id: str | None, pass_no: Any, step: Any) -> LessonRef | None:
+    """A session row's lesson columns (NULL id: a take of its own)."""
+    return None if lesson_id is None else LessonRef(lesson_id, int(pass_no), str(step))
