@@ -13,7 +13,7 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from onebeat.audio.frames import centred_frames
+from onebeat.audio.frames import BLOCK_FRAMES, centred_frames
 
 __all__ = ["TEXTURE_FPS", "section_names", "section_starts", "texture_features"]
 
@@ -51,8 +51,8 @@ def _tuning(power: np.ndarray, *, sr: int, n_fft: int) -> float:
     arrays the size of the spectrum. Written out here for that alone; the peaks are
     frame-local, so the tuning is the same."""
     pitches, mags = [], []
-    for a in range(0, power.shape[1], 2000):
-        pitch, mag = librosa.piptrack(S=power[:, a : a + 2000], sr=sr, n_fft=n_fft)
+    for a in range(0, power.shape[1], BLOCK_FRAMES):
+        pitch, mag = librosa.piptrack(S=power[:, a : a + BLOCK_FRAMES], sr=sr, n_fft=n_fft)
         found = pitch > 0
         pitches.append(pitch[found])
         mags.append(mag[found])
