@@ -84,4 +84,4 @@ def test_the_page_gets_the_vocabulary_from_the_server(tmp_path: Path) -> None:
     assert ["roland", KIT_MAPS["roland"].title] in vocab["kits"]
     assert vocab["keys"]["left"]["s"] == "hihat_closed"
     assert vocab["lean"]["late"] == "late (dragging)"
-    assert list(vocab["hit_kits"].items())[0] == ("acoustic", "a real acoustic kit (sampled)")
+    assert next(iter(vocab["hit_kits"].items())) == ("acoustic", "a real acoustic kit (sampled)")
