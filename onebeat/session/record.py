@@ -1,14 +1,17 @@
 """Recording a session as it is played, and replaying a saved one.
 
-:class:`Recorder` sits between the inputs and the judge: every hit is kept (and, with a
-store, committed at once, so that a crash loses nothing already played), every
-judgment too. :func:`replay` judges a saved session's hits again; because the judge
-never reads a clock and late hits keep their recorded verdict, it gives back the same
-judgments and stats whatever the update times (:func:`same_judgments` compares them).
+:class:`Recorder` sits between the inputs and the judge: every hit is kept, every
+judgment too, and with a store saved as it is played, on the recorder's own thread
+(:mod:`onebeat.session.writer`), so that the judge never waits on the disk; the take's
+end waits until all of it is committed. :func:`replay` judges a saved session's hits
+again; because the judge never reads a clock and late hits keep their recorded verdict,
+it gives back the same judgments and stats whatever the update times
+(:func:`same_judgments` compares them).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +49,9 @@ class Recorder:
         self.session = session
         self.store = store
         self.judge = _judge_for(session)
+        # per write of hits queued: its number and the hits recorded up to it
+        self._tickets: list[int] = []
+        self._upto: list[int] = []
         if store is not None:
             store.create(session)
 
@@ -53,14 +59,27 @@ class Recorder:
         """Take one hit (judged by the next :meth:`update`); False if it came too late."""
         rec = self._take(hit, raw)
         if self.store is not None:
-            self.store.add_hits(self.session.id, [rec])
+            self._queued(self.store.queue_hits(self.session.id, (rec,)))
         return not rec.late
 
     def hits(self, hits: Iterable[Hit]) -> None:
         """Take many hits at once (a recorded take), stored in one transaction."""
-        recs = [self._take(hit, "") for hit in hits]
+        recs = tuple(self._take(hit, "") for hit in hits)
         if self.store is not None and recs:
-            self.store.add_hits(self.session.id, recs)
+            self._queued(self.store.queue_hits(self.session.id, recs))
+
+    def _queued(self, ticket: int) -> None:
+        self._tickets.append(ticket)
+        self._upto.append(len(self.session.hits))
+
+    @property
+    def saved_hits(self) -> int:
+        """How many of the hits (the first ones, in arrival order) are committed: what
+        the program may say is saved, because a kill no longer loses it. Never waits."""
+        if self.store is None:
+            return 0
+        done = bisect.bisect_right(self._tickets, self.store.writer.committed)
+        return self._upto[done - 1] if done else 0
 
     def _take(self, hit: Hit, raw: str) -> RecordedHit:
         """Push a hit to the judge and keep it, numbered in arrival order."""
@@ -83,8 +102,14 @@ class Recorder:
         self.session.summary = summarize(self.session, self.judge)
         self.session.finished = True
         if self.store is not None:
+            self.store.flush()  # every hit and judgment saved before the take is marked done
             self.store.finish(self.session)
         return self.session
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far is saved (a pass left unfinished)."""
+        if self.store is not None:
+            self.store.flush()
 
     def stats(self, player: str) -> PlayerStats:
         return self.judge.stats(player)
@@ -94,7 +119,7 @@ class Recorder:
             start = len(self.session.judgments)
             self.session.judgments += judgments
             if self.store is not None:
-                self.store.add_judgments(self.session.id, start, judgments)
+                self.store.queue_judgments(self.session.id, start, tuple(judgments))
         return judgments
 
 

@@ -1,10 +1,11 @@
 """Sessions saved in SQLite, with schema migrations.
 
 One database file (``sessions.sqlite3`` in the data folder, see :func:`data_dir`) holds
-every session. It runs in write-ahead-log mode: each hit is committed as it is played,
-a commit survives the program being killed (the log is replayed when the file is next
-opened), and a reader never sees half a transaction. ``synchronous=NORMAL`` keeps
-commits cheap; it can lose the last commits only on a power cut, never corrupt the file.
+every session. It runs in write-ahead-log mode: each hit is committed as it is played
+(on the recorder's own thread, :mod:`onebeat.session.writer`), a commit survives the
+program being killed (the log is replayed when the file is next opened), and a reader
+never sees half a transaction. ``synchronous=NORMAL`` keeps commits cheap; it can lose
+the last commits only on a power cut, never corrupt the file.
 
 The schema's version is SQLite's ``user_version``; :data:`MIGRATIONS` brings an older
 file up to date in one transaction each, and a file from a newer onebeat is refused
@@ -42,6 +43,7 @@ from onebeat.session.model import (
     settings_from_dict,
     settings_to_dict,
 )
+from onebeat.session.writer import StoreWriter
 
 __all__ = ["MIGRATIONS", "SessionInfo", "SessionStore", "TakeInfo", "data_dir"]
 
@@ -187,6 +189,7 @@ class SessionStore:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else data_dir() / DB_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer: StoreWriter | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -303,6 +306,29 @@ class SessionStore:
     def add_judgments(self, session_id: str, start: int, judgments: Iterable[Judgment]) -> None:
         """Append judgments numbered from ``start``."""
         self._tx(self._judgment_rows(session_id, start, judgments))
+
+    @property
+    def writer(self) -> StoreWriter:
+        """The recorder's thread for this database (started on first use, stopped by
+        :meth:`close` once everything queued is saved)."""
+        if self._writer is None:
+            self._writer = StoreWriter(self.path)
+        return self._writer
+
+    def queue_hits(self, session_id: str, hits: tuple[RecordedHit, ...]) -> int:
+        """Append hits to a session on the recorder's thread (:mod:`onebeat.session.writer`):
+        returns at once, with the write's number (see :attr:`StoreWriter.committed`);
+        :meth:`flush` waits for it."""
+        return self.writer.put(self._hit_rows(session_id, hits))
+
+    def queue_judgments(self, session_id: str, start: int, judgments: tuple[Judgment, ...]) -> int:
+        """Append judgments numbered from ``start`` on the recorder's thread."""
+        return self.writer.put(self._judgment_rows(session_id, start, judgments))
+
+    def flush(self) -> None:
+        """Wait until everything queued on the recorder's thread is committed."""
+        if self._writer is not None:
+            self._writer.flush()
 
     def finish(self, session: Session) -> None:
         """Mark a session finished, with its summary."""
@@ -527,7 +553,12 @@ class SessionStore:
         return int(row.fetchone()[0])
 
     def close(self) -> None:
-        self._db.close()
+        """Save what the recorder's thread still holds, then close the file."""
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            self._db.close()
 
     def __enter__(self) -> Self:
         return self
