@@ -40,7 +40,9 @@ elif what == "madmom-alone":
     # the reference: madmom's own beat and downbeat pipeline on the same file (its beat
     # RNN + DBN, its downbeat RNN + joint DBN), decoded the same way, models loaded alike
     import numpy as np
-    import onebeat.analysis._madmom  # noqa: F401  (madmom's resampler without ffmpeg)
+    import madmom.audio.stft
+    import onebeat.analysis._madmom as om  # madmom's resampler without ffmpeg
+    madmom.audio.stft.stft = om._MADMOM_STFT  # madmom's own frame-by-frame transform
     from madmom.audio.signal import Signal
     from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
     from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor

@@ -45,7 +45,7 @@ def centred_frames(
     y = np.asarray(y, dtype=np.float32)
     n = n_centred_frames(len(y), hop)
     half = n_fft // 2
-    parts = []
+    out: np.ndarray | None = None  # filled in place: no list of parts and a second copy
     for f0 in range(0, n, block):
         f1 = min(n, f0 + block)
         s0, s1 = f0 * hop - half, (f1 - 1) * hop + half  # the windows of frames f0..f1-1
@@ -56,5 +56,10 @@ def centred_frames(
         if gain != 1.0:
             seg *= np.float32(gain)
         spec = np.abs(librosa.stft(seg, n_fft=n_fft, hop_length=hop, center=False))
-        parts.append(reduce(spec))
-    return np.concatenate(parts, axis=-1)
+        part = reduce(spec)
+        del spec
+        if out is None:
+            out = np.empty((*part.shape[:-1], n), dtype=part.dtype)
+        out[..., f0:f1] = part
+    assert out is not None  # n >= 1: a centred STFT has a frame even of no samples
+    return out

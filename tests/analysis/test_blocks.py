@@ -97,3 +97,34 @@ def test_the_chroma_bands_summed_at_once_are_madmoms_bit_for_bit(
     theirs = np.asarray(bar_rnn.harm_feat(signal))
     assert ours.shape == theirs.shape
     assert np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("seconds", [0.05, 9.7])
+def test_the_spectra_transformed_many_frames_at_once_are_madmoms_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> None:
+    """All three networks' features (frame sizes 1024-4096, frames reaching past both
+    ends of the signal, a signal shorter than one frame) through both transforms."""
+    import madmom.audio.signal as msig
+    import madmom.audio.stft as mstft
+
+    assert mstft.stft is _madmom._stft
+    beat_rnn, down_rnn, bar_rnn = _madmom._processors()
+    features = (beat_rnn.processors[0], down_rnn.processors[0], bar_rnn.perc_feat)
+    signal = msig.Signal(clicks(seconds, seed=5), sample_rate=SR)
+    ours = [np.asarray(f(signal)) for f in features]
+    monkeypatch.setattr(mstft, "stft", _madmom._MADMOM_STFT)
+    theirs = [np.asarray(f(signal)) for f in features]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape
+        assert np.array_equal(a, b)
+
+
+def test_the_ensembles_run_their_networks_in_turn_and_average_them_alike() -> None:
+    """The trimming map changes when memory is given back, never what is computed."""
+    beat_rnn, _, _ = _madmom._processors()
+    ensemble = beat_rnn.processors[1]
+    assert ensemble.processors[0].map is _madmom._trimmed_map
+    features = _madmom._features_in_blocks(beat_rnn.processors[0], clicks(6.0), SR)
+    each = [np.asarray(net(features)) for net in ensemble.processors[0].processors]
+    assert np.array_equal(np.asarray(ensemble(features)), np.mean(each, axis=0))
