@@ -72,7 +72,10 @@ def audio_files(folders: Iterable[Path]) -> list[Path]:
 def _share_cores(threads: int) -> None:
     """A worker's share of the cores: its networks (``$ONEBEAT_THREADS``, read when they
     load) and numpy's BLAS and OpenMP pools run on ``threads`` threads, so that workers
-    side by side do not each spread over every core and fight for them."""
+    side by side do not each spread over every core and fight for them. A worker with
+    every core has nothing to share and is left as a single analysis runs."""
+    if threads >= (os.cpu_count() or 1):
+        return
     from threadpoolctl import threadpool_limits
 
     os.environ["ONEBEAT_THREADS"] = str(threads)

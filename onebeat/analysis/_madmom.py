@@ -19,15 +19,14 @@ onnxruntime). Their licence is CC BY-NC-SA 4.0: non-commercial use only.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
-import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import onnxruntime
 
+from onebeat._io import give_back_memory
 from onebeat.analysis.backends import BeatTrack, Progress, sample_at
 from onebeat.analysis.drums import threads_per_process
 from onebeat.audio.decode import resample
@@ -210,17 +209,6 @@ def _processors() -> tuple[Any, Any, Any]:
     return beat, down, bar
 
 
-@functools.cache
-def _malloc_trim() -> Callable[[int], Any] | None:
-    """glibc's ``malloc_trim`` (None elsewhere: macOS, musl)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return cast(Callable[[int], Any], ctypes.CDLL(None).malloc_trim)
-    except (OSError, AttributeError):
-        return None
-
-
 def _trimmed_map(fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
     """``map`` for an ensemble's networks, the freed heap given back to the system after
     each. On a long song each network's buffers are tens of MiB; glibc keeps freed ones
@@ -229,11 +217,9 @@ def _trimmed_map(fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[
     peaked at 1.08 GiB, 0.89 GiB with a trim after each network, which takes
     milliseconds. (Holding glibc's mmap threshold low does as well for memory, but
     costs 0.4 s on a 3-minute song: every large buffer mapped anew.)"""
-    trim = _malloc_trim()
     for args in zip(*iterables, strict=True):
         result = fn(*args)
-        if trim is not None:
-            trim(0)
+        give_back_memory()
         yield result
 
 
@@ -278,12 +264,15 @@ def _features_in_blocks(
     n = -(-len(y) // hop)  # one frame centred on every hop, the last one too
     block = round((BLOCK_S if block_s is None else block_s) * FPS)
     if n <= block + 2 * edge:
-        return np.asarray(feature(_msig.Signal(y, sample_rate=sr)))
+        whole = np.asarray(feature(_msig.Signal(y, sample_rate=sr)))
+        _forget_last_spectra(feature)
+        return whole
     out: np.ndarray | None = None  # filled in place: no second copy of the whole
     for f0 in range(0, n, block):
         f1 = min(n, f0 + block)
         a0, a1 = max(0, f0 - edge), min(n, f1 + edge)
         part = np.asarray(feature(_msig.Signal(y[a0 * hop : a1 * hop], sample_rate=sr)))
+        _forget_last_spectra(feature)
         # the last block keeps every frame it has (madmom's chroma frames one more)
         part = part[f0 - a0 : f1 - a0] if f1 < n else part[f0 - a0 :]
         if out is None:
@@ -292,6 +281,20 @@ def _features_in_blocks(
         end = f0 + len(part)
     assert out is not None
     return out[:end]
+
+
+def _forget_last_spectra(processor: Any) -> None:
+    """Drop what madmom's spectral-difference steps keep of their last input.
+
+    Offline, ``SpectrogramDifferenceProcessor`` keeps its input in a buffer that it
+    starts afresh at its next call; through that spectrogram's attributes the buffer
+    holds its complex spectrum (57 MiB a block at 4096 points) and the signal it came
+    from, which is a view of the whole song: 0.2 GiB of a 20-minute song kept after its
+    analysis, for the drum transcription to grow on."""
+    if isinstance(processor, _mspec.SpectrogramDifferenceProcessor):
+        processor._buffer = None
+    for child in getattr(processor, "processors", ()):
+        _forget_last_spectra(child)
 
 
 def _activations(processor: Any, y: np.ndarray, sr: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from onebeat import __version__
-from onebeat._io import atomic_path, user_dir
+from onebeat._io import atomic_path, give_back_memory, user_dir
 from onebeat.analysis.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -199,11 +199,19 @@ def analyze(
             db = 20 * np.log10(peak + 1e-12)
             raise SilentAudioError(f"{p}: the audio is silent (peak {db:.0f} dBFS)")
         track = trim_edges(tracker.track(y=audio.y, sr=audio.sr, progress=step))
+    duration, source_sr, source_channels, codec = (
+        audio.duration,
+        audio.source_sr,
+        audio.source_channels,
+        audio.codec,
+    )
+    del audio
+    give_back_memory()  # the song and the networks' buffers, before the next step grows
 
     beats = track.beats
     if len(beats) < MIN_BEATS or np.any(np.diff(beats) <= 0):
         raise AnalysisError(
-            f"{p}: no steady beat found ({len(beats)} beats in {audio.duration:.1f} s); "
+            f"{p}: no steady beat found ({len(beats)} beats in {duration:.1f} s); "
             "onebeat plays along to music with a beat to keep, and this song seems free in "
             "time (rubato, classical, ambient)"
         )
@@ -213,10 +221,10 @@ def analyze(
         audio={
             "file": p.name,
             "sha256": sha,
-            "duration_s": round(audio.duration, 6),
-            "sample_rate": audio.source_sr,
-            "channels": audio.source_channels,
-            "codec": audio.codec,
+            "duration_s": round(duration, 6),
+            "sample_rate": source_sr,
+            "channels": source_channels,
+            "codec": codec,
         },
         analysis={
             "backend": backend,
@@ -305,9 +313,10 @@ def analyze_drums(
         step("drums")
         texture = texture_features(y=audio.y, sr=audio.sr)
         step("texture")
-    result = DrumAnalysis(
-        onsets=onsets_from_activations(act), texture=texture, duration_s=audio.duration
-    )
+    duration = audio.duration
+    del audio
+    give_back_memory()
+    result = DrumAnalysis(onsets=onsets_from_activations(act), texture=texture, duration_s=duration)
     if use_cache:
         with contextlib.suppress(OSError):
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -316,6 +325,6 @@ def analyze_drums(
                     fh,
                     activations=act.astype(np.float16),
                     texture=texture.astype(np.float16),
-                    duration_s=np.asarray(audio.duration),
+                    duration_s=np.asarray(duration),
                 )
     return result

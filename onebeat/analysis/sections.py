@@ -25,37 +25,57 @@ EARLY_S = 0.06
 MIN_SECTION_BARS = 4
 
 
-def texture_features(*, y: np.ndarray, sr: int) -> np.ndarray:
-    """Timbre and harmony per frame: 13 MFCCs and 12 chroma bins at :data:`TEXTURE_FPS`.
+def texture_features(*, y: np.ndarray, sr: int, block: int = BLOCK_FRAMES) -> np.ndarray:
+    """Timbre and harmony per frame: 13 MFCCs and 12 chroma bins at :data:`TEXTURE_FPS`,
+    the mel bands and chroma made ``block`` frames at a time.
 
     Returns
     -------
     np.ndarray, shape (n_frames, 25)
     """
     hop = round(sr / TEXTURE_FPS)
-    # the power spectrum made in blocks (no complex spectrum of the whole song), then
-    # what librosa.feature.mfcc(y=...) and chroma_stft(y=...) make of it: the same numbers
-    power = centred_frames(y, n_fft=4096, hop=hop, reduce=np.square)
-    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=4096, hop_length=hop)
+    # What librosa.feature.mfcc(y=...) and chroma_stft(y=...) make of the power spectrum,
+    # made a block of frames at a time, never the whole song's spectrum at once (98 MiB
+    # for 20 minutes): the chroma's tuning needs every frame first, so the spectrum is
+    # made twice, once for the tuning and once for the mel bands and chroma, which are
+    # frame by frame. The same numbers (tests/audio/test_frames.py).
+    tuning = _tuning(y, sr=sr, hop=hop, n_fft=TEXTURE_FFT)
+
+    def mel_and_chroma(magnitude: np.ndarray) -> np.ndarray:
+        power = np.square(magnitude)
+        mel = librosa.feature.melspectrogram(S=power, sr=sr, n_fft=TEXTURE_FFT, hop_length=hop)
+        chroma = librosa.feature.chroma_stft(
+            S=power, sr=sr, hop_length=hop, n_fft=TEXTURE_FFT, tuning=tuning
+        )
+        return np.vstack([mel, chroma])
+
+    both = centred_frames(y, n_fft=TEXTURE_FFT, hop=hop, reduce=mel_and_chroma, block=block)
+    mel, chroma = both[:-12], both[-12:]
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=13)
-    chroma = librosa.feature.chroma_stft(
-        S=power, sr=sr, hop_length=hop, n_fft=4096, tuning=_tuning(power, sr=sr, n_fft=4096)
-    )
     n = min(mfcc.shape[1], chroma.shape[1])
     return np.vstack([mfcc[:, :n], chroma[:, :n]]).T.astype(np.float32)
 
 
-def _tuning(power: np.ndarray, *, sr: int, n_fft: int) -> float:
-    """What ``librosa.estimate_tuning(S=power)`` finds (as chroma_stft asks it), its
-    peak picking done on blocks of frames: on the whole of a long song it holds five
-    arrays the size of the spectrum. Written out here for that alone; the peaks are
-    frame-local, so the tuning is the same."""
-    pitches, mags = [], []
-    for a in range(0, power.shape[1], BLOCK_FRAMES):
-        pitch, mag = librosa.piptrack(S=power[:, a : a + BLOCK_FRAMES], sr=sr, n_fft=n_fft)
+#: The texture's FFT size.
+TEXTURE_FFT = 4096
+
+
+def _tuning(y: np.ndarray, *, sr: int, hop: int, n_fft: int) -> float:
+    """What ``librosa.estimate_tuning(S=power)`` finds (as chroma_stft asks it) of the
+    song's power spectrum, its peaks picked on each block of frames as the spectrum is
+    made: on the whole of a long song it holds five arrays the size of the spectrum.
+    Written out here for that alone; the peaks are frame-local, so the tuning is the same."""
+    pitches: list[np.ndarray] = []
+    mags: list[np.ndarray] = []
+
+    def peaks(magnitude: np.ndarray) -> np.ndarray:
+        pitch, mag = librosa.piptrack(S=np.square(magnitude), sr=sr, n_fft=n_fft)
         found = pitch > 0
         pitches.append(pitch[found])
         mags.append(mag[found])
+        return np.zeros((0, magnitude.shape[1]), np.float32)
+
+    centred_frames(y, n_fft=n_fft, hop=hop, reduce=peaks, block=BLOCK_FRAMES)
     pitch, mag = np.concatenate(pitches), np.concatenate(mags)
     threshold = np.median(mag) if len(mag) else 0.0
     return float(librosa.pitch_tuning(pitch[mag >= threshold], bins_per_octave=12))
