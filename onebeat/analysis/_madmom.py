@@ -214,7 +214,7 @@ def _trimmed_map(fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[
     each. On a long song each network's buffers are tens of MiB; glibc keeps freed ones
     in a heap that the next network's, of other sizes, fragment further, and the eight
     networks of an ensemble reach twice the memory of one: a 20-minute song's analysis
-    peaked at 1.08 GiB, 0.89 GiB with a trim after each network, which takes
+    peaked at 1.08 GiB, 0.91 GiB with a trim after each network, which takes
     milliseconds. (Holding glibc's mmap threshold low does as well for memory, but
     costs 0.4 s on a 3-minute song: every large buffer mapped anew.)"""
     for args in zip(*iterables, strict=True):

@@ -19,6 +19,8 @@ __all__ = ["TEXTURE_FPS", "section_names", "section_starts", "texture_features"]
 
 #: Frames per second of the texture features.
 TEXTURE_FPS = 10.0
+#: The texture's FFT size.
+TEXTURE_FFT = 4096
 #: How early a note may come and still belong to the bar it starts [s].
 EARLY_S = 0.06
 #: Shortest section [bars].
@@ -38,7 +40,8 @@ def texture_features(*, y: np.ndarray, sr: int, block: int = BLOCK_FRAMES) -> np
     # made a block of frames at a time, never the whole song's spectrum at once (98 MiB
     # for 20 minutes): the chroma's tuning needs every frame first, so the spectrum is
     # made twice, once for the tuning and once for the mel bands and chroma, which are
-    # frame by frame. The same numbers (tests/audio/test_frames.py).
+    # frame by frame. The same numbers up to float32 rounding, as librosa's of the whole
+    # (tests/audio/test_frames.py).
     tuning = _tuning(y, sr=sr, hop=hop, n_fft=TEXTURE_FFT)
 
     def mel_and_chroma(magnitude: np.ndarray) -> np.ndarray:
@@ -54,10 +57,6 @@ def texture_features(*, y: np.ndarray, sr: int, block: int = BLOCK_FRAMES) -> np
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=13)
     n = min(mfcc.shape[1], chroma.shape[1])
     return np.vstack([mfcc[:, :n], chroma[:, :n]]).T.astype(np.float32)
-
-
-#: The texture's FFT size.
-TEXTURE_FFT = 4096
 
 
 def _tuning(y: np.ndarray, *, sr: int, hop: int, n_fft: int) -> float:

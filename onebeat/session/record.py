@@ -106,11 +106,6 @@ class Recorder:
             self.store.finish(self.session)
         return self.session
 
-    def flush(self) -> None:
-        """Wait until everything recorded so far is saved (a pass left unfinished)."""
-        if self.store is not None:
-            self.store.flush()
-
     def stats(self, player: str) -> PlayerStats:
         return self.judge.stats(player)
 
