@@ -1,9 +1,14 @@
 """The librosa backend: a light DSP fallback with a permissive licence (ISC).
 
 Beats: librosa's dynamic-programming beat tracker (Ellis 2007) on its onset strength.
-Downbeat salience per beat, from the two cues a musician hears without a model: chords
-change on the downbeat (cosine distance between the chroma of the beat before and the
-beat after) and the kick marks it (low-frequency spectral flux at the beat).
+Downbeat salience per beat, from two cues a musician hears: chords change on the
+downbeat (cosine distance between the chroma of the beat before and the beat after), and
+the drums mark it, the kick on the one and the snare on the backbeat (onebeat's own drum
+transcription, MIT-licensed weights, so the backend's licence is unchanged: its kick
+activation less its snare activation at the beat). Without the transcription, the kick
+is heard as low-frequency spectral flux. Measured on the real recordings of
+``../shared/eval`` (``bench/analysis_accuracy.py``): GTZAN downbeat F 0.36 with the flux,
+0.47 with the transcription.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import librosa
 import numpy as np
 
 from onebeat.analysis.backends import BeatTrack, Progress, sample_at
+from onebeat.analysis.drums import DRUM_CLASSES
+from onebeat.analysis.drums import FPS as DRUMS_FPS
 
 __all__ = ["LibrosaBackend", "harmonic_change"]
 
@@ -36,13 +43,16 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 class LibrosaBackend:
-    """librosa beat tracker; bars from harmonic change and kick energy."""
+    """librosa beat tracker; bars from harmonic change and the drums heard."""
 
     name = "librosa"
     sample_rate = 22050
     steps = 2
+    hears_drums = True
 
-    def track(self, *, y: np.ndarray, sr: int, progress: Progress) -> BeatTrack:
+    def track(
+        self, *, y: np.ndarray, sr: int, progress: Progress, drums: np.ndarray | None = None
+    ) -> BeatTrack:
         fps = sr / HOP
         S = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
         onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP)
@@ -56,12 +66,17 @@ class LibrosaBackend:
         low = np.log1p(100.0 * S[freqs < 150.0])
         low_flux = np.concatenate([[0.0], np.maximum(0.0, np.diff(low, axis=1)).sum(axis=0)])
         chroma = librosa.feature.chroma_stft(S=S**2, sr=sr, hop_length=HOP)
-        kick = _unit(sample_at(low_flux, beats, fps=fps, width=0.02))
         change = _unit(harmonic_change(chroma, beat_frames))
+        if drums is not None and drums.ndim == 2 and drums.shape[1] == len(DRUM_CLASSES):
+            kick = sample_at(drums[:, DRUM_CLASSES.index("kick")], beats, fps=DRUMS_FPS)
+            snare = sample_at(drums[:, DRUM_CLASSES.index("snare")], beats, fps=DRUMS_FPS)
+            drummed = kick - snare  # probabilities: the one's kick, the backbeat's snare
+        else:
+            drummed = _unit(sample_at(low_flux, beats, fps=fps, width=0.02))
         progress("bar features")
         confidence = _unit(sample_at(onset_env, beats, fps=fps, width=0.02))
         return BeatTrack(
             beats=np.asarray(beats, dtype=float),
             confidence=confidence,
-            downbeat_salience=0.5 * (kick + change),
+            downbeat_salience=0.5 * (drummed + change),
         )

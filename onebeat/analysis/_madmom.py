@@ -229,8 +229,11 @@ class MadmomBackend:
     name = "madmom"
     sample_rate = 44100
     steps = 4
+    hears_drums = False  # its bar networks hear the drums themselves
 
-    def track(self, *, y: np.ndarray, sr: int, progress: Progress) -> BeatTrack:
+    def track(
+        self, *, y: np.ndarray, sr: int, progress: Progress, drums: np.ndarray | None = None
+    ) -> BeatTrack:
         if sr != self.sample_rate:
             raise ValueError(f"madmom backend needs {self.sample_rate} Hz audio, got {sr}")
         beat_rnn, down_rnn, bar_rnn = _processors()

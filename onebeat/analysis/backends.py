@@ -63,8 +63,16 @@ class BeatBackend(Protocol):
     #: How many progress steps :meth:`track` reports.
     steps: int
 
-    def track(self, *, y: np.ndarray, sr: int, progress: Progress) -> BeatTrack:
-        """Track beats in mono audio ``y`` at ``sr`` [Hz]."""
+    #: Whether :meth:`track` hears the song's drums (it is then given the drum
+    #: transcription's activations, :mod:`onebeat.analysis.drums`).
+    hears_drums: bool
+
+    def track(
+        self, *, y: np.ndarray, sr: int, progress: Progress, drums: np.ndarray | None = None
+    ) -> BeatTrack:
+        """Track beats in mono audio ``y`` at ``sr`` [Hz]; ``drums``: the drum
+        transcription's activations of the same song (``DRUM_CLASSES`` columns at its
+        ``FPS``) where the backend hears the drums."""
         ...
 
 
@@ -117,8 +125,8 @@ BACKENDS: dict[str, BackendInfo] = {
             module="onebeat.analysis._librosa",
             cls="LibrosaBackend",
             description="librosa dynamic-programming beat tracker, bars from harmonic "
-            "change and low-frequency onsets (light DSP fallback)",
-            licence="ISC (no model)",
+            "change and the drums onebeat hears (kick on the one, snare on the backbeat)",
+            licence="ISC; onebeat's own drum networks (MIT)",
             requires="librosa",
         ),
     )

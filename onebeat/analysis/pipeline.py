@@ -58,7 +58,7 @@ __all__ = [
 
 #: Bumped whenever analysis results change, so that old cache entries are not reused
 #: (the package version is part of the cache key too).
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 #: Shortest audio analysed [s].
 MIN_DURATION_S = 5.0
 #: Fewest beats that make a song (two bars of 4/4).
@@ -198,7 +198,12 @@ def analyze(
         if peak < SILENCE_PEAK:
             db = 20 * np.log10(peak + 1e-12)
             raise SilentAudioError(f"{p}: the audio is silent (peak {db:.0f} dBFS)")
-        track = trim_edges(tracker.track(y=audio.y, sr=audio.sr, progress=step))
+        # a backend that hears the drums gets their transcription (cached: the charts
+        # take it too), made from the song at its own rate
+        drums = None
+        if tracker.hears_drums:
+            drums = analyze_drums(p, use_cache=use_cache).onsets.activations
+        track = trim_edges(tracker.track(y=audio.y, sr=audio.sr, progress=step, drums=drums))
     duration, source_sr, source_channels, codec = (
         audio.duration,
         audio.source_sr,
