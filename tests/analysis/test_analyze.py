@@ -138,3 +138,29 @@ def test_the_library_says_plainly_which_song_has_no_beat(tmp_path: Path) -> None
 def test_unknown_backend() -> None:
     with pytest.raises(BackendUnavailableError, match=r"unknown backend 'nope'.*madmom"):
         analyze(demo_song_path(), backend="nope")
+
+
+@pytest.mark.parametrize("one", [0, 1, 2, 3])
+def test_the_librosa_backend_puts_bar_one_where_the_drums_play_it(one: int) -> None:
+    """The same clicks on every beat (no cue in the audio), the drums' activations with
+    the kick on one beat of four and the snare two beats later: bar 1 is on the kick."""
+    from onebeat.analysis._librosa import LibrosaBackend
+    from onebeat.analysis.drums import DRUM_CLASSES, FPS
+    from onebeat.analysis.meter import infer_bars
+
+    sr = 22050
+    y, _ = click_track(sr=sr, duration=20.0, bpm=120.0)
+    backend = LibrosaBackend()
+    plain = backend.track(y=y[0].astype(np.float32), sr=sr, progress=lambda step: None)
+    beats = plain.beats
+    drums = np.zeros((round(21 * FPS), len(DRUM_CLASSES)), np.float32)
+    for k, t in enumerate(beats):
+        cls = {one: "kick", (one + 2) % 4: "snare"}.get(k % 4)
+        if cls is not None:
+            drums[round(t * FPS), DRUM_CLASSES.index(cls)] = 0.9
+    heard = backend.track(y=y[0].astype(np.float32), sr=sr, progress=lambda step: None, drums=drums)
+    assert np.array_equal(heard.beats, beats)
+    bars = infer_bars(salience=heard.downbeat_salience)
+    firsts = np.flatnonzero(np.asarray(bars.positions) == 1)
+    assert bars.beats_per_bar == 4
+    assert set(firsts % 4) == {one}
