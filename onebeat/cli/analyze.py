@@ -130,6 +130,8 @@ def analyze_folders(folders: list[Path], args: argparse.Namespace) -> list[SongD
 
 def batch_options(p: argparse.ArgumentParser) -> None:
     """``--jobs``, ``--engine`` and ``--address``: where a folder's songs are analysed."""
+    from onebeat.batch import ENGINES
+
     p.add_argument(
         "--jobs",
         type=int,
@@ -138,8 +140,8 @@ def batch_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--engine",
-        choices=("process", "ray"),
-        default="process",
+        choices=ENGINES,
+        default=ENGINES[0],
         help="where a folder's songs run: this machine's processes (default), or Ray tasks "
         "(pip install 'onebeat[ray]'); the results go into this machine's cache either way",
     )
