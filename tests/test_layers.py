@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"tutor"},
     {"play", "simulate"},
     {"web"},
+    {"relay"},
     {"cli"},
 ]
 

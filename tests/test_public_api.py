@@ -35,6 +35,7 @@ PACKAGES = [
     "onebeat.play",
     "onebeat.play.replies",
     "onebeat.web",
+    "onebeat.relay",
 ]
 
 

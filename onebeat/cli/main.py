@@ -25,6 +25,7 @@ from onebeat.cli import (
     learn,
     library,
     play,
+    relay,
     replay,
     report,
     score,
@@ -53,6 +54,7 @@ COMMANDS = (
     library,
     play,
     learn,
+    relay,
     backends,
 )
 

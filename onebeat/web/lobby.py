@@ -18,7 +18,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-from onebeat.play.protocol import PongMsg, TapMsg
+from onebeat.play.protocol import TapMsg
 from onebeat.web.clock import ClockSync
 
 __all__ = ["Link", "Lobby"]
@@ -31,6 +31,16 @@ FIRST_PINGS, FIRST_GAP_S, PING_GAP_S = 12, 0.06, 0.5
 
 class _Socket(Protocol):
     async def send_text(self, data: str) -> None: ...
+
+
+class _Pong(Protocol):
+    """A ping's answer (the play socket's and the relay's): its id, the device's clock."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def c(self) -> float: ...
 
 
 class Link:
@@ -66,7 +76,7 @@ class Link:
                 return
             await asyncio.sleep(FIRST_GAP_S if k < FIRST_PINGS else PING_GAP_S)
 
-    def pong(self, msg: PongMsg) -> None:
+    def pong(self, msg: _Pong) -> None:
         s1 = time.perf_counter()
         s0 = self._sent.pop(msg.id, None)
         if s0 is not None:

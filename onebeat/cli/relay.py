@@ -1,0 +1,84 @@
+"""``onebeat relay``: rooms for remote duets, on a machine both players can reach."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from onebeat.cli.common import LICENCE_NOTE
+from onebeat.errors import OnebeatError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``relay`` command's arguments."""
+    p = sub.add_parser(
+        "relay",
+        epilog=LICENCE_NOTE,
+        help="hold rooms for duets over the internet (run it where both players reach it)",
+        description="Run a relay for remote duets: players join a room by its code from "
+        "their own onebeat page; each hears the song and is judged on their own machine, "
+        "and the relay passes their hits (in song time) to each other. It keeps no audio "
+        "and nothing beyond a room's life. Put it behind a TLS reverse proxy on the "
+        "internet (README), or give it a certificate here.",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s; 0.0.0.0 for every interface)",
+    )
+    p.add_argument("--port", type=int, default=8770, help="port (default: %(default)s)")
+    p.add_argument(
+        "--instance",
+        default="A",
+        help="this relay's letter, the first of its room "
+        "codes (one per instance behind a load balancer; default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-rooms", type=int, default=5000, help="rooms at once (default: %(default)s)"
+    )
+    p.add_argument(
+        "--ssl-certfile", type=Path, help="TLS certificate (PEM), to serve wss:// itself"
+    )
+    p.add_argument("--ssl-keyfile", type=Path, help="its private key (PEM)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from onebeat.relay import RelayConfig, create_relay
+    from onebeat.relay.protocol import MAX_MESSAGE_BYTES
+    from onebeat.web.app import port_problem
+
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        raise OnebeatError("--ssl-certfile and --ssl-keyfile go together")
+    for f in (args.ssl_certfile, args.ssl_keyfile):
+        if f is not None and not f.is_file():
+            raise OnebeatError(f"{f}: no such file")
+    try:
+        config = RelayConfig(instance=args.instance.upper(), max_rooms=args.max_rooms)
+    except ValueError as exc:
+        raise OnebeatError(f"--instance: {exc}") from None
+    problem = port_problem(args.host, args.port)
+    if problem is not None:
+        raise OnebeatError(problem)
+    logging.basicConfig(level=logging.WARNING, format="onebeat relay: %(message)s")
+    scheme = "wss" if args.ssl_certfile else "ws"
+    print(
+        f"onebeat relay (instance {config.instance}) at {scheme}://{args.host}:{args.port}/ws/relay"
+        "  (Ctrl+C to stop)"
+    )
+    uvicorn.run(
+        create_relay(config),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws_max_size=4 * MAX_MESSAGE_BYTES,
+        ssl_certfile=str(args.ssl_certfile) if args.ssl_certfile else None,
+        ssl_keyfile=str(args.ssl_keyfile) if args.ssl_keyfile else None,
+    )
+    return 0
