@@ -39,6 +39,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--max-rooms", type=int, default=5000, help="rooms at once (default: %(default)s)"
     )
     p.add_argument(
+        "--joins-per-min",
+        type=float,
+        default=10.0,
+        help="room joins and creations a minute per client address (default: %(default)s; "
+        "behind a reverse proxy, the address it forwards)",
+    )
+    p.add_argument(
         "--ssl-certfile", type=Path, help="TLS certificate (PEM), to serve wss:// itself"
     )
     p.add_argument("--ssl-keyfile", type=Path, help="its private key (PEM)")
@@ -60,7 +67,12 @@ def run(args: argparse.Namespace) -> int:
         if f is not None and not f.is_file():
             raise OnebeatError(f"{f}: no such file")
     try:
-        config = RelayConfig(instance=args.instance.upper(), max_rooms=args.max_rooms)
+        config = RelayConfig(
+            instance=args.instance.upper(),
+            max_rooms=args.max_rooms,
+            joins_per_min=args.joins_per_min,
+            join_burst=max(10.0, args.joins_per_min / 6),
+        )
     except ValueError as exc:
         raise OnebeatError(f"--instance: {exc}") from None
     problem = port_problem(args.host, args.port)

@@ -1,23 +1,29 @@
-"""``onebeat relay``'s server: one WebSocket, ``/ws/relay``, and a health check.
+"""``onebeat relay``'s server: one WebSocket, ``/ws/relay``, and ``GET /health``.
 
 It is made to face the internet, unlike the local app: it reads and writes no file, keeps
 nothing beyond a room's life, and every socket's messages are size-limited, rate-limited
 and validated (:class:`~onebeat.web.limits.Bucket`, as the local app's); a bad message is
 dropped with a one-line error back and never ends the room; a socket that keeps sending
-over its rate is closed. Room joins are rate-limited per client address. Any page may
-connect (the players' pages come from their own onebeat, on their own machines): a room
-is reached by its code only. TLS: run it behind a reverse proxy (README), or give
-uvicorn a certificate (``onebeat relay --ssl-certfile --ssl-keyfile``).
+over its rate is closed. Room joins are rate-limited per client address (behind a
+reverse proxy, the one it forwards: uvicorn reads ``X-Forwarded-For`` from a proxy on
+this machine). Any page may connect (the players' pages come from their own onebeat, on
+their own machines): a room is reached by its code only. TLS: run it behind a reverse
+proxy (README), or give uvicorn a certificate (``onebeat relay --ssl-certfile
+--ssl-keyfile``).
+
+A plain ASGI app rather than FastAPI's: a relay's work is passing small messages on,
+tens of thousands a second, and each layer of middleware around ``send`` costs on every
+one of them (measured by ``bench/relay_load.py``); there is nothing else to route.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, WebSocket
 from pydantic import ValidationError
-from starlette.websockets import WebSocketDisconnect
 
 from onebeat.errors import RoomError
 from onebeat.relay.hub import Hub, RelayConfig, Seat
@@ -25,38 +31,73 @@ from onebeat.relay.protocol import MAX_MESSAGE_BYTES, MESSAGE
 from onebeat.web.limits import Bucket, Drops, error_line
 from onebeat.web.lobby import Link
 
-__all__ = ["create_relay"]
+__all__ = ["RelayApp", "create_relay"]
 
 log = logging.getLogger("onebeat.relay")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 #: A socket that has had this many bursts' worth of messages dropped for its rate (less
 #: what its rate gives back) is closed.
 CLOSE_AFTER_BURSTS = 4
 
 
-def create_relay(config: RelayConfig | None = None, hub: Hub | None = None) -> FastAPI:
-    """The relay's app (``hub`` may be given, for tests that look inside it)."""
-    hub = hub or Hub(config)
-    cfg = hub.config
-    app = FastAPI(title="onebeat relay", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.hub = hub
-    sockets = {"open": 0}
+class _Socket:
+    """What :class:`~onebeat.web.lobby.Link` sends through: the ASGI ``send``."""
 
-    @app.get("/health")
-    async def health() -> dict[str, Any]:
-        """Up, and how full (for a load balancer's check)."""
-        return {"ok": True, "instance": cfg.instance, "rooms": len(hub.rooms)}
+    def __init__(self, send: Send) -> None:
+        self._send = send
 
-    @app.websocket("/ws/relay")
-    async def relay(ws: WebSocket) -> None:
-        client = ws.client.host if ws.client else "?"
-        if sockets["open"] >= cfg.max_sockets:
-            log.warning("refused a socket from %s: %d open", client, sockets["open"])
-            await ws.close(code=1013)  # try again later
+    async def send_text(self, data: str) -> None:
+        await self._send({"type": "websocket.send", "text": data})
+
+
+class RelayApp:
+    """The relay as an ASGI application."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.open = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+        elif kind == "websocket" and scope["path"] == "/ws/relay":
+            await self.socket(scope, receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        elif scope["path"] == "/health" and scope["method"] in ("GET", "HEAD"):
+            cfg = self.hub.config
+            body = {"ok": True, "instance": cfg.instance, "rooms": len(self.hub.rooms)}
+            await self._reply(send, 200, body)
+        else:
+            await self._reply(send, 404, {"detail": "the relay has /ws/relay and /health"})
+
+    @staticmethod
+    async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    async def socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """One player's socket, from its handshake to its close."""
+        cfg, hub = self.hub.config, self.hub
+        client = str((scope.get("client") or ("?",))[0])
+        if (await receive())["type"] != "websocket.connect":
             return
-        await ws.accept()
-        sockets["open"] += 1
-        seat = Seat(link=Link(ws), client=client)
+        if self.open >= cfg.max_sockets:
+            log.warning("refused a socket from %s: %d open", client, self.open)
+            await send({"type": "websocket.close", "code": 1013})  # try again later
+            return
+        await send({"type": "websocket.accept"})
+        self.open += 1
+        seat = Seat(link=Link(_Socket(send)), client=client)
         drops = Drops(client)
         rate = Bucket(cfg.rate_per_s, cfg.burst)
         patience = Bucket(cfg.rate_per_s, CLOSE_AFTER_BURSTS * cfg.burst)
@@ -69,14 +110,14 @@ def create_relay(config: RelayConfig | None = None, hub: Hub | None = None) -> F
 
         try:
             while True:
-                event = await ws.receive()
-                if event["type"] == "websocket.disconnect":
+                event = await receive()
+                if event["type"] != "websocket.receive":
                     break
                 if not rate.take():
                     drops.add("over the message rate")
                     if not patience.take():
                         log.warning("%s: closed: it kept sending over its rate", client)
-                        await ws.close(code=1008)
+                        await send({"type": "websocket.close", "code": 1008})
                         break
                     continue
                 raw = event.get("text")
@@ -95,12 +136,15 @@ def create_relay(config: RelayConfig | None = None, hub: Hub | None = None) -> F
                     await hub.handle(seat, msg)
                 except RoomError as exc:
                     await refuse(str(exc))
-        except WebSocketDisconnect:
+        except OSError:  # the client went while a reply was being sent
             pass
         finally:
-            sockets["open"] -= 1
+            self.open -= 1
             drops.flush()
             seat.link.close()
             await hub.leave(seat)
 
-    return app
+
+def create_relay(config: RelayConfig | None = None, hub: Hub | None = None) -> RelayApp:
+    """The relay's app (``hub`` may be given, for tests that look inside it)."""
+    return RelayApp(hub or Hub(config))

@@ -56,8 +56,12 @@ class Link:
         self._pinger: asyncio.Task[None] | None = None
 
     async def send(self, msg: dict[str, Any]) -> None:
+        await self.send_text(json.dumps(msg))
+
+    async def send_text(self, text: str) -> None:
+        """Send a message already written as JSON."""
         async with self._lock:
-            await self.ws.send_text(json.dumps(msg))
+            await self.ws.send_text(text)
 
     def start_sync(self) -> None:
         """Ping this link from now on (once asked; a socket that never asks gets none)."""

@@ -1,0 +1,207 @@
+"""How many remote duets one relay process holds (issue 29).
+
+Starts ``onebeat relay`` on a free port (its own process), then steps up the number of
+rooms: each room has two players (WebSocket clients, spread over ``--client-procs``
+processes of their own) who each send 20 hits a second, evenly spaced with random
+phase, for ``--seconds`` seconds. Every hit carries its send time; the partner's client
+notes when it arrived, on the same machine's clock. Prints per step: the hits' latency
+from one player through the relay to the other, p50 / p95 / max [ms], hits lost, and the
+relay's CPU share and memory. On loopback, that latency is the relay's added latency
+plus the clients' own event loops (an upper bound on the relay's).
+
+Target: at least 500 rooms with p95 ≤ 5 ms on a 2-core machine.
+
+Usage: .venv/bin/python bench/relay_load.py [--rooms 100,250,500,750,1000] [--seconds 5]
+    [--client-procs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HIT_RATE = 20.0
+SONG = "0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _players(url: str, rooms: int, seconds: float, seed: int) -> dict[str, list[float]]:
+    from onebeat.relay.client import RelayClient
+
+    clients: list[RelayClient] = []
+    for _ in range(rooms):
+        host, guest = RelayClient(url), RelayClient(url)
+        await host.connect()
+        await guest.connect()
+        code = await host.create("host")
+        await guest.join(code, "guest")
+        await host.send({"type": "song", "song": SONG, "level": 1})
+        for c in (host, guest):
+            await c.expect("song")
+            await c.send({"type": "ready", "song": SONG})
+        clients += [host, guest]
+    for host in clients[::2]:
+        await host.synced(timeout=60)
+        await host.send({"type": "start"})
+    for c in clients:
+        await c.expect("start", timeout=60)
+    origin = time.perf_counter()
+    rng = random.Random(seed)
+
+    async def play(c: RelayClient) -> int:
+        sent = 0
+        t = rng.uniform(0, 1 / HIT_RATE)
+        while t < seconds:
+            wait = origin + t - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await c.hit(time.perf_counter() - origin, "snare")
+            sent += 1
+            t += 1 / HIT_RATE
+        return sent
+
+    sent = sum(await asyncio.gather(*(play(c) for c in clients)))
+    await asyncio.sleep(0.5)
+    late = [
+        (arrived / 1000 - origin - m["t"]) * 1000 for c in clients for m, arrived in c.partner_hits
+    ]
+    for c in clients:
+        await c.close()
+    return {"late": late, "sent": [float(sent)]}
+
+
+def has_uvloop() -> bool:
+    return importlib.util.find_spec("uvloop") is not None
+
+
+def _worker(args: tuple[str, int, float, int]) -> dict[str, list[float]]:
+    factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+    if has_uvloop():  # the clients' loop as lean as the relay's (uvicorn takes uvloop)
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_players(*args))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", default="100,250,500,750,1000")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--client-procs", type=int, default=1)
+    args = parser.parse_args()
+    port = free_port()
+    relay = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "onebeat.cli",
+            "relay",
+            "--port",
+            str(port),
+            "--max-rooms",
+            "100000",
+            "--joins-per-min",
+            "1e9",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"ws://127.0.0.1:{port}/ws/relay"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the relay did not start") from None
+                time.sleep(0.1)
+        print(
+            f"relay: one process; rooms of 2 players at {HIT_RATE:g} hits/s each, "
+            f"{args.seconds:g} s a step, clients in {args.client_procs} process(es)"
+        )
+        print(
+            f"{'rooms':>6s} {'hits/s':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} "
+            f"{'lost':>6s} {'relay CPU':>9s} {'µs/hit':>7s} {'RSS MB':>7s}"
+        )
+        best = 0
+        costs: list[float] = []
+        ctx = mp.get_context("spawn")
+        for rooms in (int(x) for x in args.rooms.split(",")):
+            share = [
+                rooms // args.client_procs + (k < rooms % args.client_procs)
+                for k in range(args.client_procs)
+            ]
+            c0, w0 = cpu_s(relay.pid), time.monotonic()
+            with ctx.Pool(args.client_procs) as pool:
+                parts = pool.map(
+                    _worker, [(url, n, args.seconds, k) for k, n in enumerate(share) if n]
+                )
+            cpu_used = cpu_s(relay.pid) - c0
+            cpu = cpu_used / (time.monotonic() - w0)
+            late = np.concatenate([p["late"] for p in parts])
+            sent = sum(p["sent"][0] for p in parts)
+            p50, p95, top = np.percentile(late, [50, 95, 100])
+            lost = int(sent - len(late))
+            per_hit = cpu_used / max(len(late), 1) * 1e6
+            print(
+                f"{rooms:6d} {sent / args.seconds:8.0f} {p50:7.2f} {p95:7.2f} {top:7.1f} "
+                f"{lost:6d} {100 * cpu:8.0f}% {per_hit:7.0f} {rss_mb(relay.pid):7.0f}"
+            )
+            costs.append(per_hit)
+            if p95 <= 5.0 and lost == 0:
+                best = rooms
+        # the relay's own cost per hit (its CPU over the step: joining, syncing and
+        # playing), and the rooms one core would pass at 20 hits/s per player
+        per_core = 1e6 / (min(costs) * 2 * HIT_RATE)
+        print(
+            json.dumps(
+                {
+                    "most_rooms_p95_le_5ms": best,
+                    "target": 500,
+                    "relay_us_per_hit": round(min(costs), 1),
+                    "rooms_per_core_at_full_cpu": round(per_core),
+                }
+            )
+        )
+    finally:
+        relay.terminate()
+        relay.wait(10)
+
+
+if __name__ == "__main__":
+    main()
