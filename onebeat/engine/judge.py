@@ -291,6 +291,10 @@ class Judge:
     offsets_ms : mapping of str to float
         Per player calibration: how late that player's hits arrive [ms, real time];
         subtracted before judging.
+    waits_ms : mapping of str to float
+        Per player, how much longer than the grace period the judge waits for their hits
+        before it closes their notes as Misses [ms, real time]: a remote partner's hits
+        come over the internet, hundreds of ms after they were played.
     """
 
     def __init__(
@@ -300,6 +304,7 @@ class Judge:
         players: Sequence[str],
         settings: JudgeSettings | None = None,
         offsets_ms: Mapping[str, float] | None = None,
+        waits_ms: Mapping[str, float] | None = None,
     ) -> None:
         if not players or len(set(players)) != len(players):
             raise ValueError("players: give one or more distinct names")
@@ -315,6 +320,9 @@ class Judge:
         s = self.settings
         self._good_s = s.windows.good_ms / 1000.0 * s.speed  # the Good window in song time
         self._grace_s = s.grace_ms / 1000.0 * s.speed
+        self._wait_s = {
+            p: float((waits_ms or {}).get(p, 0.0)) / 1000.0 * s.speed for p in self._players
+        }
 
     # -- input ---------------------------------------------------------------------------
     def push(self, hit: Hit, *, late: bool | None = None) -> bool:
@@ -361,10 +369,10 @@ class Judge:
             out += self._close(player, state, ht)
             state.horizon = max(state.horizon, ht)
             out.append(self._judge_hit(player, state, ht, hit))
-        upto = t - self._grace_s
-        due = upto - self._good_s  # notes before this are closed
         times = self._times
         for player, state in self._players.items():
+            upto = t - self._grace_s - self._wait_s[player]
+            due = upto - self._good_s  # notes before this are closed
             if upto > state.horizon:
                 state.horizon = upto
             k = state.next_to_close

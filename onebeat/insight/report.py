@@ -51,12 +51,19 @@ class Report:
         return self.session.song.title or self.session.chart.title or "a take"
 
     @property
+    def remote(self) -> str:
+        """For a remote duet, the link it ran over ("relay, 82 ms one way, bar"); else ""."""
+        return next((p.device for p in self.session.players if p.input_kind == "remote"), "")
+
+    @property
     def subtitle(self) -> str:
         s = self.session
         parts = [f"level {s.chart.level}" if s.chart.level else "imported chart"]
         if s.settings.speed != 1.0:
             parts.append(f"{round(100 * s.settings.speed)} % speed")
         parts.append(" & ".join(s.player_names))
+        if self.remote:
+            parts.append(f"remote duet ({self.remote})")
         parts.append(s.created[:10])
         if not s.finished:
             parts.append("interrupted")
@@ -78,6 +85,7 @@ class Report:
             ],
             "takes": [{**t.to_dict(), "tips": take_tips(t)} for t in self.takes],
             "pair": self.pair.to_dict() if self.pair is not None else None,
+            "remote": self.remote or None,
             "progress": [ln.to_dict() for ln in self.progress],
             "new_bests": self.new_bests,
         }

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from onebeat.inputs.midi import KIT_MAPS
 from onebeat.kit import DrumPiece
@@ -75,6 +75,7 @@ __all__ = [
     "PadMsg",
     "PlayerSpec",
     "PongMsg",
+    "RemoteSpec",
     "StartMsg",
     "SyncMsg",
     "TapMsg",
@@ -97,7 +98,9 @@ class _Msg(BaseModel):
 
 class PlayerSpec(_Msg):
     name: Name
-    input: Literal["keyboard", "midi", "touch", "microphone"] = "keyboard"
+    #: "remote": the partner of a remote duet (``onebeat relay``), whose hits this page
+    #: passes on as ``pad`` messages, in their own song time, already calibrated.
+    input: Literal["keyboard", "midi", "touch", "microphone", "remote"] = "keyboard"
     offset_ms: Annotated[float, Field(ge=-500.0, le=500.0, allow_inf_nan=False)] = 0.0
     kit: Annotated[str, Field(max_length=32)] = "gm"
     #: Has played drums before: a lesson starts with a placement pass on the groove.
@@ -123,6 +126,15 @@ class PlayerSpec(_Msg):
 SongDrums = Literal["full", "guide", "off"]
 
 
+class RemoteSpec(_Msg):
+    """A remote duet's take: the one-way latency between the partners [ms] and the mode
+    the relay chose on it (``live``: the partner heard as their hits come; ``bar``: one
+    bar late on purpose), kept with the session."""
+
+    latency_ms: Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)]
+    mode: Literal["live", "bar"]
+
+
 class StartMsg(_Msg):
     type: Literal["start"]
     song: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
@@ -134,6 +146,18 @@ class StartMsg(_Msg):
     loop: tuple[Bar, Bar] | None = None
     #: The song's own drums: all of them, a quiet guide, or none ("drums down").
     drums: SongDrums = "full"
+    #: A remote duet: the room then sends back each of this page's players' strokes
+    #: (``played``), for the page to pass on to the relay.
+    remote: RemoteSpec | None = None
+
+    @model_validator(mode="after")
+    def _remote_players(self) -> StartMsg:
+        remote = [p.name for p in self.players if p.input == "remote"]
+        if self.remote is None and remote:
+            raise ValueError(f"players: {remote[0]} plays remotely, but this is no remote take")
+        if self.remote is not None and (not remote or len(remote) == len(self.players)):
+            raise ValueError("remote: a remote take has a player here and one remote")
+        return self
 
 
 class LearnMsg(_Msg):
@@ -148,6 +172,12 @@ class LearnMsg(_Msg):
     #: The song's own drums: as the coach decides (a guide on a new layer, then none),
     #: or always full, a guide, or none.
     drums: Literal["coach"] | SongDrums = "coach"
+
+    @model_validator(mode="after")
+    def _no_remote(self) -> LearnMsg:
+        if any(p.input == "remote" for p in self.players):
+            raise ValueError("players: a lesson is taken side by side, not remotely")
+        return self
 
 
 class KeyMsg(_Msg):

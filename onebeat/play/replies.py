@@ -25,6 +25,7 @@ __all__ = [
     "LoopInfo",
     "PassInfo",
     "PassReply",
+    "PlayedReply",
     "ReadyReply",
     "Reply",
     "ResultsReply",
@@ -95,6 +96,18 @@ class HeardReply(Reply):
     player: str
     t: float
     pad: str | None
+
+
+class PlayedReply(Reply):
+    """A remote take's stroke by a player at this page (its calibrated song time, piece
+    and velocity), for the page to pass on to the relay: every input's hits alike, the
+    microphone's and an e-kit's too, named by the server."""
+
+    type: Literal["played"] = "played"
+    player: str
+    t: float
+    piece: str | None
+    v: int
 
 
 class LoopInfo(_Part):
@@ -216,6 +229,7 @@ class ErrorReply(Reply):
 REPLY: TypeAdapter[Any] = TypeAdapter(
     JudgedReply
     | HeardReply
+    | PlayedReply
     | ReadyReply
     | PassReply
     | ResultsReply

@@ -32,6 +32,7 @@ from onebeat.play.protocol import (
     PadMsg,
     PlayerSpec,
     PlayMessage,
+    RemoteSpec,
     StartMsg,
     TickMsg,
 )
@@ -42,6 +43,7 @@ from onebeat.play.replies import (
     LoopInfo,
     PassInfo,
     PassReply,
+    PlayedReply,
     ReadyReply,
     Reply,
     ResultsReply,
@@ -63,6 +65,14 @@ log = logging.getLogger("onebeat.web")
 
 #: How long a Miss waits for hits still on their way from a phone [ms].
 GRACE_MS = 150.0
+
+
+def remote_device(remote: RemoteSpec | None, kind: str) -> str:
+    """What a session keeps of a player's device: in a remote duet, the partner's link
+    (the latency and mode it ran at: the report says it)."""
+    if remote is None or kind != "remote":
+        return "browser"
+    return f"relay, {remote.latency_ms:.0f} ms one way, {remote.mode}"
 
 
 def judgment_json(j: Judgment) -> JudgmentItem:
@@ -132,6 +142,7 @@ class RoomInputs:
             if p.input == "midi"
         }
         self.touch = {p.name for p in players if p.input == "touch"}
+        self.remote = {p.name for p in players if p.input == "remote"}
         self.mics = {p.name: p for p in players if p.input == "microphone"}
         self.streams: dict[str, MicStream] = {}
         self._reference = reference
@@ -224,6 +235,8 @@ class RoomInputs:
             return mapper.feed_bytes(msg.data, msg.t), "midi " + " ".join(map(str, msg.data))
         if not isinstance(msg, PadMsg):
             raise RoomError(f"'{msg.type}' is not a message for the room")
+        if msg.player in self.remote:  # a remote partner's stroke, passed on by the page
+            return Hit(msg.player, msg.t, msg.pad, msg.v), f"remote {msg.pad or 'any'}"
         if msg.player not in self.touch:
             raise RoomError(f"player {msg.player!r} does not play touch pads")
         return Hit(msg.player, msg.t, msg.pad, msg.v), f"pad {msg.pad or 'any'}"
@@ -247,6 +260,8 @@ class PlayRoom:
         self.done: list[PassReply] = []  # finished passes, in order
         self._new_session: Callable[[int], Session] | None = None
         self._clock = -math.inf  # the latest song time heard from the page (unwrapped)
+        #: In a remote take, this page's players' calibrations: their strokes are echoed.
+        self._echo: dict[str, float] | None = None
 
     def handle(self, msg: PlayMessage | MicAudio) -> list[Reply]:
         """Act on one validated message; the replies, in order."""
@@ -273,9 +288,15 @@ class PlayRoom:
             return []
         rec = self._pass(p)
         rec.hit(replace(hit, time=t), raw)
+        played: list[Reply] = []
+        if self._echo is not None and hit.player in self._echo:
+            # calibrated as the judge calibrates it: what the partner should hear
+            at = hit.time - self._echo[hit.player] / 1000 * rec.session.settings.speed
+            v = hit.velocity
+            played.append(PlayedReply(player=hit.player, t=round(at, 4), piece=hit.piece, v=v))
         if self.loop is not None:  # brings every open pass, this one too, up to the hit
-            return self._tick(hit.time)
-        return self._judged(p, rec.update(t))
+            return played + self._tick(hit.time)
+        return played + self._judged(p, rec.update(t))
 
     def _pass(self, p: int) -> Recorder:
         rec = self.passes.get(p)
@@ -352,7 +373,13 @@ class PlayRoom:
         if self.loop is not None:
             chart = self.loop.chart
         settings = JudgeSettings(windows=PRESETS[msg.windows], speed=msg.speed, grace_ms=GRACE_MS)
-        players = [PlayerInfo(p.name, p.input, p.offset_ms, "browser") for p in msg.players]
+        players = [
+            PlayerInfo(p.name, p.input, p.offset_ms, remote_device(msg.remote, p.input))
+            for p in msg.players
+        ]
+        self._echo = None
+        if msg.remote is not None:
+            self._echo = {p.name: p.offset_ms for p in msg.players if p.input != "remote"}
         song = SongRef(entry.title, str(entry.path), entry.sha256)
 
         def new_session(p: int) -> Session:

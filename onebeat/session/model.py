@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: Input kinds; each keeps its own calibration offset.
-INPUT_KINDS = ("midi", "keyboard", "touch", "microphone", "file")
+INPUT_KINDS = ("midi", "keyboard", "touch", "microphone", "file", "remote")
 
 
 @dataclass(frozen=True)

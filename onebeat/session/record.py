@@ -23,12 +23,20 @@ from onebeat.session.store import SessionStore
 __all__ = ["Recorder", "Replay", "replay", "same_judgments", "stats_until", "summarize"]
 
 
+#: How much longer the judge waits for a remote partner's hits (a remote duet's second
+#: player, input "remote") before their notes are Misses [ms]: their strokes cross the
+#: internet twice (to the relay, then here), 300 ms at 150 ms each way, and the page
+#: forwards them as they come. A fixed wait, so that a replay judges alike.
+REMOTE_WAIT_MS = 1500.0
+
+
 def _judge_for(session: Session) -> Judge:
     return Judge(
         session.chart,
         players=session.player_names,
         settings=session.settings,
         offsets_ms={p.name: p.offset_ms for p in session.players},
+        waits_ms={p.name: REMOTE_WAIT_MS for p in session.players if p.input_kind == "remote"},
     )
 
 

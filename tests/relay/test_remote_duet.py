@@ -132,6 +132,7 @@ def test_remote_duet_over_delayed_links(one_way_ms: float) -> None:
     # 20 ms apart, near the threshold: on a busy machine the relay may measure more and
     # rightly choose "bar"; tests/relay/test_hub.py checks the switch exactly)
     assert abs(r["latency_ms"] - path) <= 12, r
-    assert r["mode"] == ("live" if r["latency_ms"] <= 25 else "bar")
+    if not 20 <= r["latency_ms"] <= 25:  # (between, the hysteresis keeps either)
+        assert r["mode"] == ("live" if r["latency_ms"] < 20 else "bar")
     if path > 40:
         assert r["mode"] == "bar"

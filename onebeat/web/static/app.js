@@ -12,6 +12,8 @@ import { ensureConnected, start, audioBuffer, finish, togglePause, showScreen } 
 import { hitKit } from "./sounds.js";
 import { startLesson, stopLesson, renderLessonSummary } from "./lesson.js";
 import { onKey, midiMessage, wireMidi } from "./inputs.js";
+import { remote, wireRelay } from "./relay.js";
+import { send } from "./play.js";
 
 async function init() {
   renderLevels();
@@ -77,6 +79,10 @@ async function init() {
     } catch (err) { message($("libmsg"), err.message, true); }
     refreshSongs();
   };
+  // a remote duet: the relay starts the take; the partner's strokes go to the local server
+  remote.hooks.start = () => { wireMidi(); start(); };
+  remote.hooks.send = send;
+  wireRelay();
   window.addEventListener("keydown", onKey);
   if (navigator.requestMIDIAccess) {
     navigator.requestMIDIAccess().then((access) => {
@@ -111,7 +117,7 @@ async function init() {
 
 // For tests and the curious: the page's state and its input entry points.
 window.onebeat = {
-  state, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate, startLesson,
+  state, remote, songNow, songAtPerf, perfAtSong, perfAtHeard, heardAt, midiMessage, start, calibrate, startLesson,
   renderLessonSummary,
 };
 init();

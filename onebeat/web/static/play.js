@@ -4,12 +4,13 @@
 import { $, leanText } from "./kit.js";
 import { PLAYER_CLASS, state, message, escapeHtml } from "./state.js";
 import { api } from "./api.js";
-import { songNow } from "./clock.js";
+import { heardAt, songNow } from "./clock.js";
 import { calibration, KIT_STROKES, onKit, playerSpec } from "./setup.js";
 import { onLesson, onCoached } from "./lesson.js";
 import { openMics, onTap, onPhones } from "./inputs.js";
 import { buildHighways, flash, draw, showJudgment, showStats } from "./highway.js";
 import { LATE_OUTPUT_S, loadHitSounds, outputLatency, playHit, soundsDefault } from "./sounds.js";
+import { remote, onPlayed, remoteTakeOver } from "./relay.js";
 
 export function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
@@ -48,17 +49,19 @@ export async function start() {
   $("play").disabled = true;
   try {
     await prepare();
-    state.wantSpeed = Number($("speed").value);
+    const together = remote.start;  // a remote duet: the song as it is, from the top
+    state.wantSpeed = together ? 1 : Number($("speed").value);
     state.wantDrums = $("songdrums").value;
     const preparing = preparingWords(state.wantSpeed, state.wantDrums);
     if (preparing) message($("playmsg"), preparing);
     await audioBuffer(state.song, state.wantSpeed, state.wantDrums);
     message($("playmsg"), "");
-    const loop = $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
+    const loop = !together && $("loopon").checked ? [Number($("loopfrom").value), Number($("loopto").value)] : null;
     send({
       type: "start", song: state.song, level: state.level, windows: state.windows, speed: state.wantSpeed, loop,
       drums: state.wantDrums,
       players: state.players.map(playerSpec),
+      remote: together ? { latency_ms: Math.max(0, together.latency_ms || 0), mode: together.mode === "live" ? "live" : "bar" } : null,
     });
   } catch (e) {
     message($("playmsg"), e.message, true);
@@ -151,6 +154,13 @@ export async function onReady(msg) {
   // A take starts from the top of the song; a loop from the bar before it.
   const songStart = (state.loop ? countTimes[0] : Math.min(0, countTimes[0])) - 0.3;
   state.c0 = ctx.currentTime + 0.15 - songStart / state.speed;
+  let from = Math.max(0, songStart);
+  if (remote.start && !once) {
+    // a remote duet: song time 0 is heard at the relay's moment, on this page's clock; a
+    // page that got ready late joins the song where it is by now
+    state.c0 = heardAt(remote.start.at_ms);
+    from = Math.max(from, (ctx.currentTime + 0.05 - state.c0) * state.speed);
+  }
   const src = ctx.createBufferSource();
   src.buffer = buffer;
   state.songGain = ctx.createGain();
@@ -164,7 +174,6 @@ export async function onReady(msg) {
     src.loopStart = state.loop.start / state.speed;
     src.loopEnd = state.loop.end / state.speed;
   }
-  const from = Math.max(0, songStart);
   src.start(state.c0 + from / state.speed, from / state.speed);  // song time `from`
   state.source = src;
   countTimes.forEach((t, j) => click(state.c0 + t / state.speed, j === 0));
@@ -182,14 +191,15 @@ export async function onReady(msg) {
   buildHighways();  // once the heading above is laid out: the highway fits under it
   state.playing = true;
   state.paused = false;
-  $("pause").disabled = false;
+  $("pause").disabled = Boolean(remote.start);  // the partner plays on: no pause together
   $("pause").textContent = "Pause";
   state.frozen = null;
   state.resuming = false;
   $("paused").hidden = true;
   state.tick = setInterval(() => {
     if (!state.paused) send({ type: "tick", t: songNow() });
-    if (songNow() > state.end + 0.5) finish();
+    // (a remote partner's last strokes are still on their way: the judge waits for them)
+    if (songNow() > state.end + (remote.start ? 2.0 : 0.5)) finish();
   }, 50);
   requestAnimationFrame(draw);
 }
@@ -203,10 +213,12 @@ async function prepareHitSounds(ctx) {
     .filter((p) => p.input === "keyboard" && (p.sounds ?? (soundsDefault(p.input) && !late)))
     .map((p) => p.name));
   state.played = [];
+  state.partnerHeard = [];
+  const partner = state.players.some((p) => p.input === "remote");  // a remote partner is always heard
   const charts = state.views ? Object.values(state.views).map((v) => v.chart) : [state.chart];
   const pieces = charts.flatMap((c) => c.notes.map((n) => n[2]));  // (loaded once each)
   try {
-    if (state.hitSounds.size) await loadHitSounds(ctx, [...pieces, "snare"]);
+    if (state.hitSounds.size || partner) await loadHitSounds(ctx, [...pieces, "snare"]);
   } catch (e) {
     state.hitSounds.clear();
     console.warn("onebeat: no hit sounds:", e.message);
@@ -232,6 +244,8 @@ export function onMessage(msg) {
     send({ type: "pong", id: msg.id, c: performance.now() });
   } else if (msg.type === "tap") {
     onTap(msg);
+  } else if (msg.type === "played") {
+    onPlayed(msg);
   } else if (msg.type === "heard") {
     if (state.calib && state.calib.player === msg.player && state.listening !== null) {
       state.calib.taps.push(msg.t + state.listenBase);
@@ -262,6 +276,7 @@ export function onMessage(msg) {
     $("loopinfo").textContent = `looping bars ${state.loop.first}–${state.loop.last} · pass ${msg.pass + 1}: ${acc.join(" · ")}`;
   } else if (msg.type === "results") {
     state.results = msg;
+    remoteTakeOver();
     showResults(msg);
   } else if (msg.type === "error") {
     state.errors.push(msg.message);

@@ -47,9 +47,9 @@ export function soundsDefault(input) {
   return input === "keyboard";
 }
 
-// Play a piece now (the stroke is now: no later than the output makes it), at a
-// velocity's loudness. Returns the context time it was started at, or null.
-export function playHit(ctx, piece, velocity = 100) {
+// Play a piece now (the stroke is now: no later than the output makes it), or at a later
+// context time `at`, at a velocity's loudness. Returns the context time it starts at, or null.
+export function playHit(ctx, piece, velocity = 100, at = 0) {
   const buf = buffers.get(piece) || (piece === "hihat_open" && buffers.get("hihat_closed"));
   if (!buf || bufferCtx !== ctx) return null;
   const src = ctx.createBufferSource();
@@ -57,7 +57,7 @@ export function playHit(ctx, piece, velocity = 100) {
   const gain = ctx.createGain();
   gain.gain.value = HIT_GAIN * Math.pow(Math.max(1, Math.min(127, velocity)) / 127, 1.5);
   src.connect(gain).connect(ctx.destination);
-  const when = ctx.currentTime;
+  const when = Math.max(ctx.currentTime, at);
   src.start(when);
   return when;
 }

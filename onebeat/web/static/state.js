@@ -48,6 +48,7 @@ export const state = {
   drawn: 0,           // the song time the highway was last drawn at (a screen delay ahead)
   hitSounds: new Set(), // the players who hear their hits in this take
   played: [],         // the hit sounds started: {player, piece, when (context time), at (ms)}
+  partnerHeard: [],   // a remote duet: the partner's strokes as heard {t, at (context time, 0: now), mode}
   // what the server said: judgments, a loop's passes, results, the insight report, errors
   hidden: [], highways: [], judgments: [], passes: [], results: null, report: null, errors: [],
   // a lesson: the coach's pass, what it said, the timer to the next pass
