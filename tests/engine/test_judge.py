@@ -232,3 +232,51 @@ def test_a_hit_on_the_window_edge_is_graded_or_left_alone_never_both() -> None:
     play(judge, [Hit("a", 2.0 + 0.084, DrumPiece.KICK)], [])  # 84.00000000000007 ms
     s = judge.stats("a")
     assert (s.miss, s.extra, s.streak, s.offsets_ms) == (1, 1, 0, [])
+
+
+@settings(max_examples=40, deadline=None)
+@given(chart=charts(), data=st.data())
+def test_a_remote_partner_is_judged_as_if_beside_you_whatever_their_strokes_delay(
+    chart: Chart, data: st.DataObject
+) -> None:
+    """A remote duet: the partner's strokes come over the internet, late by up to the
+    judge's wait for them, while this player's own strokes and the song's clock drive
+    the judge on time. The partner's judgments are those of a player beside you."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    wait_ms = 1500.0
+    mine = [
+        Hit("me", n.time + rng.normal(0, 0.03), n.piece) for n in chart.notes if rng.random() < 0.9
+    ]
+    theirs = sorted(
+        (
+            Hit("partner", n.time + rng.normal(0, 0.03), n.piece)
+            for n in chart.notes
+            if rng.random() < 0.9
+        ),
+        key=lambda h: h.time,
+    )
+    delay = data.draw(st.floats(0.0, 1.4))  # one-way path to here [s], under the wait
+    jitter = rng.uniform(0, 0.05, len(theirs))
+
+    beside = Judge(chart, players=["me", "partner"])
+    play(beside, sorted(mine + theirs, key=lambda h: h.time), [])
+
+    remote = Judge(chart, players=["me", "partner"], waits_ms={"partner": wait_ms})
+    # what reaches the judge, in arrival order: my strokes at once, the song's clock every
+    # 50 ms, the partner's strokes `delay` (± jitter) after they were played
+    events: list[tuple[float, Hit | None]] = [(h.time, h) for h in mine]
+    # (in the order they were played: one TCP connection never reorders)
+    arrived = np.maximum.accumulate(
+        [h.time + delay + j for h, j in zip(theirs, jitter, strict=True)]
+    )
+    events += [(float(a), h) for h, a in zip(theirs, arrived, strict=True)]
+    events += [(t, None) for t in np.arange(0.0, chart.notes[-1].time + 3.0, 0.05)]
+    for at, hit in sorted(events, key=lambda e: e[0]):
+        if hit is None:
+            remote.update(float(at))
+        else:
+            remote.push(hit)
+            remote.update(hit.time)
+    remote.finish()
+    for p in ("me", "partner"):
+        assert remote.stats(p).summary() == beside.stats(p).summary(), p
