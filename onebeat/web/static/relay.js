@@ -67,7 +67,10 @@ export function relayJoin(url, name, code = "") {
   localStorage.setItem("onebeat.relay", url);
   return new Promise((resolve, reject) => {
     let ws;
-    try { ws = new WebSocket(url); } catch (e) { reject(new Error(`relay address: ${e.message}`)); return; }
+    // a joiner names the room in the address too: a load balancer in front of several
+    // relay instances routes by the code's first letter, the instance that made it
+    const where = code ? `${url}${url.includes("?") ? "&" : "?"}room=${encodeURIComponent(code.trim().toUpperCase())}` : url;
+    try { ws = new WebSocket(where); } catch (e) { reject(new Error(`relay address: ${e.message}`)); return; }
     remote.ws = ws;
     ws.onopen = () => {
       remote.me = name;
