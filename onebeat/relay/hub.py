@@ -66,7 +66,8 @@ class RelayConfig:
         This relay's letter, the first of every code it makes: behind a load balancer,
         each instance has its own, and the balancer routes a room's players by it.
     max_rooms, max_players, max_sockets : int
-        Rooms open at once, players in a room, sockets open at once.
+        Rooms open at once, players in a room (two: onebeat's page plays a duet; the relay
+        itself passes every player's hits to all the others), sockets open at once.
     rate_per_s, burst : float
         Messages per second per socket and the burst above it (a drummer at 20 hits a
         second and the clock's pings use a quarter of it).
@@ -85,7 +86,7 @@ class RelayConfig:
 
     instance: str = "A"
     max_rooms: int = 5000
-    max_players: int = 4
+    max_players: int = 2
     max_sockets: int = 10000
     rate_per_s: float = 100.0
     burst: float = 200.0

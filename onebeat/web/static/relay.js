@@ -167,7 +167,7 @@ export function barAfter(t) {
 }
 
 function onPartnerHit(msg) {
-  if (!remote.start || !state.playing) return;
+  if (!remote.start || !state.playing || msg.player !== partnerName()) return;
   if (remote.hooks.send) remote.hooks.send({ type: "pad", player: msg.player, pad: msg.piece, v: msg.v, t: msg.t });
   flash(msg.player, msg.piece);
   if (!state.ctx || state.paused) return;
