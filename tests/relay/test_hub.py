@@ -64,7 +64,7 @@ def test_codes_name_the_instance_and_avoid_misread_letters() -> None:
 
 def test_a_room_from_creation_to_take_and_gone() -> None:
     async def go() -> None:
-        hub = Hub(RelayConfig(lead_s=2.0))
+        hub = Hub(RelayConfig(lead_s=2.0, max_players=3))
         (a, sa), (b, sb) = seat(), seat("198.51.100.7")
         await msg(hub, a, type="create", name="Ana")
         code = sa.of("room")[-1]["code"]
