@@ -287,6 +287,7 @@ export function onMessage(msg) {
     }
     console.warn("onebeat:", msg.message);
     if (!state.playing) {
+      remoteTakeOver();  // a remote take that could not start here: the set-up back, the relay told
       message($("playmsg"), msg.message, true);
       $("play").disabled = false; $("learn").disabled = false;
       if (state.learning) { state.learning = false; showScreen("setup"); }
