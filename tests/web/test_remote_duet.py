@@ -10,9 +10,11 @@ and the mode chosen by the latency the relay measured."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -155,6 +157,9 @@ def test_a_remote_duet_through_a_delayed_relay(
                     >= len(fired[partner])
                 )
             )
+        if one_way_ms == 40:  # the docs' screenshot: ONEBEAT_SCREENSHOTS=docs
+            shots = Path(os.environ.get("ONEBEAT_SCREENSHOTS") or server.config.data_dir)
+            a.save_screenshot(str(shots / "remote-duet.png"))
         pages = {}
         for d, name in ((a, "ana"), (b, "ben")):
             pages[name] = {

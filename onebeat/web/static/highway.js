@@ -24,7 +24,7 @@ export function buildHighways() {
     const laneW = Math.max(Math.ceil(200 / lanes.length), 40, Math.min(110, Math.floor(room / lanes.length)));
     const div = document.createElement("div");
     div.className = `highway ${PLAYER_CLASS[i]}`;
-    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}</span>` +
+    div.innerHTML = `<div class="who"><span>${escapeHtml(p.name)}${p.input === "remote" ? " <small>(remote)</small>" : ""}</span>` +
       `<span class="mult" data-x="1" title="multiplier: ×2 after 10 notes in a row, up to ×4; a miss starts it over">×1</span>` +
       `<span class="score">0</span></div>`;
     const canvas = document.createElement("canvas");
