@@ -6,8 +6,8 @@ processes of their own) who each send 20 hits a second, evenly spaced with rando
 phase, for ``--seconds`` seconds. Every hit carries its send time; the partner's client
 notes when it arrived, on the same machine's clock. Prints per step: the hits' latency
 from one player through the relay to the other, p50 / p95 / max [ms], hits lost, the
-relay's CPU share and memory, and its CPU time per hit passed on [µs] (over the whole
-step: the rooms' joins and clock syncs count too, so it is an upper bound). On loopback,
+relay's CPU share and memory, and its CPU time per hit passed on [µs] (both while the
+players play: the rooms' clocks keep syncing then, as in a take). On loopback,
 that latency is the relay's added latency plus the clients' own event loops (an upper
 bound on the relay's).
 
@@ -50,7 +50,9 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _players(url: str, rooms: int, seconds: float, seed: int) -> dict[str, list[float]]:
+async def _players(
+    url: str, rooms: int, seconds: float, seed: int, relay_pid: int
+) -> dict[str, list[float]]:
     from onebeat.relay.client import RelayClient
 
     clients: list[RelayClient] = []
@@ -71,6 +73,7 @@ async def _players(url: str, rooms: int, seconds: float, seed: int) -> dict[str,
     for c in clients:
         await c.expect("start", timeout=60)
     origin = time.perf_counter()
+    cpu0 = cpu_s(relay_pid)  # the relay's CPU over the playing alone
     rng = random.Random(seed)
 
     async def play(c: RelayClient) -> int:
@@ -86,20 +89,21 @@ async def _players(url: str, rooms: int, seconds: float, seed: int) -> dict[str,
         return sent
 
     sent = sum(await asyncio.gather(*(play(c) for c in clients)))
+    playing = [cpu_s(relay_pid) - cpu0, time.perf_counter() - origin]
     await asyncio.sleep(0.5)
     late = [
         (arrived / 1000 - origin - m["t"]) * 1000 for c in clients for m, arrived in c.partner_hits
     ]
     for c in clients:
         await c.close()
-    return {"late": late, "sent": [float(sent)]}
+    return {"late": late, "sent": [float(sent)], "playing": playing}
 
 
 def has_uvloop() -> bool:
     return importlib.util.find_spec("uvloop") is not None
 
 
-def _worker(args: tuple[str, int, float, int]) -> dict[str, list[float]]:
+def _worker(args: tuple[str, int, float, int, int]) -> dict[str, list[float]]:
     factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     if has_uvloop():  # the clients' loop as lean as the relay's (uvicorn takes uvloop)
         import uvloop
@@ -157,18 +161,19 @@ def main() -> None:
                 rooms // args.client_procs + (k < rooms % args.client_procs)
                 for k in range(args.client_procs)
             ]
-            c0, w0 = cpu_s(relay.pid), time.monotonic()
             with ctx.Pool(args.client_procs) as pool:
                 parts = pool.map(
-                    _worker, [(url, n, args.seconds, k) for k, n in enumerate(share) if n]
+                    _worker,
+                    [(url, n, args.seconds, k, relay.pid) for k, n in enumerate(share) if n],
                 )
-            cpu_used = cpu_s(relay.pid) - c0
-            cpu = cpu_used / (time.monotonic() - w0)
+            # the workers play at the same time: the longest window is the playing's
+            cpu_play, play_s = max((p["playing"] for p in parts), key=lambda x: x[1])
+            cpu = cpu_play / play_s
             late = np.concatenate([p["late"] for p in parts])
             sent = sum(p["sent"][0] for p in parts)
             p50, p95, top = np.percentile(late, [50, 95, 100])
             lost = int(sent - len(late))
-            per_hit = cpu_used / max(len(late), 1) * 1e6
+            per_hit = cpu_play / max(len(late), 1) * 1e6
             print(
                 f"{rooms:6d} {sent / args.seconds:8.0f} {p50:7.2f} {p95:7.2f} {top:7.1f} "
                 f"{lost:6d} {100 * cpu:8.0f}% {per_hit:7.0f} {rss_mb(relay.pid):7.0f}"
