@@ -72,3 +72,19 @@ async def _flood() -> bool:
 
 def test_a_flood_is_closed() -> None:
     assert asyncio.run(_flood())
+
+
+def test_the_command_says_what_is_wrong_in_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    from onebeat.cli import main
+
+    for argv, says in (
+        (["relay", "--instance", "O"], "--instance: instance 'O'"),
+        (["relay", "--ssl-certfile", "cert.pem"], "go together"),
+        (
+            ["relay", "--ssl-certfile", "/nope.pem", "--ssl-keyfile", "/nope.key"],
+            "/nope.pem: no such file",
+        ),
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("onebeat: error: ") and says in err and "\n" not in err, err
