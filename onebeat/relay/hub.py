@@ -80,8 +80,8 @@ class RelayConfig:
         The one-way latency between partners under which their hits are played live [ms],
         and how far under it the room must come back to return to live [ms].
     lead_s : float
-        The take starts this long after the host asks (everyone has the start time by
-        then, with room to spare at any round trip the mode allows).
+        The take starts this long after the host asks: every page has the start time and
+        its take set up by then, with a bar of count-in to spare, at any round trip.
     """
 
     instance: str = "A"
@@ -95,7 +95,7 @@ class RelayConfig:
     replies_per_s: float = 5.0
     live_ms: float = 25.0
     hysteresis_ms: float = 5.0
-    lead_s: float = 3.0
+    lead_s: float = 6.0
 
     def __post_init__(self) -> None:
         if len(self.instance) != 1 or self.instance not in CODE_ALPHABET:

@@ -82,6 +82,10 @@ async function init() {
   // a remote duet: the relay starts the take; the partner's strokes go to the local server
   remote.hooks.start = () => { wireMidi(); start(); };
   remote.hooks.send = send;
+  remote.hooks.prefetch = (song) => {
+    state.ctx = state.ctx || new AudioContext({ latencyHint: "interactive" });
+    audioBuffer(song, 1, $("songdrums").value).catch((e) => message($("relaystatus"), e.message, true));
+  };
   wireRelay();
   window.addEventListener("keydown", onKey);
   if (navigator.requestMIDIAccess) {

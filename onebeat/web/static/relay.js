@@ -22,7 +22,8 @@ export const remote = {
   song: null,     // the room's song ({song, level, title})
   start: null,    // the take's start ({at_ms: on this page's clock, ...}) while it plays
   saved: null,    // the set-up's players, kept while a remote take plays
-  hooks: { start: null, send: null },  // play.js: start a take, send to the local server
+  // play.js: start a take, send to the local server, decode a song's audio ahead
+  hooks: { start: null, send: null, prefetch: null },
 };
 
 const WORDS = {
@@ -116,6 +117,7 @@ export function readyForSong() {
   state.level = want.level;
   $("relayready").hidden = true;
   relaySend({ type: "ready", song: want.song });
+  if (remote.hooks.prefetch) remote.hooks.prefetch(want.song);  // decoded before the start
   return true;
 }
 
