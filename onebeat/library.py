@@ -34,7 +34,7 @@ from onebeat.analysis.drums import DrumAnalysis
 from onebeat.analysis.sections import section_names
 from onebeat.analysis.songmap import SongMap
 from onebeat.audio import load_audio, song_title, write_ogg_vorbis
-from onebeat.audio.decode import file_sha256
+from onebeat.audio.decode import audio_sha256, file_sha256
 from onebeat.audio.stretch import MIN_SPEED, time_stretch
 from onebeat.chart import Chart, generate_chart
 from onebeat.demo import demo_song_path
@@ -99,6 +99,9 @@ class SongEntry:
     #: The song without its drums ("drums down"): "" (not asked for yet), "preparing",
     #: "ready" or "failed" (then the song plays with its drums).
     drumless: str = ""
+    #: The hash of its audio stream as stored (16 hex; "" until its analysis job ran): a
+    #: remote partner's copy of the same recording matches it whatever its tags.
+    audio_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         sm = self.songmap
@@ -122,6 +125,7 @@ class SongEntry:
             if sm is None or sm.bar_confidence is None
             else round(float(sm.meter_confidence), 3),
             "drumless": self.drumless,
+            "audio_id": self.audio_id,
         }
 
 
@@ -336,6 +340,8 @@ class Library:
 
         entry.status, entry.step = "analysing", BEATS_NEXT[""]
         try:
+            if not entry.audio_id:  # a demux pass, no decoding (tens of ms a song)
+                entry.audio_id = audio_sha256(entry.path)[:16]
             songmap = analyze(
                 entry.path, backend=self.backend, progress=stage(0.0, 0.6, BEATS_NEXT)
             )

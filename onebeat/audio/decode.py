@@ -28,6 +28,7 @@ __all__ = [
     "AUDIO_EXTENSIONS",
     "MAX_DURATION_S",
     "Audio",
+    "audio_sha256",
     "file_sha256",
     "load_audio",
     "resample",
@@ -106,6 +107,25 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def audio_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file's first audio stream as stored (its packets, not decoded),
+    not of the file: the same recording with other tags, cover art or container metadata
+    hashes alike (two players' copies of one purchase, tagged differently, are matched by
+    it). Raises :class:`CorruptAudioError` for a file with no audio stream to read."""
+    h = hashlib.sha256()
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise CorruptAudioError(f"{path}: no audio stream in the file")
+            for packet in container.demux(stream):
+                if packet.size:
+                    h.update(bytes(packet))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise CorruptAudioError(f"{path}: cannot read its audio ({exc})") from None
     return h.hexdigest()
 
 

@@ -12,9 +12,10 @@ Player → relay:
 * ``join``: join a room by its ``code`` (``name``: unique in the room).
 * ``pong``: the answer to a ping (``id``; ``c``, the player's clock [ms]:
   ``performance.now()`` in a browser).
-* ``song``: (host) the take's song, by the 16-hex id of its audio (the hash onebeat's
-  library gives every file), its ``level`` and ``title``. Each player plays their own
-  copy: no audio passes through the relay.
+* ``song``: (host) the take's song, by the 16-hex id onebeat's library gives its file
+  and ``audio``, the hash of its audio stream (the same recording with other tags has
+  the same), its ``level`` and ``title``. Each player plays their own copy, matched by
+  either: no audio passes through the relay.
 * ``ready``: this player has the song (``song``: its id, which must be the room's).
 * ``start``: (host) start the take: every player must be ready and synchronised.
 * ``hit``: a stroke: its song time ``t`` [s], its ``piece`` (a :class:`~onebeat.kit.
@@ -94,6 +95,9 @@ class SongMsg(_Msg):
     song: SongId
     level: Annotated[int, Field(ge=1, le=5)]
     title: Annotated[str, Field(max_length=120)] = ""
+    #: The hash of the song's audio stream (16 hex): a partner's copy of the same
+    #: recording with other tags matches it, where the file's own id would not.
+    audio: SongId | None = None
 
 
 class ReadyMsg(_Msg):

@@ -149,3 +149,28 @@ def test_video_without_sound_is_unsupported(tmp_path: Path) -> None:
         UnsupportedFormatError, match=r"clip\.mp4: unsupported format: it has no audio"
     ):
         load_audio(path)
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+def test_the_audio_hash_ignores_tags_the_file_hash_does_not(tmp_path: Path, fmt: str) -> None:
+    from onebeat.audio import audio_sha256, file_sha256
+
+    y = np.random.default_rng(0).normal(0, 0.1, 22050).astype(np.float32)
+    plain, tagged, other = (tmp_path / f"{n}.{fmt.lower()}" for n in ("plain", "tagged", "other"))
+    sf.write(plain, y, 22050, format=fmt)
+    with sf.SoundFile(tagged, "w", 22050, 1, format=fmt) as f:
+        f.title, f.artist = "Dynamite", "a fan's tags"
+        f.write(y)
+    sf.write(other, y[::-1].copy(), 22050, format=fmt)
+    assert file_sha256(plain) != file_sha256(tagged)
+    assert audio_sha256(plain) == audio_sha256(tagged)  # the same recording, tagged apart
+    assert audio_sha256(other) != audio_sha256(plain)
+
+
+def test_the_audio_hash_of_a_file_without_audio_says_so(tmp_path: Path) -> None:
+    from onebeat.audio import audio_sha256
+
+    junk = tmp_path / "notes.mp3"
+    junk.write_bytes(b"not audio at all" * 100)
+    with pytest.raises(CorruptAudioError, match=r"notes\.mp3"):
+        audio_sha256(junk)

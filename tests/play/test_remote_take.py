@@ -74,3 +74,12 @@ def test_remote_players_only_in_remote_takes() -> None:
                 "players": [{"name": "A"}, {"name": "B", "input": "remote"}],
             }
         )
+
+
+def test_each_song_knows_its_audio_hash_for_a_partner_to_match(library) -> None:  # type: ignore[no-untyped-def]
+    from onebeat.audio import audio_sha256
+
+    demo = library.songs()[0]
+    assert demo.status == "ready"
+    assert demo.audio_id == audio_sha256(demo.path)[:16] != demo.id
+    assert demo.to_json()["audio_id"] == demo.audio_id

@@ -72,8 +72,9 @@ def test_a_room_from_creation_to_take_and_gone() -> None:
         assert [p["name"] for p in sb.of("room")[-1]["players"]] == ["Ana", "Ben"]
         with pytest.raises(RoomError, match="host"):
             await msg(hub, b, type="song", song=SONG, level=3)
-        await msg(hub, a, type="song", song=SONG, level=3, title="Demo")
+        await msg(hub, a, type="song", song=SONG, level=3, title="Demo", audio="0a1b2c3d4e5f6a7b")
         assert sb.of("song")[-1]["title"] == "Demo"
+        assert sb.of("song")[-1]["audio"] == "0a1b2c3d4e5f6a7b"  # a re-tagged copy matches it
         with pytest.raises(RoomError, match="not the room's song"):
             await msg(hub, b, type="ready", song="ffffffffffffffff")
         for s in (a, b):

@@ -1,8 +1,9 @@
 """A remote duet end to end: two headless Chromium pages, each on its own onebeat (two
 data folders: two homes), joined through ``onebeat relay`` with each page's line to the
 relay delayed by :class:`tests.relay.netdelay.DelayProxy` (one way, ±10 ms of jitter).
-Each player plays the keyboard on their own page; each page judges its own player and
-the partner. What onebeat controls is checked on the events' own timestamps: both
+Each player plays the keyboard on their own page and their own copy of the song (the
+host's tagged otherwise, matched by its audio stream); each page judges its own player
+and the partner. What onebeat controls is checked on the events' own timestamps: both
 players judged to within 1 ms of their events, the pair's asynchrony (from each page's
 report) within 2 ms of the truth, the partner's hits shown and heard in the room's mode,
 and the mode chosen by the latency the relay measured."""
@@ -80,6 +81,28 @@ def other_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
+@pytest.fixture(scope="module")
+def host_copy(server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The host plays their own copy of the demo song, tagged otherwise (the same audio
+    stream in a new file): the partner has only the original, matched by its audio."""
+    import av
+
+    from onebeat.demo import demo_song_path
+
+    copy = tmp_path_factory.mktemp("host") / "dynamite-my-copy.ogg"
+    with av.open(str(demo_song_path())) as src, av.open(str(copy), "w") as dst:
+        stream = src.streams.audio[0]
+        out = dst.add_stream_from_template(stream)
+        dst.metadata["title"] = "My copy, tagged my way"
+        for packet in src.demux(stream):
+            if packet.dts is not None:
+                packet.stream = out
+                dst.mux(packet)
+    entry = server.library.add_path(copy)
+    server.library.wait(entry.id, timeout=600)
+    return str(entry.id)
+
+
 @pytest.fixture
 def two_browsers() -> Iterator[list[Any]]:
     if not have_chromium():
@@ -116,11 +139,16 @@ def _plan(chart: dict[str, Any], late_ms: float) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("one_way_ms", [10, 40, 80, 150])
 def test_a_remote_duet_through_a_delayed_relay(
-    server: Server, other_home: Server, two_browsers: list[Any], one_way_ms: float
+    server: Server,
+    other_home: Server,
+    host_copy: str,
+    two_browsers: list[Any],
+    one_way_ms: float,
 ) -> None:
     a, b = two_browsers
     with relay_through_delays(one_way_ms) as urls:
         wait_a = _join(a, server, urls[0], "ana")
+        a.execute_script("window.onebeat.state.song = arguments[0]", host_copy)
         code = a.execute_script("return window.onebeat.remote.room.code")
         wait_b = _join(b, other_home, urls[1], "ben", code)
         a.find_element(By.ID, "relaysong").click()  # the demo song, level 2, for the room
@@ -128,6 +156,10 @@ def test_a_remote_duet_through_a_delayed_relay(
         a.find_element(By.ID, "relaystart").click()
         for d, w in ((a, wait_a), (b, wait_b)):
             w.until(lambda _, d=d: d.execute_script("return window.onebeat.state.playing"))
+        # each plays their own copy: the partner's original matched by its audio stream
+        assert a.execute_script("return window.onebeat.state.song") == host_copy
+        assert b.execute_script("return window.onebeat.state.song") == other_home.demo_id
+        assert host_copy != other_home.demo_id
         chart = a.execute_script("return window.onebeat.state.chart")
         assert chart["notes"] == b.execute_script("return window.onebeat.state.chart.notes")
         # both play at once, each on their own page

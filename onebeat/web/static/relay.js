@@ -96,7 +96,10 @@ export function relayLeave() {
 export function offerSong() {
   const s = state.songs.find((x) => x.id === state.song);
   if (!s) { message($("relaystatus"), "choose a song first", true); return; }
-  relaySend({ type: "song", song: s.id, level: state.level, title: (s.title || "").slice(0, 120) });
+  relaySend({
+    type: "song", song: s.id, level: state.level, title: (s.title || "").slice(0, 120),
+    audio: s.audio_id || null,
+  });
 }
 
 export function startTogether() {
@@ -107,17 +110,24 @@ export function startTogether() {
 export function readyForSong() {
   const want = remote.song;
   if (!want) return false;
-  const have = state.songs.find((s) => s.id === want.song);
+  // the same file, or the same recording with other tags (its audio stream's hash)
+  const have = state.songs.find((s) => s.id === want.song) ||
+    (want.audio && state.songs.find((s) => s.audio_id === want.audio));
   if (!have) {
     message($("relaystatus"), `the room plays "${want.title || want.song}": add the same song file here first (onebeat matches it by its audio), then press Ready`, true);
     $("relayready").hidden = false;
     return false;
   }
-  state.song = want.song;
+  if (have.status !== "ready") {
+    message($("relaystatus"), `your copy of "${have.title}" is still being analysed: press Ready when it is done`, true);
+    $("relayready").hidden = false;
+    return false;
+  }
+  state.song = have.id;  // this page's own copy
   state.level = want.level;
   $("relayready").hidden = true;
   relaySend({ type: "ready", song: want.song });
-  if (remote.hooks.prefetch) remote.hooks.prefetch(want.song);  // decoded before the start
+  if (remote.hooks.prefetch) remote.hooks.prefetch(have.id);  // decoded before the start
   return true;
 }
 
@@ -134,7 +144,7 @@ function onRelay(msg) {
     remote.mode = msg.mode; remote.latency = msg.latency_ms;
     render();
   } else if (msg.type === "song") {
-    remote.song = { song: msg.song, level: msg.level, title: msg.title };
+    remote.song = { song: msg.song, level: msg.level, title: msg.title, audio: msg.audio };
     readyForSong();
     render();
   } else if (msg.type === "start") {
