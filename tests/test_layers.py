@@ -9,6 +9,8 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+from tests.conftest import parse_source
+
 ROOT = Path(__file__).resolve().parent.parent / "onebeat"
 
 #: Lowest first. A package may import its own modules and those of any lower layer.
@@ -41,7 +43,7 @@ def _imports(mods: dict[str, Path]) -> dict[str, set[str]]:
     """Each module's imports of onebeat modules (``from pkg import module`` is the module)."""
     out: dict[str, set[str]] = defaultdict(set)
     for name, f in mods.items():
-        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse_source(f.read_text(encoding="utf-8"), f)):
             if isinstance(node, ast.ImportFrom) and node.module:
                 if node.module.split(".")[0] != "onebeat":
                     continue
