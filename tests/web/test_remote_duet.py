@@ -150,8 +150,14 @@ def test_a_remote_duet_through_a_delayed_relay(
         wait_a = _join(a, server, urls[0], "ana")
         a.execute_script("window.onebeat.state.song = arguments[0]", host_copy)
         code = a.execute_script("return window.onebeat.remote.room.code")
+        late_joiner = one_way_ms == 80  # then the partner joins after the song was chosen
+        if late_joiner:
+            a.find_element(By.ID, "relaysong").click()  # the demo song, level 2, for the room
+            wait_a.until(lambda _: a.execute_script("return Boolean(window.onebeat.remote.song)"))
         wait_b = _join(b, other_home, urls[1], "ben", code)
-        a.find_element(By.ID, "relaysong").click()  # the demo song, level 2, for the room
+        if not late_joiner:
+            a.find_element(By.ID, "relaysong").click()
+        wait_b.until(lambda _: "ready: your copy" in b.find_element(By.ID, "relaysongmsg").text)
         wait_a.until(lambda _: a.find_element(By.ID, "relaystart").is_enabled())
         a.find_element(By.ID, "relaystart").click()
         for d, w in ((a, wait_a), (b, wait_b)):

@@ -19,7 +19,8 @@ export const remote = {
   room: null,     // the relay's last word on the room (code, host, players, song, mode)
   me: "",         // this page's player in the room
   mode: "measuring", latency: null,  // partners' mode and one-way latency [ms]
-  song: null,     // the room's song ({song, level, title})
+  song: null,     // the room's song ({song, level, title, audio})
+  tried: null,    // the room's song this page last looked for in its library
   start: null,    // the take's start ({at_ms: on this page's clock, ...}) while it plays
   saved: null,    // the set-up's players, kept while a remote take plays
   // play.js: start a take, send to the local server, decode a song's audio ahead
@@ -64,7 +65,7 @@ function render() {
 // Open a room (no code) or join one, as `name`, on the relay at `url`.
 export function relayJoin(url, name, code = "") {
   if (remote.ws) remote.ws.close();
-  remote.room = null; remote.song = null; remote.mode = "measuring"; remote.latency = null;
+  remote.room = null; remote.song = null; remote.tried = null; remote.mode = "measuring"; remote.latency = null;
   localStorage.setItem("onebeat.relay", url);
   return new Promise((resolve, reject) => {
     let ws;
@@ -110,21 +111,24 @@ export function startTogether() {
 export function readyForSong() {
   const want = remote.song;
   if (!want) return false;
+  remote.tried = want.song;
+  const say = $("relaysongmsg");
   // the same file, or the same recording with other tags (its audio stream's hash)
   const have = state.songs.find((s) => s.id === want.song) ||
     (want.audio && state.songs.find((s) => s.audio_id === want.audio));
   if (!have) {
-    message($("relaystatus"), `the room plays "${want.title || want.song}": add the same song file here first (onebeat matches it by its audio), then press Ready`, true);
+    message(say, `the room plays "${want.title || want.song}": add the same song file here first (onebeat matches it by its audio), then press Ready`, true);
     $("relayready").hidden = false;
     return false;
   }
   if (have.status !== "ready") {
-    message($("relaystatus"), `your copy of "${have.title}" is still being analysed: press Ready when it is done`, true);
+    message(say, `your copy of "${have.title}" is still being analysed: press Ready when it is done`, true);
     $("relayready").hidden = false;
     return false;
   }
   state.song = have.id;  // this page's own copy
   state.level = want.level;
+  message(say, `ready: your copy of "${have.title}", level ${want.level}`);
   $("relayready").hidden = true;
   relaySend({ type: "ready", song: want.song });
   if (remote.hooks.prefetch) remote.hooks.prefetch(have.id);  // decoded before the start
@@ -138,6 +142,8 @@ function onRelay(msg) {
     remote.room = msg;
     remote.me = msg.you;
     if (msg.song) remote.song = msg.song;
+    // joined after the host chose the song: look for it once, as on a "song" message
+    if (remote.song && remote.tried !== remote.song.song) readyForSong();
     if (msg.mode?.mode) { remote.mode = msg.mode.mode; remote.latency = msg.mode.latency_ms; }
     render();
   } else if (msg.type === "mode") {
