@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from onebeat.errors import RoomError
 from onebeat.relay.hub import Hub, RelayConfig, Seat
 from onebeat.relay.protocol import MAX_MESSAGE_BYTES, MESSAGE
-from onebeat.web.limits import Bucket, Drops, error_line
+from onebeat.web.limits import Bucket, Drops, Limits, Pacer, error_line
 from onebeat.web.lobby import Link
 
 __all__ = ["RelayApp", "create_relay"]
@@ -98,15 +98,13 @@ class RelayApp:
         await send({"type": "websocket.accept"})
         self.open += 1
         seat = Seat(link=Link(_Socket(send)), client=client)
-        drops = Drops(client)
+        limits = Limits(Drops(client), Bucket(cfg.replies_per_s, 2 * cfg.replies_per_s))
+        drops = limits.drops
         rate = Bucket(cfg.rate_per_s, cfg.burst)
         patience = Bucket(cfg.rate_per_s, CLOSE_AFTER_BURSTS * cfg.burst)
-        replies = Bucket(cfg.replies_per_s, 2 * cfg.replies_per_s)
 
         async def refuse(why: str) -> None:
-            drops.add("refused", why)
-            if replies.take():
-                await seat.link.send({"type": "error", "message": why})
+            await Pacer.refuse(seat.link, limits, why)
 
         try:
             while True:

@@ -190,8 +190,10 @@ class Pacer:
             Drops(client), Bucket(self.config.replies_per_s, 2 * self.config.replies_per_s)
         )
 
-    async def refuse(self, link: Link, limits: Limits, why: str) -> None:
-        """Drop a message with a one-line error back (a few a second at most)."""
+    @staticmethod
+    async def refuse(link: Link, limits: Limits, why: str) -> None:
+        """Drop a message with a one-line error back (a few a second at most); the
+        relay's sockets refuse through it too."""
         limits.drops.add("refused", why)
         if limits.replies.take():
             await link.send({"type": "error", "message": why})
