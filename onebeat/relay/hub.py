@@ -302,7 +302,11 @@ class Hub:
     def update_mode(self, room: Room, least: int = MODE_SAMPLES) -> bool:
         """Set the room's mode from its partners' latency; whether it changed. The first
         choice is the latency against the threshold; after it, a change needs the
-        hysteresis too."""
+        hysteresis too; during a take, nothing changes."""
+        if room.started_at is not None and room.mode != "measuring":
+            # a take keeps the mode and latency it started with: a partner's hits do not
+            # jump by a bar in the middle of the song (the next take starts afresh)
+            return False
         latency = room.partner_latency_ms(least)
         if latency is None:
             return False
@@ -365,11 +369,12 @@ class Hub:
         ]
         if waiting:
             raise RoomError(f"start: waiting for {', '.join(waiting)} (song and clock)")
+        changed = self.update_mode(room, least=3)  # what the take will keep
         at = time.perf_counter() + self.config.lead_s
         room.started_at = at
         for m in room.members.values():
             m.done = False
-        if self.update_mode(room, least=3):
+        if changed:
             await self.broadcast(room, room.mode_msg())
         for m in list(room.members.values()):
             msg = {

@@ -155,7 +155,7 @@ def test_rooms_and_players_are_bounded() -> None:
     run(go())
 
 
-def test_the_mode_switches_at_the_threshold_with_hysteresis() -> None:
+def test_the_mode_switches_at_the_threshold_with_hysteresis_never_in_a_take() -> None:
     hub = Hub(RelayConfig(live_ms=25.0, hysteresis_ms=5.0))
     room = Room(code="A234567", host="a")
     a, b = seat()[0], seat()[0]
@@ -177,6 +177,13 @@ def test_the_mode_switches_at_the_threshold_with_hysteresis() -> None:
     path(9.9)  # 19.8 ms: clearly back
     assert hub.update_mode(room) and room.mode == "live"
     assert room.latency_ms == pytest.approx(19.8)
+    # a take keeps the mode and latency it started with, whatever the line does meanwhile
+    room.started_at = 1.0
+    path(40.0)
+    assert not hub.update_mode(room) and room.mode == "live"
+    assert room.latency_ms == pytest.approx(19.8)
+    room.started_at = None  # the take is over: the next one is chosen afresh
+    assert hub.update_mode(room) and room.mode == "bar"
 
 
 def test_hits_stay_in_their_room() -> None:
