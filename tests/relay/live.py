@@ -1,13 +1,10 @@
-"""A relay served by uvicorn inside the caller's event loop, on a free port."""
+"""A relay served inside the caller's event loop, on a free port."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import uvicorn
 
 from onebeat.relay import Hub, RelayConfig, create_relay
 
@@ -25,14 +22,9 @@ async def serve_relay(config: RelayConfig | None = None) -> AsyncIterator[tuple[
     """(port, hub) of a running relay; stopped on exit."""
     hub = Hub(config)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_relay(hub=hub), host="127.0.0.1", port=port, log_level="warning")
-    )
-    task = asyncio.get_running_loop().create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
+    server = await create_relay(hub=hub).serve("127.0.0.1", port)
     try:
         yield port, hub
     finally:
-        server.should_exit = True
-        await task
+        server.close()
+        await server.wait_closed()
