@@ -139,8 +139,9 @@ def _stft(
     transformed many at a time instead of one by one: madmom calls scipy's FFT once per
     frame from Python, ~137,000 calls on a 3-minute song's features (2.4 s of them).
     The same frames (madmom's ``signal_frame``: centred on ``int(k * hop)``, zeros beyond
-    the signal), the same window product and the same FFT per row, so the same numbers,
-    bit for bit (tests/analysis/test_blocks.py). What this does not cover (a circular
+    the signal), the same window product and the same FFT per row, so the same numbers
+    (bit for bit, or within float32 rounding on CPUs where scipy's FFT rounds a row by
+    its place in the batch; tests/analysis/test_blocks.py). What this does not cover (a circular
     shift, FFTW, frames that are not a FramedSignal) goes to madmom's own."""
     if (
         circular_shift

@@ -53,5 +53,5 @@ def test_the_texture_made_in_blocks_is_librosas_of_the_whole_song() -> None:
     np.testing.assert_allclose(ours[:, :13], mfcc.T, rtol=0, atol=2e-3)
     np.testing.assert_allclose(ours[:, 13:], chroma.T, rtol=0, atol=1e-5)
     # any block size: the same up to float32 rounding (BLAS sums a short block's
-    # products in another order)
-    np.testing.assert_allclose(ours, texture_features(y=y, sr=sr), rtol=1e-5, atol=1e-6)
+    # products in another order: 3.4e-6 seen on an MFCC whose terms reach 100)
+    np.testing.assert_allclose(ours, texture_features(y=y, sr=sr), rtol=1e-5, atol=1e-5)
