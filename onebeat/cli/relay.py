@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import signal
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -102,8 +103,15 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()
         gc.set_threshold(10_000, 10, 10)
         server = await app.serve(args.host, args.port, ssl_context=context)
-        async with server:
-            await server.serve_forever()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C, and systemd's stop
+            with contextlib.suppress(NotImplementedError):  # (not on Windows' loop)
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        server.close()
+        await app.close()  # every player is told the relay went, their rooms closed
+        await server.wait_closed()
 
     factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     with contextlib.suppress(ImportError):  # the relay extra's faster event loop

@@ -118,6 +118,7 @@ class _Player(WSListener):
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.worker = app.spawn(self._work())
         app.open += 1
+        app.players.add(self)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         kind = frame.msg_type
@@ -181,6 +182,7 @@ class _Player(WSListener):
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.app.open -= 1
+        self.app.players.discard(self)
         self.worker.cancel()
         self.limits.drops.flush()
         self.seat.link.close()
@@ -193,6 +195,7 @@ class RelayApp:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.open = 0
+        self.players: set[_Player] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, work: Any) -> asyncio.Task[None]:
@@ -201,6 +204,18 @@ class RelayApp:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def close(self, timeout: float = 2.0) -> None:
+        """Close every socket ("going away") and let its player leave their room (after
+        the server stopped listening)."""
+        for player in list(self.players):
+            player.transport.send_close(WSCloseCode.GOING_AWAY)
+            player.transport.disconnect()
+        while self.players and timeout > 0:  # picows reports each socket closed
+            await asyncio.sleep(0.01)
+            timeout -= 0.01
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=max(timeout, 0.1))
 
     def route(self, request: WSUpgradeRequest) -> _Player | WSUpgradeResponseWithListener:
         """What a request gets: the socket, the health check, or a refusal."""

@@ -22,9 +22,11 @@ async def serve_relay(config: RelayConfig | None = None) -> AsyncIterator[tuple[
     """(port, hub) of a running relay; stopped on exit."""
     hub = Hub(config)
     port = free_port()
-    server = await create_relay(hub=hub).serve("127.0.0.1", port)
+    app = create_relay(hub=hub)
+    server = await app.serve("127.0.0.1", port)
     try:
         yield port, hub
     finally:
         server.close()
+        await app.close()  # (3.11's wait_closed waits for the sockets to close)
         await server.wait_closed()

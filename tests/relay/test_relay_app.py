@@ -5,6 +5,7 @@ a client that stops reading is closed; TLS."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import ssl
@@ -207,3 +208,18 @@ def test_a_relay_with_a_certificate_serves_wss(tmp_path: Path) -> None:
             await server.wait_closed()
 
     assert asyncio.run(go())["code"].startswith("A")
+
+
+async def _going_away() -> tuple[int | None, int]:
+    async with serve_relay() as (port, hub):
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/relay")
+        await ws.send(json.dumps({"type": "create", "name": "Ana"}))
+        while json.loads(await ws.recv())["type"] != "room":
+            pass
+    with contextlib.suppress(Exception):  # the relay has gone: what did the page hear?
+        await asyncio.wait_for(ws.wait_closed(), 5)
+    return ws.close_code, len(hub.rooms)
+
+
+def test_a_stopping_relay_says_it_goes_and_closes_its_rooms() -> None:
+    assert asyncio.run(_going_away()) == (1001, 0)
