@@ -179,6 +179,10 @@ class _Player(WSListener):
                     await Pacer.refuse(link, limits, str(exc))
             except OSError:  # the client went while a reply was being sent
                 pass
+            except Exception:  # a fault of the relay's own: this socket ends, the rest go on
+                log.exception("%s: closed after an error in the relay", self.seat.client)
+                self.transport.disconnect()
+                return
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self.app.open -= 1

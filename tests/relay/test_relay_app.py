@@ -223,3 +223,25 @@ async def _going_away() -> tuple[int | None, int]:
 
 def test_a_stopping_relay_says_it_goes_and_closes_its_rooms() -> None:
     assert asyncio.run(_going_away()) == (1001, 0)
+
+
+async def _fault() -> tuple[int | None, dict[str, Any]]:
+    async with serve_relay() as (port, hub):
+
+        async def broken(*_: Any) -> None:
+            raise RuntimeError("a bug")
+
+        hub.handle = broken  # type: ignore[method-assign]
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/relay")
+        await ws.send(json.dumps({"type": "create", "name": "Ana"}))
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.wait_closed(), 5)
+        with await asyncio.to_thread(
+            urllib.request.urlopen, f"http://127.0.0.1:{port}/health"
+        ) as reply:
+            return ws.close_code, json.loads(reply.read())
+
+
+def test_a_fault_in_the_relay_ends_that_socket_not_the_relay() -> None:
+    code, health = asyncio.run(_fault())
+    assert code is not None and health["ok"]
