@@ -2,19 +2,19 @@
 
 Starts ``onebeat relay`` on a free port (its own process), then steps up the number of
 rooms: each room has two players (lean WebSocket clients, picows, spread over
-``--client-procs`` processes of their own) who each send 20 hits a second, evenly
-spaced with random phase, for ``--seconds`` seconds. Every hit carries its send time; the
-partner's client
-notes when it arrived, on the same machine's clock. Prints per step: the hits' latency
-from one player through the relay to the other, p50 / p95 / max [ms], hits lost, the
-relay's CPU share and memory, and its CPU time per hit passed on [µs] (both while the
-players play: the rooms' clocks keep syncing then, as in a take). On loopback,
-that latency is the relay's added latency plus the clients' own event loops (an upper
-bound on the relay's).
+``--client-procs`` processes of their own) who each send 20 hits a second, evenly spaced
+with random phase, for ``--seconds`` seconds. Every hit carries its send time; the
+partner's client notes when it arrived, on the same machine's clock. Prints per step:
+the hits' latency from one player through the relay to the other, p50 / p95 / max [ms],
+hits lost, the relay's CPU share and memory, its CPU time per hit passed on [µs], and the
+players' processes' CPU share (while the players play: the rooms' clocks keep syncing
+then, as in a take; the load must not be what limits the relay). On
+loopback, that latency is the relay's added latency plus the clients' own event loops
+(an upper bound on the relay's).
 
 Target: at least 500 rooms with p95 ≤ 5 ms on a 2-core machine.
 
-Usage: .venv/bin/python bench/relay_load.py [--rooms 100,250,500,750,1000] [--seconds 5]
+Usage: .venv/bin/python bench/relay_load.py [--rooms 100,300,500,600,800] [--seconds 5]
     [--client-procs 1]
 """
 
@@ -184,7 +184,7 @@ def _worker(args: tuple[str, int, float, int, int]) -> dict[str, list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rooms", default="100,250,500,750,1000")
+    parser.add_argument("--rooms", default="100,300,500,600,800")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--client-procs", type=int, default=1)
     args = parser.parse_args()
