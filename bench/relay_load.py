@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import importlib.util
 import itertools
@@ -46,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from server_load import free_port, rss_mb  # noqa: E402
+
+from onebeat.relay.client import first_message  # noqa: E402
 
 HIT_RATE = 20.0
 SONG = "0123456789abcdef"
@@ -90,17 +91,7 @@ class _Player(WSListener):
     async def expect(
         self, kind: str, test: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 60
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for msg in self.messages:
-                if msg.get("type") == kind and (test is None or test(msg)):
-                    return msg
-            self.changed.clear()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {kind!r} from the relay in {timeout} s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), left)
+        return await first_message(self.messages, self.changed, kind, test, timeout)
 
 
 async def _connect(url: str, origin: list[float], late: list[float]) -> _Player:

@@ -117,7 +117,6 @@ class _Player(WSListener):
         # what the socket's task handles in order: messages, and refusals (a line)
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.worker = app.spawn(self._work())
-        app.open += 1
         app.players.add(self)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
@@ -185,7 +184,6 @@ class _Player(WSListener):
                 return
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
-        self.app.open -= 1
         self.app.players.discard(self)
         self.worker.cancel()
         self.limits.drops.flush()
@@ -198,8 +196,7 @@ class RelayApp:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self.open = 0
-        self.players: set[_Player] = set()
+        self.players: set[_Player] = set()  # the sockets open
         self._tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, work: Any) -> asyncio.Task[None]:
@@ -225,8 +222,8 @@ class RelayApp:
         """What a request gets: the socket, the health check, or a refusal."""
         path = request.path.split(b"?", 1)[0]
         if path == b"/ws/relay":
-            if self.open >= self.hub.config.max_sockets:
-                log.warning("refused a socket: %d open", self.open)
+            if len(self.players) >= self.hub.config.max_sockets:
+                log.warning("refused a socket: %d open", len(self.players))
                 return _reply(503, {"detail": "the relay is full: try again later"})
             return _Player(self)
         if path == b"/health" and request.method in (b"GET", b"HEAD"):

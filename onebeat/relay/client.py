@@ -13,7 +13,31 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-__all__ = ["RelayClient"]
+__all__ = ["RelayClient", "first_message"]
+
+
+async def first_message(
+    messages: list[dict[str, Any]],
+    changed: asyncio.Event,
+    kind: str,
+    test: Callable[[dict[str, Any]], bool] | None = None,
+    timeout: float = 10,
+) -> dict[str, Any]:
+    """The first of ``messages`` (a player's, kept as they come, ``changed`` set on each)
+    of this type and passing ``test``, waiting up to ``timeout`` [s] for it."""
+    deadline = time.monotonic() + timeout
+    seen = 0
+    while True:
+        for msg in messages[seen:]:
+            if msg.get("type") == kind and (test is None or test(msg)):
+                return msg
+        seen = len(messages)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no {kind!r} from the relay in {timeout} s")
+        changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), left)
 
 
 class RelayClient:
@@ -85,19 +109,7 @@ class RelayClient:
         self, kind: str, test: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 10
     ) -> dict[str, Any]:
         """The first message of this type (and passing ``test``) the relay has sent."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for msg in self.messages[seen:]:
-                if msg.get("type") == kind and (test is None or test(msg)):
-                    return msg
-            seen = len(self.messages)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {kind!r} from the relay in {timeout} s")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+        return await first_message(self.messages, self._changed, kind, test, timeout)
 
     async def create(self, name: str) -> str:
         """Open a room as its host; its code."""
