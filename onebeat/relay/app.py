@@ -17,7 +17,8 @@ is passing small messages on, tens of thousands a second. Through uvicorn's ASGI
 WebSocket each hit passed on cost the relay 70–93 µs of CPU (its frames parsed in
 Python, each message a dict through a queue and several awaits) and one process held 100
 rooms within 5 ms; here a hit is validated and written to the partner in the frame's
-own callback, 28–36 µs, and one process holds about 500 (``bench/relay_load.py``).
+own callback, 28–38 µs, and one process holds 500 within 5 ms in about half the runs
+(``bench/relay_load.py``).
 Every other message is handled in order by the socket's own task.
 """
 
