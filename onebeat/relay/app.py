@@ -79,8 +79,9 @@ class _Socket:
         t = self.transport
         if t.is_disconnected or t.is_close_frame_sent:
             raise ConnectionError("the socket is closed")
-        if t.underlying_transport.get_write_buffer_size() > MAX_UNREAD_BYTES:
-            log.warning("closed a socket that left %d bytes unread", MAX_UNREAD_BYTES)
+        unread = t.underlying_transport.get_write_buffer_size()
+        if unread > MAX_UNREAD_BYTES:
+            log.warning("closed a socket that left %d bytes unread", unread)
             t.disconnect(graceful=False)
             raise ConnectionError("the socket's client stopped reading")
         t.send(WSMsgType.TEXT, data)
