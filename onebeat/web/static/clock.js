@@ -5,12 +5,43 @@
 
 import { state } from "./state.js";
 
+// getOutputTimestamp() pairs a context time with the performance.now() time it is heard,
+// and the pair jitters: a new context's first readings are 10-20 ms off, and on a busy
+// machine a single reading now and then is 4-10 ms off (measured in Chromium; a hit
+// converted through it is misjudged by as much). The two clocks' difference only drifts
+// (the audio device's crystal against the system's: tens of ppm), so it is taken as the
+// median of the readings of the last second. A step beyond JUMP_MS (the context resumed
+// after a pause, another output device) is a new clock: the readings start afresh.
+const WINDOW_MS = 1000, JUMP_MS = 50;
+const readings = { ctx: null, perf: [], diff: [], median: 0 };
+
+// context time [ms] minus performance.now() time [ms] of the same instant, smoothed; null
+// before the context reports any
+export function outputOffset(ctx = state.ctx) {
+  const ts = ctx.getOutputTimestamp();
+  if (!ts.performanceTime) return null;
+  const r = readings;
+  const diff = ts.contextTime * 1000 - ts.performanceTime;
+  if (r.ctx !== ctx || Math.abs(diff - r.median) > JUMP_MS) {
+    Object.assign(r, { ctx, perf: [], diff: [], median: diff });
+  }
+  if (ts.performanceTime !== r.perf.at(-1)) {  // a new reading (not the same one read again)
+    r.perf.push(ts.performanceTime);
+    r.diff.push(diff);
+    while (r.perf[0] < ts.performanceTime - WINDOW_MS) { r.perf.shift(); r.diff.shift(); }
+    const sorted = r.diff.slice().sort((a, b) => a - b);
+    const m = sorted.length >> 1;
+    r.median = sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  }
+  return r.median;
+}
+
 // The audio-context time being heard at a performance.now() time.
 export function heardAt(perfMs) {
   const ctx = state.ctx;
-  const ts = ctx.getOutputTimestamp();
-  return ts.performanceTime
-    ? ts.contextTime + (perfMs - ts.performanceTime) / 1000
+  const off = outputOffset(ctx);
+  return off !== null
+    ? (perfMs + off) / 1000
     : ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0) + (perfMs - performance.now()) / 1000;
 }
 
@@ -31,8 +62,11 @@ export const songNow = () => songAtPerf(performance.now());
 // The performance.now() time at which audio-context time c is heard (the inverse of
 // heardAt), and at which song time t is (the inverse of songAtPerf).
 export function perfAtHeard(c) {
-  const ts = state.ctx.getOutputTimestamp();
-  return ts.performanceTime + (c - ts.contextTime) * 1000;
+  const ctx = state.ctx;
+  const off = outputOffset(ctx);
+  return off !== null
+    ? c * 1000 - off
+    : performance.now() + (c - ctx.currentTime + (ctx.outputLatency || ctx.baseLatency || 0)) * 1000;
 }
 
 export const perfAtSong = (t) => perfAtHeard(state.c0 + t / state.speed);
