@@ -81,12 +81,16 @@ class HitListener:
         self.speed = speed
         self.threshold = THRESHOLD if threshold is None else threshold
         self.hop, self.frame, self.feat, self.pre = _sizes(sr)
-        self._x = np.zeros(0, dtype=np.float32)  # recent samples
+        # recent samples: the first _len of _buf (appended in place: a copy of the last
+        # half second per block cost more than the block's own work)
+        self._buf = np.zeros(sr, dtype=np.float32)
+        self._len = 0
         self._x0 = 0  # stream index of self._x[0]
         self._n = 0  # samples fed
         self._k = 0  # next frame to compute
         self._anchors: deque[tuple[int, float]] = deque([(0, 0.0)])
-        self._logs: deque[np.ndarray] = deque(maxlen=MU + BACK)  # last frames' log residuals
+        self._anchor_arrays: tuple[np.ndarray, np.ndarray] | None = None  # of _anchors
+        self._tail: np.ndarray | None = None  # the last MU + BACK frames' log residuals
         self._flux: list[float] = []  # flux of frames from self._flux0 on
         self._flux0 = 0
         self._group: list[np.ndarray] = []  # frames since the background was measured
@@ -112,6 +116,10 @@ class HitListener:
         self._peak_n = round(0.004 * sr)  # a stroke's peak is looked for this far on
 
     @property
+    def _x(self) -> np.ndarray:
+        return self._buf[: self._len]
+
+    @property
     def song_delay_s(self) -> float | None:
         """How late the microphone hears the song (the reference) [s], once measured:
         None before three measures agree, or where the song is not heard."""
@@ -121,9 +129,13 @@ class HitListener:
     def song_time(self, sample: int | np.ndarray) -> Any:
         """Song time of a stream sample [s]."""
         s = np.asarray(sample)
-        idx = np.array([a[0] for a in self._anchors])
-        t0s = np.array([a[1] for a in self._anchors])
-        j = np.clip(np.searchsorted(idx, s, side="right") - 1, 0, len(idx) - 1)
+        if self._anchor_arrays is None:  # (a browser's stream anchors every block)
+            self._anchor_arrays = (
+                np.array([a[0] for a in self._anchors]),
+                np.array([a[1] for a in self._anchors]),
+            )
+        idx, t0s = self._anchor_arrays
+        j = np.minimum(np.maximum(np.searchsorted(idx, s, side="right") - 1, 0), len(idx) - 1)
         out = t0s[j] + (s - idx[j]) * self.speed / self.sr
         return float(out) if out.ndim == 0 else out
 
@@ -143,14 +155,19 @@ class HitListener:
             self._anchors.append((self._n, float(t0)))
             while len(self._anchors) > 1 and self._anchors[1][0] <= self._n - self.sr:
                 self._anchors.popleft()
-        self._x = np.concatenate([self._x, y])
+            self._anchor_arrays = None
+        if self._len + len(y) > len(self._buf):
+            self._buf = np.concatenate([self._x, np.zeros(max(len(y), self.sr), np.float32)])
+        self._buf[self._len : self._len + len(y)] = y
+        self._len += len(y)
         self._n += len(y)
         self._frames()
         hits = self._decide()
         keep = max(self.sr // 2, self.frame + self.feat)
-        if len(self._x) > 2 * keep:  # forget all but the last half second
-            cut = len(self._x) - keep
-            self._x = self._x[cut:]
+        if self._len > 2 * keep:  # forget all but the last half second
+            cut = self._len - keep
+            self._buf[:keep] = self._buf[cut : self._len]
+            self._len = keep
             self._x0 += cut
         return hits
 
@@ -175,17 +192,17 @@ class HitListener:
         upto = np.inf if bleed is None else np.maximum(logs - np.log10(bleed + 10.0**floor), 0.0)
         # each frame against the loudest of the frames MU to MU + BACK before it: a
         # noise-like tail's frame-to-frame flicker does not count as a rise
-        hist = MU + BACK
-        old = list(self._logs) or [logs[0]]
-        prev = np.vstack([old[0]] * (hist - len(old)) + [*old, logs])
-        past = prev[: len(prev) - MU]
-        before = np.lib.stride_tricks.sliding_window_view(past, BACK + 1, axis=0).max(axis=-1)
-        rise = _top_mean(
-            np.clip(logs - before, 0.0, upto) * _rise_scale(self.sr, self.frame),
-            _band_weights(self.sr, self.frame),
-        )
-        for row in logs[-hist:]:
-            self._logs.append(row)
+        hist = MU + BACK  # (before the first frames: the first frame, repeated)
+        tail = np.repeat(logs[:1], hist, axis=0) if self._tail is None else self._tail
+        prev = np.concatenate([tail, logs])
+        n = len(logs)  # frame i of logs is prev[hist + i]; its window is prev[i : i + BACK + 1]
+        back = prev[:n].copy()
+        for j in range(1, BACK + 1):  # (a few slices: cheaper than a windowed view's max)
+            np.maximum(back, prev[j : j + n], out=back)
+        rose = np.minimum(np.maximum(logs - back, 0.0), upto)
+        scale, weights = _rise_scale(self.sr, self.frame), _band_weights(self.sr, self.frame)
+        rise = _top_mean(rose * scale, weights)
+        self._tail = prev[-hist:].copy()
         self._flux.extend(rise.tolist())
         # a candidate is a peak above the threshold; it needs 2 frames after it
         first = self._k
@@ -265,8 +282,9 @@ class HitListener:
             table, k = ref.bands, played - round(ref.delay_s * self.sr / self.hop)
         else:
             table, k = ref.measured_bands, played - self._lag
-        inside = (k >= 0) & (k < len(table))
-        return np.where(inside[:, None], table[np.clip(k, 0, max(0, len(table) - 1))], 0.0)
+        out = table[np.minimum(np.maximum(k, 0), max(0, len(table) - 1))]
+        out[(k < 0) | (k >= len(table))] = 0.0
+        return np.asarray(out)
 
     def _bleed_gain(self) -> np.ndarray | None:
         """How loud the song is in the microphone, per band (log10): a low quantile of
@@ -369,7 +387,13 @@ class HitListener:
 
     def _measure(self, logs: np.ndarray) -> np.ndarray:
         margin = _floor_margin(self.sr, self.frame)
-        return np.asarray(np.maximum(np.percentile(logs, 50, axis=0) + margin, -12.0))
+        # the median per band, as np.percentile(logs, 50, axis=0) interpolates it
+        # (written out: percentile's own overhead was a tenth of a stream's time)
+        s = np.sort(logs, axis=0)
+        half = (len(s) - 1) / 2
+        lo, hi = math.floor(half), math.ceil(half)
+        median = s[hi] - (s[hi] - s[lo]) * (1 - (half - lo)) if hi > lo else s[lo]
+        return np.asarray(np.maximum(median + margin, -12.0))
 
     def _floor_at(self, sample: int) -> np.ndarray:
         """The background the frame at this sample was measured against."""
