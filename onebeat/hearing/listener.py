@@ -43,6 +43,12 @@ from onebeat.kit import DrumPiece
 __all__ = ["HitListener", "detect_hits", "learn_kit"]
 
 
+#: Samples taken at once; a longer block is fed in pieces. The backgrounds kept for the
+#: strokes' features span about 1.5 s, and a block of seconds (a whole recording at once)
+#: outran them: a few strokes were named otherwise than in a stream.
+MAX_BLOCK = 4096
+
+
 class HitListener:
     """Drum strokes in a microphone stream, decided as the samples arrive.
 
@@ -151,6 +157,11 @@ class HitListener:
             Song time of the block's first sample [s]; None: right after the last block.
         """
         y = np.asarray(y, dtype=np.float32).reshape(-1)
+        if len(y) > MAX_BLOCK:  # a long block a piece at a time: the same answer as short ones
+            hits = self.feed(y[:MAX_BLOCK], t0)
+            for i in range(MAX_BLOCK, len(y), MAX_BLOCK):
+                hits += self.feed(y[i : i + MAX_BLOCK])
+            return hits
         if t0 is not None and math.isfinite(t0):
             self._anchors.append((self._n, float(t0)))
             while len(self._anchors) > 1 and self._anchors[1][0] <= self._n - self.sr:

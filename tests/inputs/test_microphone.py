@@ -195,13 +195,14 @@ def test_any_block_size_gives_the_same_strokes() -> None:
     rng = np.random.default_rng(3)
     _, y, _ = take(ks.SYNTH, rng, None, near_room(rng, bleed=False))
     answers = []
-    for block in (64, 1000, 8192):
+    for block in (64, 1000, 8192, len(y)):  # ... and the whole take at once
         hits = detect_hits(y=y, sr=ks.SR, block=block)
-        answers.append([(h.sample, h.pieces) for h in hits])
+        answers.append([(h.sample, h.pieces, h.features.tobytes()) for h in hits])
         latency = [(h.decided - h.sample) / ks.SR for h in hits]
         if block == 64:  # decided within 15 ms of the attack, fed a hop at a time
             assert max(latency) <= 0.015
-    assert answers[0] == answers[1] == answers[2]
+    assert len(y) > 10 * ks.SR
+    assert answers[0] == answers[1] == answers[2] == answers[3]
 
 
 def test_a_kit_calibration_that_hears_too_little_says_so() -> None:
