@@ -15,11 +15,14 @@ import { state } from "./state.js";
 const WINDOW_MS = 1000, JUMP_MS = 50;
 const readings = { ctx: null, perf: [], diff: [], median: 0 };
 
-// context time [ms] minus performance.now() time [ms] of the same instant, smoothed; null
-// before the context reports any
-export function outputOffset(ctx = state.ctx) {
+// Context time [ms] minus performance.now() time [ms] of the same instant, smoothed.
+// Before the context reports any output timestamp: from its current time and latency.
+function outputOffset(ctx) {
   const ts = ctx.getOutputTimestamp();
-  if (!ts.performanceTime) return null;
+  if (!ts.performanceTime) {
+    const latency = ctx.outputLatency || ctx.baseLatency || 0;
+    return (ctx.currentTime - latency) * 1000 - performance.now();
+  }
   const r = readings;
   const diff = ts.contextTime * 1000 - ts.performanceTime;
   if (r.ctx !== ctx || Math.abs(diff - r.median) > JUMP_MS) {
@@ -37,13 +40,7 @@ export function outputOffset(ctx = state.ctx) {
 }
 
 // The audio-context time being heard at a performance.now() time.
-export function heardAt(perfMs) {
-  const ctx = state.ctx;
-  const off = outputOffset(ctx);
-  return off !== null
-    ? (perfMs + off) / 1000
-    : ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0) + (perfMs - performance.now()) / 1000;
-}
+export const heardAt = (perfMs) => (perfMs + outputOffset(state.ctx)) / 1000;
 
 // Paused, song time stands still: a suspended context's output timestamp goes stale, and
 // read through it the clock would run on and jump back on resume. It stays frozen until
@@ -61,12 +58,6 @@ export const songNow = () => songAtPerf(performance.now());
 
 // The performance.now() time at which audio-context time c is heard (the inverse of
 // heardAt), and at which song time t is (the inverse of songAtPerf).
-export function perfAtHeard(c) {
-  const ctx = state.ctx;
-  const off = outputOffset(ctx);
-  return off !== null
-    ? c * 1000 - off
-    : performance.now() + (c - ctx.currentTime + (ctx.outputLatency || ctx.baseLatency || 0)) * 1000;
-}
+export const perfAtHeard = (c) => c * 1000 - outputOffset(state.ctx);
 
 export const perfAtSong = (t) => perfAtHeard(state.c0 + t / state.speed);
